@@ -1,0 +1,323 @@
+//! Streaming statistics of one run, and the plain data they become ([`RunMetrics`]).
+//!
+//! Nothing here keeps a record per request: counters, time integrals and one HDR
+//! histogram of latency, so memory is the same for a thousand requests or a billion.
+//! Request counts follow the cohort that arrived after the warm-up; time integrals,
+//! tokens and billed time cover the measured window [warm-up, horizon].
+
+use hdrhistogram::Histogram;
+use serde::Serialize;
+
+use crate::time::SimTime;
+
+/// Why a request failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// The tier's queue was full when the request arrived.
+    QueueFull,
+    /// Waiting plus service took longer than the tier's timeout.
+    Timeout,
+    /// An API kept refusing it for its rate limit after every retry.
+    Throttled,
+}
+
+/// Running totals of one tier over simulated time. Taking the difference of two
+/// snapshots gives any window: the measured one, or one hour of the timeline.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TierAccum {
+    /// ∫ busy slots dt, slot·µs.
+    pub busy_area: f64,
+    /// ∫ serving slots dt, slot·µs.
+    pub capacity_area: f64,
+    /// ∫ waiting requests dt, request·µs.
+    pub queue_area: f64,
+    /// ∫ requests in the tier (waiting, in service, or backing off) dt.
+    pub in_system_area: f64,
+    /// ∫ instances alive (starting, serving, draining) dt, instance·µs.
+    pub alive_area: f64,
+    /// Billed time beyond alive time (rounding and minimums), booked when instances stop.
+    pub extra_billed_us: f64,
+    pub arrivals: u64,
+    pub departures: u64,
+    pub sojourn_us: f64,
+    pub started: u64,
+    pub waited: u64,
+    pub wait_us: f64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub api_calls: u64,
+    pub throttled_attempts: u64,
+    pub shed: u64,
+}
+
+impl TierAccum {
+    /// The totals accumulated between `earlier` and `self`.
+    pub fn since(&self, earlier: &TierAccum) -> TierAccum {
+        TierAccum {
+            busy_area: self.busy_area - earlier.busy_area,
+            capacity_area: self.capacity_area - earlier.capacity_area,
+            queue_area: self.queue_area - earlier.queue_area,
+            in_system_area: self.in_system_area - earlier.in_system_area,
+            alive_area: self.alive_area - earlier.alive_area,
+            extra_billed_us: self.extra_billed_us - earlier.extra_billed_us,
+            arrivals: self.arrivals - earlier.arrivals,
+            departures: self.departures - earlier.departures,
+            sojourn_us: self.sojourn_us - earlier.sojourn_us,
+            started: self.started - earlier.started,
+            waited: self.waited - earlier.waited,
+            wait_us: self.wait_us - earlier.wait_us,
+            input_tokens: self.input_tokens - earlier.input_tokens,
+            output_tokens: self.output_tokens - earlier.output_tokens,
+            api_calls: self.api_calls - earlier.api_calls,
+            throttled_attempts: self.throttled_attempts - earlier.throttled_attempts,
+            shed: self.shed - earlier.shed,
+        }
+    }
+
+    /// Billed instance time, µs.
+    pub fn billed_us(&self) -> f64 {
+        self.alive_area + self.extra_billed_us
+    }
+}
+
+/// Per-tier outcomes of the measured cohort.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TierCohort {
+    pub served: u64,
+    pub escalated: u64,
+    pub queue_full: u64,
+    pub timeout: u64,
+    pub throttled: u64,
+}
+
+/// Whole-run outcomes of the measured cohort.
+pub struct Cohort {
+    pub offered: u64,
+    pub served: u64,
+    pub queue_full: u64,
+    pub timeout: u64,
+    pub throttled: u64,
+    pub cache_lookups: u64,
+    pub cache_hits: u64,
+    pub latency_us: Histogram<u64>,
+    pub latency_sum_us: f64,
+}
+
+impl Cohort {
+    pub fn new(horizon: SimTime) -> Cohort {
+        // Three significant digits: 0.1% relative error on every percentile.
+        let highest = horizon.0.max(2);
+        Cohort {
+            offered: 0,
+            served: 0,
+            queue_full: 0,
+            timeout: 0,
+            throttled: 0,
+            cache_lookups: 0,
+            cache_hits: 0,
+            latency_us: Histogram::new_with_bounds(1, highest, 3).expect("valid histogram bounds"),
+            latency_sum_us: 0.0,
+        }
+    }
+
+    #[inline]
+    pub fn record_success(&mut self, latency: SimTime) {
+        self.served += 1;
+        self.latency_us.saturating_record(latency.0.max(1));
+        self.latency_sum_us += latency.0 as f64;
+    }
+
+    #[inline]
+    pub fn record_failure(&mut self, failure: Failure) {
+        match failure {
+            Failure::QueueFull => self.queue_full += 1,
+            Failure::Timeout => self.timeout += 1,
+            Failure::Throttled => self.throttled += 1,
+        }
+    }
+}
+
+/// Everything one run measured, as plain data.
+#[derive(Clone, Debug, Serialize)]
+pub struct RunMetrics {
+    /// Load multiplier of this run.
+    pub scale: f64,
+    /// Active users at this scale.
+    pub users: f64,
+    /// Length of the measured window (horizon minus warm-up), hours.
+    pub window_hours: f64,
+    pub requests: RequestCounts,
+    /// Present when the scenario has a cache.
+    pub cache: Option<CacheStats>,
+    /// End-to-end latency of successful requests, milliseconds.
+    pub latency_ms: Latency,
+    pub tiers: Vec<TierStats>,
+    /// The tier that gave way first, if any did.
+    pub bottleneck: Option<Bottleneck>,
+    /// One row per simulated hour, warm-up included.
+    pub timeline: Vec<HourStats>,
+    /// Simulation events processed (a measure of work, for benchmarks).
+    pub events: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RequestCounts {
+    /// Requests that arrived in the measured window.
+    pub offered: u64,
+    /// Of those, answered successfully (from the cache or a tier).
+    pub served: u64,
+    pub failed: FailureCounts,
+    /// Still waiting or in service when the horizon ended.
+    pub in_flight: u64,
+    /// served / offered.
+    pub success_rate: f64,
+    /// failed / offered.
+    pub error_rate: f64,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FailureCounts {
+    pub queue_full: u64,
+    pub timeout: u64,
+    pub throttled: u64,
+    pub total: u64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CacheStats {
+    pub lookups: u64,
+    pub hits: u64,
+    /// hits / lookups.
+    pub hit_rate: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Latency {
+    pub mean: f64,
+    pub p50: f64,
+    pub p95: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct TierStats {
+    pub name: String,
+    /// "self_hosted" or "api".
+    pub kind: &'static str,
+    /// Requests that reached the tier in the window (escalations and first attempts).
+    pub requests: u64,
+    /// Successful answers this tier gave last (not escalated further).
+    pub served: u64,
+    /// served / all successful requests of the run.
+    pub share_of_served: f64,
+    /// Answers sent on to a heavier tier.
+    pub escalated: u64,
+    pub failed: FailureCounts,
+    /// Busy slots / serving slots, time-averaged (self-hosted only).
+    pub utilization: f64,
+    /// Instances alive (starting, serving or draining), time-averaged.
+    pub mean_instances: f64,
+    pub peak_instances: u32,
+    /// Instance-hours alive in the window.
+    pub instance_hours: f64,
+    /// Instance-hours billed, after granularity and minimums.
+    pub billed_instance_hours: f64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// Calls accepted by an API (throttled attempts excluded).
+    pub api_calls: u64,
+    /// API attempts refused by the rate limit (each retry counts).
+    pub throttled_attempts: u64,
+    /// Mean wait for a free slot of requests that started service, ms.
+    pub mean_wait_ms: f64,
+    /// Share of started requests that had to wait.
+    pub wait_probability: f64,
+    /// Time-averaged requests in the tier (Little's L).
+    pub mean_in_system: f64,
+    /// Requests leaving the tier per second (Little's λ).
+    pub throughput_per_s: f64,
+    /// Mean time a request spent in the tier, ms (Little's W).
+    pub mean_time_in_tier_ms: f64,
+    /// First time, hours from the start, the autoscaler wanted more than max.
+    pub first_at_max_hours: Option<f64>,
+}
+
+/// Which tier gave way first and how.
+#[derive(Clone, Debug, Serialize)]
+pub struct Bottleneck {
+    pub tier: String,
+    /// "at_max_instances" or "shedding_load".
+    pub reason: &'static str,
+    /// Hours from the start of the run.
+    pub at_hours: f64,
+}
+
+/// One hour of the timeline.
+#[derive(Clone, Debug, Serialize)]
+pub struct HourStats {
+    /// Hours from the start of the run.
+    pub hour: u32,
+    pub arrivals: u64,
+    pub tiers: Vec<HourTier>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct HourTier {
+    /// Mean instances alive in the hour.
+    pub instances: f64,
+    /// Billed instance-hours in the hour.
+    pub billed_instance_hours: f64,
+    pub requests: u64,
+    pub shed: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub api_calls: u64,
+    pub throttled_attempts: u64,
+}
+
+impl HourTier {
+    pub fn from_accum(a: &TierAccum, hour_us: f64) -> HourTier {
+        HourTier {
+            instances: a.alive_area / hour_us,
+            billed_instance_hours: a.billed_us() / 3.6e9,
+            requests: a.arrivals,
+            shed: a.shed,
+            input_tokens: a.input_tokens,
+            output_tokens: a.output_tokens,
+            api_calls: a.api_calls,
+            throttled_attempts: a.throttled_attempts,
+        }
+    }
+}
+
+/// Percentiles of a latency histogram in milliseconds.
+pub fn latency_ms(cohort: &Cohort) -> Latency {
+    let h = &cohort.latency_us;
+    if h.is_empty() {
+        return Latency {
+            mean: 0.0,
+            p50: 0.0,
+            p95: 0.0,
+            p99: 0.0,
+            max: 0.0,
+        };
+    }
+    let ms = |us: u64| us as f64 / 1e3;
+    Latency {
+        mean: cohort.latency_sum_us / cohort.served.max(1) as f64 / 1e3,
+        p50: ms(h.value_at_quantile(0.50)),
+        p95: ms(h.value_at_quantile(0.95)),
+        p99: ms(h.value_at_quantile(0.99)),
+        max: ms(h.max()),
+    }
+}
+
+/// A ratio that is 0 rather than NaN when nothing was counted.
+pub fn ratio(numerator: f64, denominator: f64) -> f64 {
+    if denominator > 0.0 {
+        numerator / denominator
+    } else {
+        0.0
+    }
+}

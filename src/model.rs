@@ -1,0 +1,298 @@
+//! Validated scenario: the only input the simulation and the economics ever see.
+//!
+//! Every value here has passed `scenario::validate`, so nothing downstream re-checks it.
+//! Units are in the names: `_per_hour` is money per hour in the scenario's currency,
+//! times are [`SimTime`] (microseconds), token counts are plain numbers.
+
+use crate::time::SimTime;
+
+/// A whole scenario: load, architecture and prices.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Short name shown in tables and plots.
+    pub name: String,
+    /// Currency code all prices are written in, e.g. "USD".
+    pub currency: String,
+    /// Seed for every random stream of the run.
+    pub seed: u64,
+    /// Load multipliers to simulate, e.g. [1, 10, 100].
+    pub scales: Vec<f64>,
+    pub workload: Workload,
+    pub cache: Option<Cache>,
+    /// Tiers in declaration order; routes and escalations refer to them by index.
+    pub tiers: Vec<Tier>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// Active users at scale 1.
+    pub users: f64,
+    /// Mean requests one user sends per day, averaged over the diurnal and weekly cycles.
+    pub requests_per_user_per_day: f64,
+    /// Simulated span, warm-up included.
+    pub horizon: SimTime,
+    /// Initial span left out of every statistic and cost.
+    pub warmup: SimTime,
+    pub diurnal: Option<Diurnal>,
+    pub weekly: Option<Weekly>,
+    pub bursts: Vec<Burst>,
+    pub classes: Vec<RequestClass>,
+    pub keys: Option<KeySpace>,
+}
+
+/// Day-night modulation: rate factor `1 + a·cos(2π(h − peak_hour)/24)` with mean 1.
+#[derive(Clone, Copy, Debug)]
+pub struct Diurnal {
+    /// Ratio of the busiest hour's rate to the quietest hour's.
+    pub peak_to_trough: f64,
+    /// Hour of day (0–24, day 0 starts at 00:00) at which the rate peaks.
+    pub peak_hour: f64,
+}
+
+/// Weekday/weekend modulation, normalised so that the weekly mean factor is 1.
+/// Day 0 of the run is a Monday; days 5 and 6 of each week are the weekend.
+#[derive(Clone, Copy, Debug)]
+pub struct Weekly {
+    /// Weekend rate as a multiple of the weekday rate.
+    pub weekend_factor: f64,
+}
+
+/// A scheduled surge that multiplies the arrival rate.
+#[derive(Clone, Copy, Debug)]
+pub struct Burst {
+    pub start: SimTime,
+    pub duration: SimTime,
+    pub multiplier: f64,
+}
+
+/// One kind of request, with its share of traffic, token counts and route.
+#[derive(Clone, Debug)]
+pub struct RequestClass {
+    pub name: String,
+    /// Fraction of requests of this class; the shares of all classes sum to 1.
+    pub share: f64,
+    pub input_tokens: Dist,
+    pub output_tokens: Dist,
+    /// Index into `Scenario::tiers` of the tier that serves a cache miss.
+    pub tier: usize,
+    /// Whether responses of this class may be served from the cache.
+    pub cacheable: bool,
+}
+
+/// Popularity of request keys, which decides what a simulated cache can hit.
+#[derive(Clone, Copy, Debug)]
+pub struct KeySpace {
+    /// Distinct keys at scale 1.
+    pub distinct: f64,
+    /// Zipf exponent of key popularity (0 = uniform).
+    pub zipf_exponent: f64,
+    /// Distinct keys at scale s are `distinct · s^growth_exponent`.
+    pub growth_exponent: f64,
+}
+
+impl KeySpace {
+    /// Number of distinct keys at a load multiplier, at least one.
+    pub fn distinct_at(&self, scale: f64) -> u64 {
+        (self.distinct * scale.powf(self.growth_exponent))
+            .round()
+            .max(1.0) as u64
+    }
+}
+
+/// A probability distribution of a non-negative quantity.
+///
+/// For durations the values are microseconds; for tokens they are token counts.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Dist {
+    Constant(f64),
+    Exponential {
+        mean: f64,
+    },
+    /// Parameters of the underlying normal, derived from the declared mean and sd.
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
+    Uniform {
+        min: f64,
+        max: f64,
+    },
+}
+
+impl Dist {
+    /// Builds a log-normal whose mean and standard deviation are the declared ones.
+    pub fn lognormal_from_mean_sd(mean: f64, sd: f64) -> Dist {
+        let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
+        Dist::LogNormal {
+            mu: mean.ln() - sigma2 / 2.0,
+            sigma: sigma2.sqrt(),
+        }
+    }
+
+    pub fn mean(&self) -> f64 {
+        match *self {
+            Dist::Constant(v) => v,
+            Dist::Exponential { mean } => mean,
+            Dist::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
+            Dist::Uniform { min, max } => (min + max) / 2.0,
+        }
+    }
+
+    /// Second moment E[X²], used by queueing formulas and workload estimates.
+    pub fn second_moment(&self) -> f64 {
+        match *self {
+            Dist::Constant(v) => v * v,
+            Dist::Exponential { mean } => 2.0 * mean * mean,
+            Dist::LogNormal { mu, sigma } => (2.0 * mu + 2.0 * sigma * sigma).exp(),
+            Dist::Uniform { min, max } => (min * min + min * max + max * max) / 3.0,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum CacheModel {
+    /// Every cacheable request hits with this probability.
+    FixedHitRate(f64),
+    /// A least-recently-used cache fed by the key stream.
+    Lru {
+        capacity_entries: u64,
+        ttl: Option<SimTime>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct Cache {
+    pub model: CacheModel,
+    /// Time to look a request up, hit or miss.
+    pub lookup_latency: SimTime,
+    pub price_per_hour: f64,
+}
+
+/// A place that answers requests: a self-hosted pool or a paid API.
+#[derive(Clone, Debug)]
+pub struct Tier {
+    pub name: String,
+    pub kind: TierKind,
+    /// Where a share of this tier's answers go next when they are not good enough.
+    pub escalation: Option<Escalation>,
+}
+
+#[derive(Clone, Debug)]
+pub enum TierKind {
+    SelfHosted(SelfHosted),
+    Api(Api),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Escalation {
+    /// Index of the tier that receives escalated requests.
+    pub to: usize,
+    /// Fraction of this tier's successful answers that are escalated.
+    pub share: f64,
+}
+
+/// A pool of instances we run and pay for by the hour.
+#[derive(Clone, Debug)]
+pub struct SelfHosted {
+    pub service_time: ServiceTime,
+    /// Requests one instance serves at once.
+    pub concurrency: u32,
+    pub price_per_instance_hour: f64,
+    pub billing: Billing,
+    /// Requests that may wait for a free slot; arrivals beyond it are rejected.
+    pub queue_capacity: u32,
+    /// A request whose wait plus service would exceed this fails as timed out.
+    pub timeout: Option<SimTime>,
+    pub scaling: Scaling,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum ServiceTime {
+    /// Service time drawn from a distribution (values in microseconds).
+    Dist(Dist),
+    /// `base + input_tokens · per_input_token + output_tokens · per_output_token`.
+    PerToken {
+        base_us: f64,
+        per_input_token_us: f64,
+        per_output_token_us: f64,
+    },
+}
+
+/// How instance time is turned into billed time.
+#[derive(Clone, Copy, Debug)]
+pub struct Billing {
+    /// Billed time is rounded up to a multiple of this.
+    pub granularity: SimTime,
+    /// Every instance is billed at least this long.
+    pub minimum: SimTime,
+}
+
+impl Billing {
+    /// Billed time for an instance that lived `alive`.
+    pub fn billed(&self, alive: SimTime) -> SimTime {
+        let g = self.granularity.0.max(1);
+        let rounded = alive.0.div_ceil(g).saturating_mul(g);
+        SimTime(rounded.max(self.minimum.0))
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Scaling {
+    Fixed { instances: u32 },
+    Auto(Autoscaling),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Autoscaling {
+    pub min: u32,
+    pub max: u32,
+    /// Desired instances = ceil(requests in the tier / (concurrency · target)).
+    pub target_utilization: f64,
+    /// How often the autoscaler looks at the tier.
+    pub interval: SimTime,
+    pub scale_out_cooldown: SimTime,
+    pub scale_in_cooldown: SimTime,
+    /// Time from launch (when billing starts) until an instance serves.
+    pub startup_delay: SimTime,
+    /// Most instances added or removed in one step.
+    pub max_step: u32,
+}
+
+/// A paid model API billed per token.
+#[derive(Clone, Debug)]
+pub struct Api {
+    pub price_per_1k_input_tokens: f64,
+    pub price_per_1k_output_tokens: f64,
+    pub price_per_request: f64,
+    /// Response time (values in microseconds).
+    pub latency: Dist,
+    pub rate_limit: Option<RateLimit>,
+    pub retry: Retry,
+    pub timeout: Option<SimTime>,
+}
+
+/// A token bucket: `requests_per_minute` refill rate, `burst` bucket size.
+#[derive(Clone, Copy, Debug)]
+pub struct RateLimit {
+    pub requests_per_minute: f64,
+    pub burst: f64,
+}
+
+/// What a throttled call does: wait `backoff · 2^attempt` (with ±50% jitter) and retry.
+#[derive(Clone, Copy, Debug)]
+pub struct Retry {
+    pub max_retries: u32,
+    pub backoff: SimTime,
+}
+
+impl Scenario {
+    /// Requests per microsecond at scale 1, averaged over the diurnal and weekly cycles.
+    pub fn base_rate_per_us(&self) -> f64 {
+        self.workload.users * self.workload.requests_per_user_per_day / SimTime::DAY.0 as f64
+    }
+
+    /// The measured span: horizon minus warm-up.
+    pub fn window(&self) -> SimTime {
+        self.workload.horizon.minus(self.workload.warmup)
+    }
+}

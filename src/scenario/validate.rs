@@ -1,0 +1,792 @@
+//! Raw scenario → validated model, collecting every problem with its field path.
+//!
+//! The checks here are the only ones: the simulation trusts what comes out and never
+//! re-checks it, so anything that could make it panic, loop or overflow is refused here.
+
+use crate::model::*;
+use crate::scenario::raw::*;
+use crate::time::SimTime;
+
+/// One problem with a scenario: where it is and what is wrong and allowed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Issue {
+    /// Dotted field path, e.g. `tiers.light.autoscaling.max`.
+    pub path: String,
+    pub message: String,
+}
+
+/// Largest values accepted; beyond them a run would take years or overflow counters.
+const MAX_USERS: f64 = 1e10;
+const MAX_REQUESTS_PER_USER_PER_DAY: f64 = 1e6;
+const MAX_SCALE: f64 = 1e5;
+const MAX_HORIZON: SimTime = SimTime(3650 * 86_400_000_000);
+const MAX_INSTANCES: f64 = 100_000.0;
+const MAX_TOKENS: f64 = 1e8;
+
+const TOKEN_DISTS: &str = "constant, exponential, lognormal, uniform";
+
+struct Checker {
+    issues: Vec<Issue>,
+}
+
+impl Checker {
+    fn err(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.issues.push(Issue {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
+    /// A finite number in `[min, max]`; on failure records the error and returns `fallback`.
+    fn range(&mut self, path: &str, value: f64, min: f64, max: f64, fallback: f64) -> f64 {
+        if !value.is_finite() || value < min || value > max {
+            self.err(
+                path,
+                format!(
+                    "{} is out of range; allowed: {} to {}",
+                    fmt_num(value),
+                    fmt_num(min),
+                    fmt_num(max)
+                ),
+            );
+            fallback
+        } else {
+            value
+        }
+    }
+
+    /// A finite number strictly above zero and at most `max`.
+    fn positive(&mut self, path: &str, value: f64, max: f64) -> f64 {
+        if !value.is_finite() || value <= 0.0 || value > max {
+            self.err(
+                path,
+                format!(
+                    "{} is not allowed; must be above 0 and at most {}",
+                    fmt_num(value),
+                    fmt_num(max)
+                ),
+            );
+            1.0
+        } else {
+            value
+        }
+    }
+
+    fn non_negative(&mut self, path: &str, value: f64) -> f64 {
+        if !value.is_finite() || value < 0.0 || value > 1e12 {
+            self.err(
+                path,
+                format!(
+                    "{} is not allowed; must be a number from 0 to 1e12",
+                    fmt_num(value)
+                ),
+            );
+            0.0
+        } else {
+            value
+        }
+    }
+
+    fn fraction(&mut self, path: &str, value: f64) -> f64 {
+        self.range(path, value, 0.0, 1.0, 0.0)
+    }
+
+    /// A whole number in `[min, max]`.
+    fn whole(&mut self, path: &str, value: f64, min: f64, max: f64) -> u64 {
+        if !value.is_finite() || value.fract() != 0.0 || value < min || value > max {
+            self.err(
+                path,
+                format!(
+                    "{} is not allowed; must be a whole number from {} to {}",
+                    fmt_num(value),
+                    fmt_num(min),
+                    fmt_num(max)
+                ),
+            );
+            min.max(0.0) as u64
+        } else {
+            value as u64
+        }
+    }
+
+    fn positive_duration(&mut self, path: &str, value: Duration) -> SimTime {
+        if value.0 == SimTime::ZERO {
+            self.err(path, "0s is not allowed; must be longer than zero");
+            SimTime::SECOND
+        } else {
+            value.0
+        }
+    }
+
+    /// A distribution; `unit` describes values in messages ("tokens" or "duration").
+    fn dist<V: DistValue>(&mut self, path: &str, raw: &RawDist<V>, max: f64) -> Dist {
+        let param = |name: &str, v: Option<V>| v.map(|v| (format!("{path}.{name}"), v.amount()));
+        let present: Vec<(&str, bool)> = vec![
+            ("value", raw.value.is_some()),
+            ("mean", raw.mean.is_some()),
+            ("sd", raw.sd.is_some()),
+            ("min", raw.min.is_some()),
+            ("max", raw.max.is_some()),
+        ];
+        let (needed, result): (&[&str], Option<Dist>) = match raw.dist.as_str() {
+            "constant" => {
+                let v = param("value", raw.value).or(param("mean", raw.mean));
+                match v {
+                    Some((p, v)) => (
+                        &["value", "mean"],
+                        Some(Dist::Constant(self.range(&p, v, 0.0, max, 0.0))),
+                    ),
+                    None => (&["value", "mean"], None),
+                }
+            }
+            "exponential" => match param("mean", raw.mean) {
+                Some((p, m)) => (
+                    &["mean"],
+                    Some(Dist::Exponential {
+                        mean: self.positive(&p, m, max),
+                    }),
+                ),
+                None => (&["mean"], None),
+            },
+            "lognormal" => match (param("mean", raw.mean), param("sd", raw.sd)) {
+                (Some((pm, m)), Some((ps, s))) => {
+                    let m = self.positive(&pm, m, max);
+                    let s = self.positive(&ps, s, max);
+                    (&["mean", "sd"], Some(Dist::lognormal_from_mean_sd(m, s)))
+                }
+                _ => (&["mean", "sd"], None),
+            },
+            "uniform" => match (param("min", raw.min), param("max", raw.max)) {
+                (Some((pl, lo)), Some((ph, hi))) => {
+                    let lo = self.range(&pl, lo, 0.0, max, 0.0);
+                    let hi = self.range(&ph, hi, 0.0, max, 0.0);
+                    if lo > hi {
+                        self.err(
+                            ph.as_str(),
+                            format!(
+                                "{} is below min ({}); max must be at least min",
+                                fmt_num(hi),
+                                fmt_num(lo)
+                            ),
+                        );
+                    }
+                    (
+                        &["min", "max"],
+                        Some(Dist::Uniform {
+                            min: lo,
+                            max: hi.max(lo),
+                        }),
+                    )
+                }
+                _ => (&["min", "max"], None),
+            },
+            other => {
+                self.err(
+                    format!("{path}.dist"),
+                    format!("unknown distribution \"{other}\"; allowed: {TOKEN_DISTS}"),
+                );
+                return Dist::Constant(0.0);
+            }
+        };
+        for (name, is_set) in &present {
+            let alternative = raw.dist == "constant" && (*name == "value" || *name == "mean");
+            if *is_set && !needed.contains(name) && !alternative {
+                self.err(
+                    format!("{path}.{name}"),
+                    format!(
+                        "`{name}` does not apply to a {} distribution; it takes {}",
+                        raw.dist,
+                        needed.join(" and ")
+                    ),
+                );
+            }
+        }
+        match result {
+            Some(d) => d,
+            None => {
+                self.err(
+                    path,
+                    format!("a {} distribution needs {}", raw.dist, needed.join(" and ")),
+                );
+                Dist::Constant(0.0)
+            }
+        }
+    }
+}
+
+/// Formats a number the way a user would write it back.
+pub fn fmt_num(x: f64) -> String {
+    if x.is_nan() {
+        "NaN".into()
+    } else if x.is_infinite() {
+        if x > 0.0 { "inf".into() } else { "-inf".into() }
+    } else if x != 0.0 && (x.abs() >= 1e9 || x.abs() < 1e-4) {
+        format!("{x:e}")
+    } else {
+        let s = format!("{x:.6}");
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    }
+}
+
+/// Checks a raw scenario and builds the model, or returns every issue found.
+pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<Issue>> {
+    let mut c = Checker { issues: Vec::new() };
+
+    let name = raw.name.clone().unwrap_or_else(|| default_name.to_string());
+    let currency = raw.currency.clone().unwrap_or_else(|| "USD".into());
+    if currency.trim().is_empty() || currency.len() > 8 {
+        c.err(
+            "currency",
+            format!("\"{currency}\" is not a currency; write a short code such as USD or EUR"),
+        );
+    }
+    let seed = raw
+        .seed
+        .map(|s| c.whole("seed", s, 0.0, 9_007_199_254_740_991.0))
+        .unwrap_or(1);
+    let scales = match &raw.scales {
+        None => vec![1.0, 10.0, 100.0],
+        Some(list) if list.is_empty() => {
+            c.err(
+                "scales",
+                "the list is empty; give at least one load multiplier, e.g. [1, 10, 100]",
+            );
+            vec![1.0]
+        }
+        Some(list) => list
+            .iter()
+            .enumerate()
+            .map(|(i, s)| c.positive(&format!("scales[{i}]"), *s, MAX_SCALE))
+            .collect(),
+    };
+
+    let workload = workload(&mut c, &raw.workload);
+    let tiers_in_order: Vec<&str> = raw.tiers.iter().map(|(n, _)| n.as_str()).collect();
+    if raw.tiers.is_empty() {
+        c.err(
+            "tiers",
+            "no tiers declared; declare at least one self_hosted or api tier",
+        );
+    }
+    let tier_index = |name: &str| tiers_in_order.iter().position(|t| *t == name);
+    let tier_list = tiers_in_order.join(", ");
+
+    // Routes: every class must go to a tier that exists.
+    let mut classes = Vec::new();
+    for (class_name, raw_class) in &raw.workload.classes {
+        let path = format!("workload.classes.{class_name}");
+        let tier = match raw.routing.routes.iter().find(|(k, _)| k == class_name) {
+            Some((_, tier_name)) => match tier_index(tier_name) {
+                Some(i) => i,
+                None => {
+                    c.err(
+                        format!("routing.routes.{class_name}"),
+                        format!("\"{tier_name}\" is not a tier; tiers are: {tier_list}"),
+                    );
+                    0
+                }
+            },
+            None => {
+                c.err("routing.routes", format!("class \"{class_name}\" has no route; add `{class_name}: <tier>` (tiers: {tier_list})"));
+                0
+            }
+        };
+        classes.push(RequestClass {
+            name: class_name.clone(),
+            share: c.range(&format!("{path}.share"), raw_class.share, 0.0, 1.0, 0.0),
+            input_tokens: c.dist(
+                &format!("{path}.input_tokens"),
+                &raw_class.input_tokens,
+                MAX_TOKENS,
+            ),
+            output_tokens: c.dist(
+                &format!("{path}.output_tokens"),
+                &raw_class.output_tokens,
+                MAX_TOKENS,
+            ),
+            tier,
+            cacheable: raw_class.cacheable.unwrap_or(true),
+        });
+    }
+    for (class_name, _) in &raw.routing.routes {
+        if !raw.workload.classes.iter().any(|(k, _)| k == class_name) {
+            let known: Vec<&str> = raw
+                .workload
+                .classes
+                .iter()
+                .map(|(k, _)| k.as_str())
+                .collect();
+            c.err(
+                format!("routing.routes.{class_name}"),
+                format!(
+                    "\"{class_name}\" is not a request class; classes are: {}",
+                    known.join(", ")
+                ),
+            );
+        }
+    }
+    if classes.is_empty() {
+        c.err(
+            "workload.classes",
+            "no request classes; declare at least one with share 1",
+        );
+    } else {
+        let total: f64 = classes.iter().map(|k| k.share).sum();
+        if (total - 1.0).abs() > 1e-6 {
+            c.err(
+                "workload.classes",
+                format!("shares sum to {}; they must sum to 1", fmt_num(total)),
+            );
+        }
+    }
+
+    let mut tiers: Vec<Tier> = raw
+        .tiers
+        .iter()
+        .map(|(name, t)| Tier {
+            name: name.clone(),
+            kind: tier_kind(&mut c, &format!("tiers.{name}"), t),
+            escalation: None,
+        })
+        .collect();
+
+    for (from, esc) in &raw.routing.escalation {
+        let path = format!("routing.escalation.{from}");
+        let Some(from_i) = tier_index(from) else {
+            c.err(
+                path,
+                format!("\"{from}\" is not a tier; tiers are: {tier_list}"),
+            );
+            continue;
+        };
+        let share = c.fraction(&format!("{path}.share"), esc.share);
+        match tier_index(&esc.to) {
+            None => c.err(
+                format!("{path}.to"),
+                format!("\"{}\" is not a tier; tiers are: {tier_list}", esc.to),
+            ),
+            Some(to_i) if to_i == from_i => c.err(
+                format!("{path}.to"),
+                format!("\"{}\" escalates to itself; name a heavier tier", esc.to),
+            ),
+            Some(to_i) => tiers[from_i].escalation = Some(Escalation { to: to_i, share }),
+        }
+    }
+    // Escalation chains must end: a cycle would bounce a request between tiers forever.
+    for start in 0..tiers.len() {
+        let mut seen = vec![start];
+        let mut at = start;
+        while let Some(e) = tiers[at].escalation {
+            if seen.contains(&e.to) {
+                if e.to == start {
+                    let names: Vec<&str> = seen
+                        .iter()
+                        .chain([&e.to])
+                        .map(|&i| tiers[i].name.as_str())
+                        .collect();
+                    c.err(
+                        format!("routing.escalation.{}.to", tiers[start].name),
+                        format!("escalation cycle {}; escalation must lead to a tier that does not escalate back", names.join(" → ")),
+                    );
+                }
+                break;
+            }
+            seen.push(e.to);
+            at = e.to;
+        }
+    }
+    if c.issues
+        .iter()
+        .any(|i| i.path.starts_with("routing.escalation") && i.message.contains("cycle"))
+    {
+        for t in &mut tiers {
+            t.escalation = None;
+        }
+    }
+
+    let cache = raw.cache.as_ref().map(|rc| {
+        let model = match (rc.hit_rate, &rc.lru) {
+            (Some(h), None) => CacheModel::FixedHitRate(c.fraction("cache.hit_rate", h)),
+            (None, Some(lru)) => {
+                if raw.workload.keys.is_none() {
+                    c.err("cache.lru", "a simulated LRU cache needs workload.keys (distinct, zipf_exponent) to draw request keys from");
+                }
+                CacheModel::Lru {
+                    capacity_entries: c.whole("cache.lru.capacity", lru.capacity, 1.0, 1e9),
+                    ttl: lru.ttl.map(|t| c.positive_duration("cache.lru.ttl", t)),
+                }
+            }
+            (Some(_), Some(_)) => {
+                c.err("cache", "declare either hit_rate (a fixed hit rate) or lru (a simulated cache), not both");
+                CacheModel::FixedHitRate(0.0)
+            }
+            (None, None) => {
+                c.err("cache", "declare hit_rate (e.g. 0.3) or lru: {capacity: 10000}");
+                CacheModel::FixedHitRate(0.0)
+            }
+        };
+        Cache {
+            model,
+            lookup_latency: rc.lookup_latency.map(|d| d.0).unwrap_or(SimTime(1_000)),
+            price_per_hour: rc.price_per_hour.map(|p| c.non_negative("cache.price_per_hour", p)).unwrap_or(0.0),
+        }
+    });
+
+    if c.issues.is_empty() {
+        Ok(Scenario {
+            name,
+            currency,
+            seed,
+            scales,
+            workload: Workload {
+                classes,
+                ..workload
+            },
+            cache,
+            tiers,
+        })
+    } else {
+        Err(c.issues)
+    }
+}
+
+fn workload(c: &mut Checker, w: &RawWorkload) -> Workload {
+    let horizon = w.horizon.0;
+    if horizon == SimTime::ZERO || horizon > MAX_HORIZON {
+        c.err(
+            "workload.horizon",
+            format!("{horizon} is not allowed; must be longer than 0s and at most 3650d"),
+        );
+    }
+    let warmup = w.warmup.map(|d| d.0).unwrap_or(SimTime::ZERO);
+    if warmup >= horizon && horizon > SimTime::ZERO {
+        c.err("workload.warmup", format!("{warmup} is not shorter than the horizon ({horizon}); the warm-up must leave time to measure"));
+    }
+    let diurnal = w.diurnal.as_ref().map(|d| Diurnal {
+        peak_to_trough: c.range(
+            "workload.diurnal.peak_to_trough",
+            d.peak_to_trough,
+            1.0,
+            1000.0,
+            1.0,
+        ),
+        peak_hour: c.range("workload.diurnal.peak_hour", d.peak_hour, 0.0, 24.0, 0.0),
+    });
+    let weekly = w.weekly.as_ref().map(|wk| Weekly {
+        weekend_factor: c.positive("workload.weekly.weekend_factor", wk.weekend_factor, 100.0),
+    });
+    let bursts = w
+        .bursts
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let path = format!("workload.bursts[{i}]");
+            if b.start.0 >= horizon {
+                c.err(
+                    format!("{path}.start"),
+                    format!(
+                        "{} is not before the horizon ({horizon}); the burst would never happen",
+                        b.start.0
+                    ),
+                );
+            }
+            Burst {
+                start: b.start.0,
+                duration: c.positive_duration(&format!("{path}.duration"), b.duration),
+                multiplier: c.positive(&format!("{path}.multiplier"), b.multiplier, 1000.0),
+            }
+        })
+        .collect();
+    let keys = w.keys.as_ref().map(|k| KeySpace {
+        distinct: c.whole("workload.keys.distinct", k.distinct, 1.0, 1e12) as f64,
+        zipf_exponent: c.range(
+            "workload.keys.zipf_exponent",
+            k.zipf_exponent,
+            0.0,
+            10.0,
+            1.0,
+        ),
+        growth_exponent: k
+            .growth_exponent
+            .map(|g| c.range("workload.keys.growth_exponent", g, 0.0, 2.0, 1.0))
+            .unwrap_or(1.0),
+    });
+    Workload {
+        users: c.positive("workload.users", w.users, MAX_USERS),
+        requests_per_user_per_day: c.positive(
+            "workload.requests_per_user_per_day",
+            w.requests_per_user_per_day,
+            MAX_REQUESTS_PER_USER_PER_DAY,
+        ),
+        horizon,
+        warmup,
+        diurnal,
+        weekly,
+        bursts,
+        classes: Vec::new(),
+        keys,
+    }
+}
+
+fn tier_kind(c: &mut Checker, path: &str, t: &RawTier) -> TierKind {
+    let field = |name: &str| format!("{path}.{name}");
+    // Fields that belong to the other kind are errors, not silently ignored.
+    let self_hosted_only = [
+        ("service_time", t.service_time.is_some()),
+        ("concurrency", t.concurrency.is_some()),
+        (
+            "price_per_instance_hour",
+            t.price_per_instance_hour.is_some(),
+        ),
+        ("billing", t.billing.is_some()),
+        ("queue_capacity", t.queue_capacity.is_some()),
+        ("instances", t.instances.is_some()),
+        ("autoscaling", t.autoscaling.is_some()),
+    ];
+    let api_only = [
+        (
+            "price_per_1k_input_tokens",
+            t.price_per_1k_input_tokens.is_some(),
+        ),
+        (
+            "price_per_1k_output_tokens",
+            t.price_per_1k_output_tokens.is_some(),
+        ),
+        ("price_per_request", t.price_per_request.is_some()),
+        ("latency", t.latency.is_some()),
+        ("rate_limit", t.rate_limit.is_some()),
+        ("retry", t.retry.is_some()),
+    ];
+    let (foreign, this_kind, other_kind): (&[(&str, bool)], _, _) = match t.kind {
+        RawTierKind::SelfHosted => (&api_only, "self_hosted", "api"),
+        RawTierKind::Api => (&self_hosted_only, "api", "self_hosted"),
+    };
+    for (name, set) in foreign {
+        if *set {
+            c.err(
+                field(name),
+                format!(
+                    "`{name}` applies to {other_kind} tiers only; this tier is kind: {this_kind}"
+                ),
+            );
+        }
+    }
+    let timeout = t.timeout.map(|d| c.positive_duration(&field("timeout"), d));
+    let require = |c: &mut Checker, name: &str, v: Option<f64>, what: &str| -> f64 {
+        match v {
+            Some(v) => c.non_negative(&field(name), v),
+            None => {
+                c.err(path, format!("missing `{name}` ({what})"));
+                0.0
+            }
+        }
+    };
+    match t.kind {
+        RawTierKind::SelfHosted => {
+            let service_time = match &t.service_time {
+                Some(RawServiceTime::Dist(d)) => {
+                    ServiceTime::Dist(c.dist(&field("service_time"), d, 3.6e9))
+                }
+                Some(RawServiceTime::PerToken(p)) => ServiceTime::PerToken {
+                    base_us: p.base.map(|b| b.0.0 as f64).unwrap_or(0.0),
+                    per_input_token_us: p.per_input_token.0.0 as f64,
+                    per_output_token_us: p.per_output_token.0.0 as f64,
+                },
+                None => {
+                    c.err(
+                        path,
+                        "missing `service_time`, e.g. {dist: exponential, mean: 40ms}",
+                    );
+                    ServiceTime::Dist(Dist::Constant(1.0))
+                }
+            };
+            if let ServiceTime::PerToken {
+                base_us,
+                per_input_token_us,
+                per_output_token_us,
+            } = service_time
+                && base_us + per_input_token_us + per_output_token_us == 0.0
+            {
+                c.err(
+                    field("service_time"),
+                    "all per-token times are 0; a request must take some time",
+                );
+            }
+            if let ServiceTime::Dist(d) = service_time
+                && d.mean() <= 0.0
+            {
+                c.err(
+                    field("service_time"),
+                    "the mean service time is 0; a request must take some time",
+                );
+            }
+            let concurrency = t
+                .concurrency
+                .map(|v| c.whole(&field("concurrency"), v, 1.0, 10_000.0))
+                .unwrap_or(1) as u32;
+            let price = require(
+                c,
+                "price_per_instance_hour",
+                t.price_per_instance_hour,
+                "money per instance-hour",
+            );
+            let billing = match &t.billing {
+                None => Billing {
+                    granularity: SimTime::SECOND,
+                    minimum: SimTime::ZERO,
+                },
+                Some(b) => Billing {
+                    granularity: b
+                        .granularity
+                        .map(|g| c.positive_duration(&field("billing.granularity"), g))
+                        .unwrap_or(SimTime::SECOND),
+                    minimum: b.minimum.map(|m| m.0).unwrap_or(SimTime::ZERO),
+                },
+            };
+            let queue_capacity = t
+                .queue_capacity
+                .map(|q| c.whole(&field("queue_capacity"), q, 0.0, 1e7))
+                .unwrap_or(1000) as u32;
+            let scaling = match (t.instances, &t.autoscaling) {
+                (Some(n), None) => Scaling::Fixed {
+                    instances: c.whole(&field("instances"), n, 1.0, MAX_INSTANCES) as u32,
+                },
+                (None, Some(a)) => Scaling::Auto(autoscaling(c, &field("autoscaling"), a)),
+                (Some(_), Some(_)) => {
+                    c.err(
+                        field("instances"),
+                        "declare either `instances` (a fixed pool) or `autoscaling`, not both",
+                    );
+                    Scaling::Fixed { instances: 1 }
+                }
+                (None, None) => {
+                    c.err(
+                        path,
+                        "missing `instances` (a fixed pool) or `autoscaling` (min, max, ...)",
+                    );
+                    Scaling::Fixed { instances: 1 }
+                }
+            };
+            TierKind::SelfHosted(SelfHosted {
+                service_time,
+                concurrency,
+                price_per_instance_hour: price,
+                billing,
+                queue_capacity,
+                timeout,
+                scaling,
+            })
+        }
+        RawTierKind::Api => {
+            let latency = match &t.latency {
+                Some(d) => c.dist(&field("latency"), d, 3.6e9),
+                None => {
+                    c.err(
+                        path,
+                        "missing `latency`, e.g. {dist: lognormal, mean: 1.2s, sd: 0.5s}",
+                    );
+                    Dist::Constant(0.0)
+                }
+            };
+            let rate_limit = t.rate_limit.as_ref().map(|r| {
+                let rpm = c.positive(
+                    &field("rate_limit.requests_per_minute"),
+                    r.requests_per_minute,
+                    1e9,
+                );
+                RateLimit {
+                    requests_per_minute: rpm,
+                    burst: r
+                        .burst
+                        .map(|b| c.range(&field("rate_limit.burst"), b, 1.0, 1e9, 1.0))
+                        .unwrap_or((rpm / 60.0).max(1.0)),
+                }
+            });
+            let retry = match &t.retry {
+                None => Retry {
+                    max_retries: 3,
+                    backoff: SimTime::SECOND,
+                },
+                Some(r) => Retry {
+                    max_retries: c.whole(&field("retry.max_retries"), r.max_retries, 0.0, 20.0)
+                        as u32,
+                    backoff: c.positive_duration(&field("retry.backoff"), r.backoff),
+                },
+            };
+            TierKind::Api(Api {
+                price_per_1k_input_tokens: require(
+                    c,
+                    "price_per_1k_input_tokens",
+                    t.price_per_1k_input_tokens,
+                    "money per 1000 input tokens",
+                ),
+                price_per_1k_output_tokens: require(
+                    c,
+                    "price_per_1k_output_tokens",
+                    t.price_per_1k_output_tokens,
+                    "money per 1000 output tokens",
+                ),
+                price_per_request: t
+                    .price_per_request
+                    .map(|p| c.non_negative(&field("price_per_request"), p))
+                    .unwrap_or(0.0),
+                latency,
+                rate_limit,
+                retry,
+                timeout,
+            })
+        }
+    }
+}
+
+fn autoscaling(c: &mut Checker, path: &str, a: &RawAutoscaling) -> Autoscaling {
+    let field = |name: &str| format!("{path}.{name}");
+    let min = c.whole(&field("min"), a.min, 0.0, MAX_INSTANCES) as u32;
+    let max = c.whole(&field("max"), a.max, 1.0, MAX_INSTANCES) as u32;
+    if a.max.is_finite() && a.min.is_finite() && a.max < a.min {
+        c.err(
+            field("max"),
+            format!(
+                "{} is below min ({}); max must be at least min",
+                fmt_num(a.max),
+                fmt_num(a.min)
+            ),
+        );
+    }
+    let duration = |v: Option<Duration>, default_s: u64| {
+        v.map(|d| d.0)
+            .unwrap_or(SimTime(default_s * SimTime::SECOND.0))
+    };
+    Autoscaling {
+        min,
+        max: max.max(min),
+        target_utilization: a
+            .target_utilization
+            .map(|u| {
+                if !(u > 0.0 && u <= 1.0) {
+                    c.err(
+                        field("target_utilization"),
+                        format!(
+                            "{} is not allowed; must be above 0 and at most 1",
+                            fmt_num(u)
+                        ),
+                    );
+                    0.7
+                } else {
+                    u
+                }
+            })
+            .unwrap_or(0.7),
+        interval: a
+            .interval
+            .map(|d| c.positive_duration(&field("interval"), d))
+            .unwrap_or(SimTime(30 * SimTime::SECOND.0)),
+        scale_out_cooldown: duration(a.scale_out_cooldown, 60),
+        scale_in_cooldown: duration(a.scale_in_cooldown, 300),
+        startup_delay: duration(a.startup_delay, 60),
+        max_step: a
+            .max_step
+            .map(|s| c.whole(&field("max_step"), s, 1.0, MAX_INSTANCES) as u32)
+            .unwrap_or(u32::MAX),
+    }
+}

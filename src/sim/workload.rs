@@ -1,0 +1,353 @@
+//! Synthetic load: a non-homogeneous Poisson arrival stream and the requests it carries.
+//!
+//! Arrivals are drawn by thinning over short segments: within each 15-minute segment
+//! (cut also at burst edges) candidates come at the segment's peak rate and are kept
+//! with probability rate(t)/peak. Because the peak is taken per segment, nearly every
+//! candidate is kept, and the result is an exact draw of the time-varying process.
+
+use rand_distr::{Distribution, Zipf};
+
+use crate::model::{Diurnal, RequestClass, Workload};
+use crate::sim::random::{self, SimRng};
+use crate::time::SimTime;
+
+const SEGMENT_US: f64 = 15.0 * 60.0 * 1e6;
+const DAY_US: f64 = 86_400e6;
+const HOUR_US: f64 = 3_600e6;
+
+/// Arrival-rate factor over time: diurnal × weekly × bursts, mean 1 without bursts.
+#[derive(Clone, Debug)]
+pub struct RateShape {
+    /// Diurnal amplitude `a` and the peak's offset within the day, in µs.
+    diurnal: Option<(f64, f64)>,
+    /// Factors for weekdays and weekend days, normalised to a weekly mean of 1.
+    weekday: f64,
+    weekend: f64,
+    /// (start µs, end µs, multiplier).
+    bursts: Vec<(f64, f64, f64)>,
+}
+
+impl RateShape {
+    pub fn new(workload: &Workload) -> RateShape {
+        let diurnal = workload.diurnal.map(
+            |Diurnal {
+                 peak_to_trough,
+                 peak_hour,
+             }| {
+                (
+                    (peak_to_trough - 1.0) / (peak_to_trough + 1.0),
+                    peak_hour * HOUR_US,
+                )
+            },
+        );
+        let (weekday, weekend) = match workload.weekly {
+            Some(w) => {
+                let norm = 7.0 / (5.0 + 2.0 * w.weekend_factor);
+                (norm, w.weekend_factor * norm)
+            }
+            None => (1.0, 1.0),
+        };
+        let bursts = workload
+            .bursts
+            .iter()
+            .map(|b| {
+                (
+                    b.start.0 as f64,
+                    b.start.plus(b.duration).0 as f64,
+                    b.multiplier,
+                )
+            })
+            .collect();
+        RateShape {
+            diurnal,
+            weekday,
+            weekend,
+            bursts,
+        }
+    }
+
+    fn diurnal_at(&self, t: f64) -> f64 {
+        match self.diurnal {
+            Some((a, peak)) => 1.0 + a * (std::f64::consts::TAU * (t - peak) / DAY_US).cos(),
+            None => 1.0,
+        }
+    }
+
+    fn weekly_at(&self, t: f64) -> f64 {
+        let day = (t / DAY_US).floor() as i64;
+        if day.rem_euclid(7) >= 5 {
+            self.weekend
+        } else {
+            self.weekday
+        }
+    }
+
+    fn bursts_at(&self, t: f64) -> f64 {
+        self.bursts
+            .iter()
+            .filter(|(s, e, _)| *s <= t && t < *e)
+            .map(|(_, _, m)| m)
+            .product()
+    }
+
+    /// The rate factor at time `t` (µs).
+    pub fn factor(&self, t: f64) -> f64 {
+        self.diurnal_at(t) * self.weekly_at(t) * self.bursts_at(t)
+    }
+
+    /// End of the segment that starts at `t`: the next 15-minute mark or burst edge.
+    fn segment_end(&self, t: f64) -> f64 {
+        let mut end = ((t / SEGMENT_US).floor() + 1.0) * SEGMENT_US;
+        for &(s, e, _) in &self.bursts {
+            if s > t && s < end {
+                end = s;
+            }
+            if e > t && e < end {
+                end = e;
+            }
+        }
+        end
+    }
+
+    /// An upper bound of the factor on [start, end), tight for short segments.
+    fn bound(&self, start: f64, end: f64) -> f64 {
+        let diurnal_max = match self.diurnal {
+            Some((a, peak)) => {
+                // The cosine is monotone between its peak and trough, so on a segment
+                // shorter than half a day its maximum is at an end or at a peak inside.
+                let next_peak = start + (peak - start).rem_euclid(DAY_US);
+                if next_peak < end {
+                    1.0 + a
+                } else {
+                    self.diurnal_at(start).max(self.diurnal_at(end))
+                }
+            }
+            None => 1.0,
+        };
+        // Weekly and burst factors are constant within a segment by construction.
+        let mid = (start + end) / 2.0;
+        diurnal_max * self.weekly_at(mid) * self.bursts_at(mid)
+    }
+}
+
+/// The arrival times of one run, drawn lazily.
+pub struct Arrivals {
+    shape: RateShape,
+    rate_per_us: f64,
+    horizon_us: f64,
+    t: f64,
+    segment_end: f64,
+    segment_rate: f64,
+    rng: SimRng,
+}
+
+impl Arrivals {
+    /// `rate_per_us` is the mean arrival rate (users × scale × requests per µs).
+    pub fn new(shape: RateShape, rate_per_us: f64, horizon: SimTime, rng: SimRng) -> Arrivals {
+        Arrivals {
+            shape,
+            rate_per_us,
+            horizon_us: horizon.0 as f64,
+            t: 0.0,
+            segment_end: 0.0,
+            segment_rate: 0.0,
+            rng,
+        }
+    }
+
+    /// The next arrival, or `None` once past the horizon.
+    pub fn next_arrival(&mut self) -> Option<SimTime> {
+        loop {
+            if self.t >= self.horizon_us {
+                return None;
+            }
+            if self.t >= self.segment_end {
+                self.segment_end = self.shape.segment_end(self.t).min(self.horizon_us);
+                self.segment_rate = self.rate_per_us * self.shape.bound(self.t, self.segment_end);
+            }
+            if self.segment_rate <= 0.0 {
+                self.t = self.segment_end;
+                continue;
+            }
+            let candidate = self.t + random::exp1(&mut self.rng) / self.segment_rate;
+            if candidate >= self.segment_end {
+                // Memorylessness: restarting the draw at the boundary is exact.
+                self.t = self.segment_end;
+                continue;
+            }
+            self.t = candidate;
+            let keep = self.rate_per_us * self.shape.factor(candidate);
+            if keep >= self.segment_rate
+                || random::uniform(&mut self.rng) * self.segment_rate < keep
+            {
+                return Some(SimTime(candidate as u64));
+            }
+        }
+    }
+}
+
+/// What an arriving request is: its class, token counts and cache key.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestDraw {
+    pub class: u8,
+    pub input_tokens: u32,
+    pub output_tokens: u32,
+    /// Zipf rank of the request's key (1 = most popular), when keys are modelled.
+    pub key: u64,
+}
+
+/// Draws request attributes from the class mix, token distributions and key popularity.
+pub struct RequestSource {
+    cumulative_shares: Vec<f64>,
+    classes: Vec<RequestClass>,
+    keys: Option<Zipf<f64>>,
+    rng: SimRng,
+}
+
+impl RequestSource {
+    /// `distinct_keys` is the key-space size at this scale (None when keys are not modelled).
+    pub fn new(classes: &[RequestClass], zipf: Option<(u64, f64)>, rng: SimRng) -> RequestSource {
+        let mut acc = 0.0;
+        let cumulative_shares = classes
+            .iter()
+            .map(|c| {
+                acc += c.share;
+                acc
+            })
+            .collect();
+        RequestSource {
+            cumulative_shares,
+            classes: classes.to_vec(),
+            // Validation guarantees n ≥ 1 and an exponent ≥ 0, the only failure cases.
+            keys: zipf.map(|(n, s)| Zipf::new(n as f64, s).expect("validated key space")),
+            rng,
+        }
+    }
+
+    pub fn draw(&mut self) -> RequestDraw {
+        let u = random::uniform(&mut self.rng);
+        let last = self.classes.len() - 1;
+        let class = self
+            .cumulative_shares
+            .iter()
+            .position(|&c| u < c)
+            .unwrap_or(last);
+        let spec = &self.classes[class];
+        let input_tokens = random::sample(&spec.input_tokens, &mut self.rng).round() as u32;
+        let output_tokens = random::sample(&spec.output_tokens, &mut self.rng).round() as u32;
+        let key = match &self.keys {
+            Some(z) => z.sample(&mut self.rng) as u64,
+            None => 0,
+        };
+        RequestDraw {
+            class: class as u8,
+            input_tokens,
+            output_tokens,
+            key,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Burst, Weekly};
+
+    fn workload() -> Workload {
+        Workload {
+            users: 1.0,
+            requests_per_user_per_day: 1.0,
+            horizon: SimTime(14 * SimTime::DAY.0),
+            warmup: SimTime::ZERO,
+            diurnal: Some(Diurnal {
+                peak_to_trough: 4.0,
+                peak_hour: 14.0,
+            }),
+            weekly: Some(Weekly {
+                weekend_factor: 0.5,
+            }),
+            bursts: vec![Burst {
+                start: SimTime(3 * SimTime::DAY.0),
+                duration: SimTime::HOUR,
+                multiplier: 5.0,
+            }],
+            classes: vec![],
+            keys: None,
+        }
+    }
+
+    #[test]
+    fn shape_has_the_declared_peak_trough_and_weekly_mean() {
+        let shape = RateShape::new(&workload());
+        let monday_peak = shape.factor(14.0 * HOUR_US);
+        let monday_trough = shape.factor(2.0 * HOUR_US);
+        assert!((monday_peak / monday_trough - 4.0).abs() < 1e-9);
+        // Mean over a week without the burst day is 1.
+        let n = 7 * 24 * 60;
+        let mean: f64 = (0..n)
+            .map(|i| {
+                let t = (7.0 * DAY_US) + i as f64 * 60e6;
+                shape.factor(t)
+            })
+            .sum::<f64>()
+            / n as f64;
+        assert!((mean - 1.0).abs() < 1e-3, "{mean}");
+    }
+
+    #[test]
+    fn the_bound_covers_the_rate_everywhere() {
+        let shape = RateShape::new(&workload());
+        let mut t = 0.0;
+        while t < 7.0 * DAY_US {
+            let end = shape.segment_end(t);
+            let bound = shape.bound(t, end);
+            for k in 0..=20 {
+                let x = t + (end - t) * k as f64 / 20.0 * 0.999_999;
+                assert!(shape.factor(x) <= bound * (1.0 + 1e-12), "at {x}");
+            }
+            t = end;
+        }
+    }
+
+    #[test]
+    fn arrivals_per_hour_follow_the_shape() {
+        // 50,000 requests a day: each hour bin holds hundreds, so 10% is > 3 standard errors.
+        let w = Workload {
+            diurnal: Some(Diurnal {
+                peak_to_trough: 3.0,
+                peak_hour: 12.0,
+            }),
+            weekly: None,
+            bursts: vec![],
+            ..workload()
+        };
+        let rate = 50_000.0 / DAY_US;
+        let mut arrivals = Arrivals::new(
+            RateShape::new(&w),
+            rate,
+            SimTime(7 * SimTime::DAY.0),
+            random::stream(3, 1.0, 0, random::ARRIVALS),
+        );
+        let mut per_hour = [0f64; 24];
+        let mut total = 0.0f64;
+        while let Some(t) = arrivals.next_arrival() {
+            per_hour[((t.0 as f64 / HOUR_US) as usize) % 24] += 1.0;
+            total += 1.0;
+        }
+        assert!((total / 7.0 / 50_000.0 - 1.0).abs() < 0.01, "{total}");
+        let shape = RateShape::new(&w);
+        for (h, count) in per_hour.iter().enumerate() {
+            let expected: f64 = (0..60)
+                .map(|m| shape.factor(h as f64 * HOUR_US + (m as f64 + 0.5) * 60e6))
+                .sum::<f64>()
+                / 60.0
+                * rate
+                * HOUR_US
+                * 7.0;
+            assert!(
+                (count / expected - 1.0).abs() < 0.1,
+                "hour {h}: {count} vs {expected}"
+            );
+        }
+    }
+}
