@@ -10,6 +10,7 @@ use rand::{RngExt, SeedableRng};
 use rand_distr::{Exp1, StandardNormal};
 
 use crate::model::Dist;
+use crate::time::SimTime;
 
 pub type SimRng = Xoshiro256PlusPlus;
 
@@ -56,6 +57,26 @@ pub fn sample(dist: &Dist, rng: &mut SimRng) -> f64 {
         Dist::LogNormal { mu, sigma } => (mu + sigma * rng.sample::<f64, _>(StandardNormal)).exp(),
         Dist::Uniform { min, max } => min + (max - min) * uniform(rng),
     }
+}
+
+/// Rounds a non-negative amount of microseconds to a whole one, at least 1, so that
+/// every service takes time. `f64::round` is a library call on baseline x86-64; adding
+/// a half and truncating is the same for non-negative values and inlines.
+#[inline]
+pub fn round_up_to_1(us: f64) -> u64 {
+    ((us + 0.5) as u64).max(1)
+}
+
+/// Draws a duration from a distribution of microseconds.
+#[inline]
+pub fn duration(dist: &Dist, rng: &mut SimRng) -> SimTime {
+    SimTime(round_up_to_1(sample(dist, rng)))
+}
+
+/// Draws a whole token count (non-negative, saturating).
+#[inline]
+pub fn tokens(dist: &Dist, rng: &mut SimRng) -> u32 {
+    (sample(dist, rng) + 0.5) as u32
 }
 
 #[cfg(test)]

@@ -233,8 +233,8 @@ impl RequestSource {
             .position(|&c| u < c)
             .unwrap_or(last);
         let spec = &self.classes[class];
-        let input_tokens = random::sample(&spec.input_tokens, &mut self.rng).round() as u32;
-        let output_tokens = random::sample(&spec.output_tokens, &mut self.rng).round() as u32;
+        let input_tokens = random::tokens(&spec.input_tokens, &mut self.rng);
+        let output_tokens = random::tokens(&spec.output_tokens, &mut self.rng);
         let key = match &self.keys {
             Some(z) => z.sample(&mut self.rng) as u64,
             None => 0,

@@ -1,0 +1,146 @@
+//! Engine benchmark: simulated requests and events per second, and peak memory by scale.
+//!
+//! Run with `cargo bench --bench throughput`. Each speed case runs single-threaded, five
+//! times, and reports the median. Peak memory is read from the kernel (VmHWM) in a
+//! fresh child process per scale, so one run's allocations do not hide another's.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use scalecost::model::Scenario;
+
+const REPEATS: usize = 5;
+
+fn load(path: &Path) -> Scenario {
+    scalecost::scenario::load(path).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// (label, scenario file, scale)
+fn speed_cases() -> Vec<(String, PathBuf, f64)> {
+    let mut cases = vec![
+        (
+            "(a) M/M/8, rho 0.8".to_string(),
+            root().join("benches/scenarios/mm8.yaml"),
+            1.0,
+        ),
+        (
+            "(b) full pipeline, 10x".to_string(),
+            root().join("benches/scenarios/pipeline.yaml"),
+            10.0,
+        ),
+    ];
+    for name in ["support-chatbot", "fraud-detection", "rag-assistant"] {
+        cases.push((
+            format!("(c) {name}, 100x"),
+            root().join(format!("scenarios/{name}.yaml")),
+            100.0,
+        ));
+    }
+    cases
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    // Child mode: run one scale and print the peak resident memory.
+    if let Some(i) = args.iter().position(|a| a == "--child") {
+        let path = PathBuf::from(&args[i + 1]);
+        let scale: f64 = args[i + 2].parse().expect("scale");
+        let scenario = load(&path);
+        let metrics = scalecost::sim::simulate(&scenario, scale, 0);
+        println!("{} {}", metrics.requests.offered, peak_rss_kib());
+        return;
+    }
+    if args.iter().any(|a| a == "--list") {
+        return;
+    }
+
+    println!(
+        "scalecost engine benchmark: {} threads available, single-threaded runs",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+    println!();
+    println!(
+        "{:<28} {:>12} {:>10} {:>14} {:>14}",
+        "case", "requests", "seconds", "requests/s", "events/s"
+    );
+    for (label, path, scale) in speed_cases() {
+        let scenario = load(&path);
+        let mut timings = Vec::new();
+        let mut requests = 0;
+        let mut events = 0;
+        for _ in 0..REPEATS {
+            let start = Instant::now();
+            let m = scalecost::sim::simulate(&scenario, scale, 0);
+            timings.push(start.elapsed().as_secs_f64());
+            // Every arrival, warm-up included, is simulated work.
+            requests = m.timeline.iter().map(|h| h.arrivals).sum::<u64>();
+            events = m.events;
+        }
+        timings.sort_by(f64::total_cmp);
+        let median = timings[REPEATS / 2];
+        println!(
+            "{:<28} {:>12} {:>10.3} {:>13.2}M {:>13.2}M",
+            label,
+            requests,
+            median,
+            requests as f64 / median / 1e6,
+            events as f64 / median / 1e6
+        );
+    }
+
+    println!();
+    println!("peak resident memory (fresh process per run)");
+    println!(
+        "{:<28} {:>12} {:>12} {:>12}",
+        "scenario", "1x", "10x", "100x"
+    );
+    let exe = std::env::current_exe().expect("own path");
+    let memory_cases = [
+        root().join("benches/scenarios/pipeline.yaml"),
+        root().join("scenarios/support-chatbot.yaml"),
+        root().join("scenarios/fraud-detection.yaml"),
+        root().join("scenarios/rag-assistant.yaml"),
+    ];
+    for path in memory_cases {
+        let mut cells = Vec::new();
+        for scale in ["1", "10", "100"] {
+            let out = Command::new(&exe)
+                .arg("--child")
+                .arg(&path)
+                .arg(scale)
+                .output()
+                .expect("child run");
+            let text = String::from_utf8_lossy(&out.stdout);
+            let kib: f64 = text
+                .split_whitespace()
+                .nth(1)
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(f64::NAN);
+            cells.push(format!("{:.1} MiB", kib / 1024.0));
+        }
+        let name = path.file_stem().unwrap().to_string_lossy().to_string();
+        println!(
+            "{:<28} {:>12} {:>12} {:>12}",
+            name, cells[0], cells[1], cells[2]
+        );
+    }
+}
+
+/// Peak resident set size of this process, KiB (Linux); 0 where unavailable.
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
