@@ -18,6 +18,12 @@ pub struct Cli {
 pub enum Command {
     /// Simulate a scenario at each load multiplier and report costs, latency and failures.
     Simulate(SimulateArgs),
+    /// Simulate scenarios and draw their cost, latency and load as PNG charts.
+    Plot(PlotArgs),
+    /// Run several scenarios on the same load and compare them side by side.
+    Compare(CompareArgs),
+    /// Run one scenario over a grid of field values set with --set.
+    Sweep(SweepArgs),
     /// Check scenario files without running them.
     Validate {
         /// Scenario files to check.
@@ -50,4 +56,89 @@ pub struct SimulateArgs {
     /// Write to this file instead of standard output (replaced only when the run succeeds).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Also draw the charts of `scalecost plot` into this folder (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+    #[command(flatten)]
+    pub threads: ThreadArgs,
+}
+
+/// How many threads run the simulations, and whether to show progress.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct ThreadArgs {
+    /// Most threads to run simulations on (default: one per core). Results are the same
+    /// whatever the number.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// No progress bar or notices on standard error.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompareArgs {
+    /// Scenario files; the first is the baseline. All run at its scales and seed.
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// Load multipliers instead of the baseline's, e.g. 1,10,100.
+    #[arg(long, value_delimiter = ',')]
+    pub scales: Option<Vec<f64>>,
+    /// Seed instead of the baseline's.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Independent runs per scenario and scale; figures then carry a 95% confidence interval.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub replications: u64,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write to this file instead of standard output (replaced only when the run succeeds).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub threads: ThreadArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// The scenario file to vary.
+    pub scenario: PathBuf,
+    /// PATH=VALUES: a field and the values to try, as a list (cache.lru.capacity=1000,10000)
+    /// or a range START..END:STEP (tiers.small.autoscaling.max=10..80:10). Several make a grid.
+    #[arg(long = "set", required = true, value_name = "PATH=VALUES")]
+    pub set: Vec<String>,
+    /// Load multipliers instead of the scenario's, e.g. 1,10,100.
+    #[arg(long, value_delimiter = ',')]
+    pub scales: Option<Vec<f64>>,
+    /// Seed instead of the scenario's.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Independent runs per point and scale; figures then carry a 95% confidence interval.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub replications: u64,
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+    /// Write to this file instead of standard output (replaced only when the run succeeds).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub threads: ThreadArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PlotArgs {
+    /// Scenario files (YAML); the cost and latency charts put them side by side.
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// Folder to write the PNG files to (created if missing).
+    #[arg(long, short, value_name = "DIR")]
+    pub output: PathBuf,
+    /// Load multipliers to simulate instead of each scenario's, e.g. 1,10,100.
+    #[arg(long, value_delimiter = ',')]
+    pub scales: Option<Vec<f64>>,
+    /// Seed instead of each scenario's.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Load multiplier whose hour-by-hour timeline to draw (default: the largest).
+    #[arg(long, value_name = "SCALE")]
+    pub timeline_scale: Option<f64>,
 }

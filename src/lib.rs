@@ -5,6 +5,7 @@
 //! ```text
 //! scenario file ──scenario::load──▶ model::Scenario ──sim::simulate──▶ metrics::RunMetrics
 //!     ──economics::evaluate──▶ economics::Economics ──report::render──▶ table | json | csv
+//!                                                    ──report::plot───▶ png
 //! ```
 //!
 //! [`run`] is that pipeline for the command line.
@@ -15,17 +16,21 @@ pub mod error;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod progress;
 pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod sim;
+pub mod stats;
+pub mod study;
 pub mod time;
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
+use rayon::prelude::*;
 
-use cli::{Cli, Command, SimulateArgs};
+use cli::{Cli, Command, PlotArgs, SimulateArgs};
 use error::InputError;
 
 /// The starter scenario `scalecost init` writes.
@@ -34,23 +39,190 @@ pub const STARTER_SCENARIO: &str = include_str!("../scenarios/starter.yaml");
 /// Runs one command line; errors carry [`InputError`] when the user's input is at fault.
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Simulate(args) => simulate(args),
+        Command::Simulate(args) => with_threads(args.threads, || simulate(args)),
+        Command::Plot(args) => plot(args),
+        Command::Compare(args) => with_threads(args.threads, || compare(args)),
+        Command::Sweep(args) => with_threads(args.threads, || sweep(args)),
         Command::Validate { files } => validate(&files),
         Command::Init { file, force } => init(&file, force),
     }
 }
 
-fn simulate(args: SimulateArgs) -> Result<()> {
-    let mut scenario = scenario::load(&args.scenario)?;
-    if let Some(scales) = args.scales {
-        scenario.scales = check_scales(scales)?;
+/// Runs `f` on a pool of `--jobs` threads, or on the default one-per-core pool.
+fn with_threads(threads: cli::ThreadArgs, f: impl FnOnce() -> Result<()> + Send) -> Result<()> {
+    match threads.jobs {
+        None => f(),
+        Some(n) => rayon::ThreadPoolBuilder::new()
+            .num_threads(n as usize)
+            .build()
+            .context("cannot start the worker threads")?
+            .install(f),
     }
-    if let Some(seed) = args.seed {
+}
+
+fn compare(args: cli::CompareArgs) -> Result<()> {
+    if let Some(path) = &args.output {
+        output::check_destination(path)?;
+    }
+    let scenarios = args
+        .scenarios
+        .iter()
+        .map(|file| load_scenario(file, args.scales.clone(), args.seed))
+        .collect::<Result<Vec<_>>>()?;
+    let progress = progress::Progress::new(args.threads.quiet);
+    let comparison = study::compare(scenarios, args.replications, &progress);
+    let bytes = report::render_comparison(&comparison, args.format)?;
+    output::emit(args.output.as_deref(), &bytes)
+}
+
+fn sweep(args: cli::SweepArgs) -> Result<()> {
+    if let Some(path) = &args.output {
+        output::check_destination(path)?;
+    }
+    let sets = args
+        .set
+        .iter()
+        .map(|s| scenario::overrides::parse_set(s))
+        .collect::<Result<Vec<_>, _>>()?;
+    // Checks the file (and the scales) once, with line numbers, before the grid.
+    load_scenario(&args.scenario, args.scales.clone(), args.seed)?;
+    let text = scenario::read_text(&args.scenario)?;
+    let shown = args.scenario.display().to_string();
+    let stem = scenario::stem_of(&args.scenario);
+    let scales = args.scales.clone().map(check_scales).transpose()?;
+    // The grid: every combination, the first --set outermost.
+    let mut grid: Vec<Vec<scenario::overrides::SetValue>> = vec![Vec::new()];
+    for set in &sets {
+        grid = grid
+            .into_iter()
+            .flat_map(|prefix| {
+                set.values.iter().map(move |v| {
+                    let mut point = prefix.clone();
+                    point.push(v.clone());
+                    point
+                })
+            })
+            .collect();
+    }
+    if grid.len() > 10_000 {
+        return Err(InputError::new(format!(
+            "--set: the grid has {} points; at most 10,000",
+            grid.len()
+        ))
+        .into());
+    }
+    let points = grid
+        .into_iter()
+        .map(|values| {
+            let overrides: Vec<(String, scenario::overrides::SetValue)> = sets
+                .iter()
+                .map(|s| s.path.clone())
+                .zip(values.iter().cloned())
+                .collect();
+            let mut s = scenario::parse_with_overrides(&text, &shown, &stem, &overrides)?;
+            if let Some(scales) = &scales {
+                s.scales = scales.clone();
+            }
+            if let Some(seed) = args.seed {
+                s.seed = seed;
+            }
+            Ok((values, s))
+        })
+        .collect::<Result<Vec<_>, InputError>>()?;
+    let progress = progress::Progress::new(args.threads.quiet);
+    let parameters = sets.into_iter().map(|s| s.path).collect();
+    let result = study::sweep(parameters, points, args.replications, &progress);
+    let bytes = report::render_sweep(&result, args.format)?;
+    output::emit(args.output.as_deref(), &bytes)
+}
+
+fn simulate(args: SimulateArgs) -> Result<()> {
+    if let Some(path) = &args.output {
+        output::check_destination(path)?;
+    }
+    if let Some(dir) = &args.plot {
+        chart_folder(dir)?;
+    }
+    let scenario = load_scenario(&args.scenario, args.scales, args.seed)?;
+    let report = runner::run_scenario_with(&scenario, &progress::Progress::new(args.threads.quiet));
+
+    let bytes = report::render(std::slice::from_ref(&report), args.format)?;
+    output::emit(args.output.as_deref(), &bytes)?;
+    if let Some(dir) = &args.plot {
+        let charts = report::plot::render_all(std::slice::from_ref(&report), None)?;
+        write_charts(dir, &charts)?;
+    }
+    Ok(())
+}
+
+/// Loads a scenario with the command line's scales and seed in place of its own.
+fn load_scenario(
+    path: &std::path::Path,
+    scales: Option<Vec<f64>>,
+    seed: Option<u64>,
+) -> Result<model::Scenario> {
+    // Scales from the command line replace the scenario's before it is checked, so the
+    // checks that depend on them (how large a run is) see the ones that will run.
+    let scales = scales.map(check_scales).transpose()?;
+    let mut scenario = scenario::load_with_scales(path, scales.as_deref())?;
+    if let Some(seed) = seed {
         scenario.seed = seed;
     }
-    let report = runner::run_scenario(&scenario);
-    let bytes = report::render(std::slice::from_ref(&report), args.format)?;
-    output::emit(args.output.as_deref(), &bytes)
+    Ok(scenario)
+}
+
+fn plot(args: PlotArgs) -> Result<()> {
+    chart_folder(&args.output)?;
+    let scenarios = args
+        .scenarios
+        .iter()
+        .map(|file| load_scenario(file, args.scales.clone(), args.seed))
+        .collect::<Result<Vec<_>>>()?;
+    if let Some(scale) = args.timeline_scale {
+        check_timeline_scale(scale, &scenarios)?;
+    }
+    let reports: Vec<_> = scenarios.par_iter().map(runner::run_scenario).collect();
+    let charts = report::plot::render_all(&reports, args.timeline_scale)?;
+    write_charts(&args.output, &charts)
+}
+
+/// Makes sure `dir` is a folder charts can go in, creating it if needed, before any
+/// simulation time is spent.
+fn chart_folder(dir: &std::path::Path) -> Result<()> {
+    if dir.exists() && !dir.is_dir() {
+        return Err(InputError::new(format!(
+            "{}: this is a file; charts go in a folder, e.g. {}",
+            dir.display(),
+            dir.with_extension("").join("charts").display()
+        ))
+        .into());
+    }
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the folder {}", dir.display()))
+}
+
+fn check_timeline_scale(scale: f64, scenarios: &[model::Scenario]) -> Result<(), InputError> {
+    match scenarios.iter().find(|s| !s.scales.contains(&scale)) {
+        None => Ok(()),
+        Some(s) => {
+            let scales: Vec<String> = s.scales.iter().map(|x| report::format::scale(*x)).collect();
+            Err(InputError::new(format!(
+                "--timeline-scale {scale}: {} runs at {}; choose one of those",
+                s.name,
+                scales.join(", ")
+            )))
+        }
+    }
+}
+
+/// Writes each chart into `dir`, each file whole or not at all, and names it on stderr.
+fn write_charts(dir: &std::path::Path, charts: &[report::plot::RenderedChart]) -> Result<()> {
+    for chart in charts {
+        let path = dir.join(&chart.file_name);
+        output::write_atomically(&path, &chart.png)?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
 }
 
 fn check_scales(scales: Vec<f64>) -> Result<Vec<f64>, InputError> {

@@ -23,7 +23,11 @@ fn main() -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("error: {err:#}");
+            // One problem per line, each with its own prefix, so every line stands alone
+            // (and a scenario with five mistakes shows five errors).
+            for line in format!("{err:#}").lines() {
+                eprintln!("error: {line}");
+            }
             if err
                 .chain()
                 .any(|c| c.downcast_ref::<InputError>().is_some())

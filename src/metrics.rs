@@ -41,6 +41,8 @@ pub struct TierAccum {
     pub departures: u64,
     pub sojourn_us: f64,
     pub started: u64,
+    /// Service time of the started requests, µs.
+    pub service_us: f64,
     pub waited: u64,
     pub wait_us: f64,
     pub input_tokens: u64,
@@ -48,6 +50,8 @@ pub struct TierAccum {
     pub api_calls: u64,
     pub throttled_attempts: u64,
     pub shed: u64,
+    /// Answers sent on to a heavier tier.
+    pub escalated: u64,
 }
 
 impl TierAccum {
@@ -64,6 +68,8 @@ impl TierAccum {
             departures: self.departures - earlier.departures,
             sojourn_us: self.sojourn_us - earlier.sojourn_us,
             started: self.started - earlier.started,
+            service_us: self.service_us - earlier.service_us,
+
             waited: self.waited - earlier.waited,
             wait_us: self.wait_us - earlier.wait_us,
             input_tokens: self.input_tokens - earlier.input_tokens,
@@ -71,6 +77,7 @@ impl TierAccum {
             api_calls: self.api_calls - earlier.api_calls,
             throttled_attempts: self.throttled_attempts - earlier.throttled_attempts,
             shed: self.shed - earlier.shed,
+            escalated: self.escalated - earlier.escalated,
         }
     }
 
@@ -101,6 +108,8 @@ pub struct Cohort {
     pub cache_hits: u64,
     pub latency_us: Histogram<u64>,
     pub latency_sum_us: f64,
+    /// Input plus output tokens of successful requests (what usage pricing bills).
+    pub served_tokens: u64,
 }
 
 impl Cohort {
@@ -117,6 +126,7 @@ impl Cohort {
             cache_hits: 0,
             latency_us: Histogram::new_with_bounds(1, highest, 3).expect("valid histogram bounds"),
             latency_sum_us: 0.0,
+            served_tokens: 0,
         }
     }
 
@@ -171,6 +181,8 @@ pub struct RequestCounts {
     pub in_flight: u64,
     /// served / offered.
     pub success_rate: f64,
+    /// Input plus output tokens of the served requests, cache hits included.
+    pub served_tokens: u64,
     /// failed / offered.
     pub error_rate: f64,
 }
@@ -258,6 +270,8 @@ pub struct Bottleneck {
 pub struct HourStats {
     /// Hours from the start of the run.
     pub hour: u32,
+    /// Length of the row in hours: 1, or less for a last partial hour.
+    pub hours: f64,
     pub arrivals: u64,
     pub tiers: Vec<HourTier>,
 }
@@ -274,6 +288,12 @@ pub struct HourTier {
     pub output_tokens: u64,
     pub api_calls: u64,
     pub throttled_attempts: u64,
+    /// Answers escalated to a heavier tier in the hour.
+    pub escalated: u64,
+    /// Most instances alive at once in the hour.
+    pub peak_instances: u32,
+    /// The autoscaler wanted more than its max instances in the hour.
+    pub wanted_more_than_max: bool,
 }
 
 impl HourTier {
@@ -287,6 +307,9 @@ impl HourTier {
             output_tokens: a.output_tokens,
             api_calls: a.api_calls,
             throttled_attempts: a.throttled_attempts,
+            escalated: a.escalated,
+            peak_instances: 0,
+            wanted_more_than_max: false,
         }
     }
 }

@@ -21,6 +21,21 @@ pub struct Scenario {
     pub cache: Option<Cache>,
     /// Tiers in declaration order; routes and escalations refer to them by index.
     pub tiers: Vec<Tier>,
+    /// Costs beyond the simulated infrastructure.
+    pub costs: HiddenCosts,
+    pub revenue: Option<Revenue>,
+    pub budget: Budget,
+    /// Service-level objectives every result is judged against.
+    pub slo: Slo,
+}
+
+/// Targets a result must meet; absent targets are not checked.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Slo {
+    pub p99_latency: Option<SimTime>,
+    /// Failed ÷ offered requests.
+    pub max_error_rate: Option<f64>,
+    pub max_cost_per_transaction: Option<f64>,
 }
 
 #[derive(Clone, Debug)]
@@ -187,8 +202,27 @@ pub enum TierKind {
 pub struct Escalation {
     /// Index of the tier that receives escalated requests.
     pub to: usize,
-    /// Fraction of this tier's successful answers that are escalated.
+    /// Fraction of this tier's successful answers that are escalated, right after training.
     pub share: f64,
+    /// Model drift: the share grows by this much per day since the last retraining.
+    pub drift_per_day: f64,
+    /// Retraining period that resets the drift (from a periodic cost that `retrains` this tier).
+    pub retrain_every: Option<SimTime>,
+}
+
+impl Escalation {
+    /// The escalation share at time `now`, drift included, at most 1.
+    #[inline]
+    pub fn share_at(&self, now: SimTime) -> f64 {
+        if self.drift_per_day == 0.0 {
+            return self.share;
+        }
+        let since_training = match self.retrain_every {
+            Some(every) if every.0 > 0 => now.0 % every.0,
+            _ => now.0,
+        };
+        (self.share + self.drift_per_day * since_training as f64 / SimTime::DAY.0 as f64).min(1.0)
+    }
 }
 
 /// A pool of instances we run and pay for by the hour.
@@ -294,5 +328,129 @@ impl Scenario {
     /// The measured span: horizon minus warm-up.
     pub fn window(&self) -> SimTime {
         self.workload.horizon.minus(self.workload.warmup)
+    }
+}
+
+/// Costs that the simulation does not produce but the business pays.
+#[derive(Clone, Debug, Default)]
+pub struct HiddenCosts {
+    /// Paid once, before the first month (implementation, migration).
+    pub one_off: Vec<NamedAmount>,
+    /// Paid every month whatever the load (team, licences, on-call).
+    pub monthly: Vec<NamedAmount>,
+    pub periodic: Vec<PeriodicCost>,
+    pub volume: Vec<VolumeCost>,
+    pub storage: Vec<StorageCost>,
+    pub egress: Vec<EgressCost>,
+    pub steps: Vec<StepCost>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NamedAmount {
+    pub name: String,
+    pub amount: f64,
+}
+
+/// A cost paid every `every`, the k-th time `amount · growth^(k−1)`.
+#[derive(Clone, Debug)]
+pub struct PeriodicCost {
+    pub name: String,
+    pub every: SimTime,
+    pub amount: f64,
+    /// Factor applied to the amount at each occurrence (2 = doubles each time).
+    pub growth: f64,
+    /// Index of the tier whose escalation drift each occurrence resets.
+    pub retrains: Option<usize>,
+}
+
+/// What a volume or step cost grows with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Driver {
+    Users,
+    /// Requests offered per month (volume costs) or per day (step costs).
+    Requests,
+}
+
+/// A monthly cost `amount · (volume / unit)^exponent`: pipelines, feature stores.
+#[derive(Clone, Debug)]
+pub struct VolumeCost {
+    pub name: String,
+    pub driver: Driver,
+    /// Volume per month that costs `amount` (e.g. 1,000,000 requests).
+    pub unit: f64,
+    pub amount: f64,
+    pub exponent: f64,
+}
+
+/// Logs or features kept per request for a retention period, billed per GB-month.
+#[derive(Clone, Debug)]
+pub struct StorageCost {
+    pub name: String,
+    pub bytes_per_request: f64,
+    pub retention: SimTime,
+    pub price_per_gb_month: f64,
+}
+
+/// Data moved out per request, billed per GB.
+#[derive(Clone, Debug)]
+pub struct EgressCost {
+    pub name: String,
+    pub bytes_per_request: f64,
+    pub price_per_gb: f64,
+}
+
+/// A monthly cost that switches on at thresholds.
+#[derive(Clone, Debug)]
+pub struct StepCost {
+    pub name: String,
+    pub amount_per_month: f64,
+    pub rule: StepRule,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum StepRule {
+    /// Paid once the driver exceeds the threshold (users, or requests per day).
+    Above(Driver, f64),
+    /// Paid once per started block of this size (one engineer per 25,000 users).
+    Every(Driver, f64),
+}
+
+/// How the service earns money.
+#[derive(Clone, Copy, Debug)]
+pub enum Revenue {
+    /// A subscription per paying user; `free_share` of users pay nothing.
+    PerSeat {
+        price_per_user_per_month: f64,
+        free_share: f64,
+    },
+    /// Pay per successful request and/or per 1,000 tokens of successful requests.
+    Usage {
+        price_per_request: f64,
+        price_per_1k_tokens: f64,
+    },
+    /// A seat price that includes an allowance of requests, and a price for the overage.
+    Hybrid {
+        price_per_user_per_month: f64,
+        free_share: f64,
+        included_requests_per_user: f64,
+        price_per_extra_request: f64,
+    },
+}
+
+/// Spending limits and alerting.
+#[derive(Clone, Copy, Debug)]
+pub struct Budget {
+    /// Monthly budget for running costs (one-off costs excluded).
+    pub monthly: Option<f64>,
+    /// An hour spending more than this multiple of the median hour is an anomaly.
+    pub anomaly_multiple: f64,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget {
+            monthly: None,
+            anomaly_multiple: 3.0,
+        }
     }
 }

@@ -20,21 +20,41 @@ pub fn emit(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
     }
 }
 
-/// Writes to a temporary file beside `path` and renames it over `path`, so a reader
-/// never sees a half-written file and a failed run leaves the old one intact.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
+/// Checks that `path` can be a result file: its folder exists and it is not a folder.
+///
+/// Called before a run as well as when writing, so a long simulation is not wasted on a
+/// typo in `--output`.
+pub fn check_destination(path: &Path) -> Result<(), InputError> {
+    let dir = folder_of(path);
     if !dir.is_dir() {
         return Err(InputError::new(format!(
             "{}: the folder {} does not exist; create it or choose another output path",
             path.display(),
             dir.display()
-        ))
-        .into());
+        )));
     }
+    if path.is_dir() {
+        return Err(InputError::new(format!(
+            "{}: this is a folder; give a file name, e.g. {}",
+            path.display(),
+            path.join("results.json").display()
+        )));
+    }
+    Ok(())
+}
+
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+/// Writes to a temporary file beside `path` and renames it over `path`, so a reader
+/// never sees a half-written file and a failed run leaves the old one intact.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    check_destination(path)?;
+    let dir = folder_of(path);
     let mut tmp = tempfile::Builder::new()
         .prefix(".scalecost-")
         .tempfile_in(dir)
@@ -42,7 +62,10 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     tmp.write_all(bytes)
         .and_then(|_| tmp.as_file().sync_all())
         .with_context(|| format!("cannot write {}", path.display()))?;
+    // The persist error repeats its cause in its message; keep only the cause. The
+    // temporary file is removed when it is dropped.
     tmp.persist(path)
+        .map_err(|e| e.error)
         .with_context(|| format!("cannot replace {}", path.display()))?;
     Ok(())
 }

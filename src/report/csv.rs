@@ -10,8 +10,7 @@ use serde_json::Value;
 use crate::runner::ScenarioReport;
 
 pub fn render(reports: &[ScenarioReport]) -> anyhow::Result<Vec<u8>> {
-    let mut header: Vec<String> = Vec::new();
-    let mut rows: Vec<Vec<(String, String)>> = Vec::new();
+    let mut rows = Vec::new();
     for report in reports {
         for result in &report.results {
             let mut cells = vec![
@@ -20,12 +19,56 @@ pub fn render(reports: &[ScenarioReport]) -> anyhow::Result<Vec<u8>> {
                 ("seed".to_string(), report.seed.to_string()),
             ];
             flatten("", &serde_json::to_value(result)?, &mut cells);
-            for (k, _) in &cells {
-                if !header.contains(k) {
-                    header.push(k.clone());
-                }
-            }
             rows.push(cells);
+        }
+    }
+    write(rows)
+}
+
+/// A comparison: one row per scale × scenario.
+pub fn render_comparison(c: &crate::study::Comparison) -> anyhow::Result<Vec<u8>> {
+    let mut rows = Vec::new();
+    for at in &c.scales {
+        for row in &at.rows {
+            let mut cells = vec![
+                ("currency".to_string(), c.currency.clone()),
+                ("baseline".to_string(), c.baseline.clone()),
+                ("seed".to_string(), c.seed.to_string()),
+            ];
+            flatten("", &serde_json::to_value(row)?, &mut cells);
+            rows.push(cells);
+        }
+    }
+    write(rows)
+}
+
+/// A sweep: one row per point × scale, the swept fields first.
+pub fn render_sweep(s: &crate::study::Sweep) -> anyhow::Result<Vec<u8>> {
+    let mut rows = Vec::new();
+    for row in &s.rows {
+        let mut cells: Vec<(String, String)> = s
+            .parameters
+            .iter()
+            .cloned()
+            .zip(row.values.iter().cloned())
+            .collect();
+        cells.push(("currency".to_string(), s.currency.clone()));
+        cells.push(("seed".to_string(), s.seed.to_string()));
+        flatten("", &serde_json::to_value(&row.point)?, &mut cells);
+        rows.push(cells);
+    }
+    write(rows)
+}
+
+/// Writes rows of (column, cell) with the union of their columns as the header, in
+/// first-seen order.
+fn write(rows: Vec<Vec<(String, String)>>) -> anyhow::Result<Vec<u8>> {
+    let mut header: Vec<String> = Vec::new();
+    for cells in &rows {
+        for (k, _) in cells {
+            if !header.contains(k) {
+                header.push(k.clone());
+            }
         }
     }
     let mut writer = ::csv::Writer::from_writer(Vec::new());

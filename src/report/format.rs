@@ -27,7 +27,10 @@ pub fn quantity(x: f64) -> String {
 /// Money with enough digits to be useful: cents for large sums, four significant digits
 /// for the tiny per-transaction figures.
 pub fn money(currency: &str, amount: f64) -> String {
-    let body = if amount.abs() >= 1000.0 {
+    if amount < 0.0 {
+        return format!("-{}", money(currency, -amount));
+    }
+    let body = if amount >= 1000.0 {
         count(amount.round() as u64)
     } else if amount.abs() >= 1.0 {
         format!("{amount:.2}")
@@ -90,6 +93,7 @@ mod tests {
         assert_eq!(count(999), "999");
         assert_eq!(money("USD", 1234.4), "USD 1,234");
         assert_eq!(money("USD", 12.345), "USD 12.35");
+        assert_eq!(money("USD", -7023.4), "-USD 7,023");
         assert_eq!(money("USD", 0.000412), "USD 0.0004120");
         assert_eq!(percent(0.1234), "12.3%");
         assert_eq!(scale(10.0), "10x");

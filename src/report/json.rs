@@ -11,3 +11,10 @@ pub fn render(reports: &[ScenarioReport]) -> anyhow::Result<Vec<u8>> {
     out.push(b'\n');
     Ok(out)
 }
+
+/// Any finished result, pretty-printed.
+pub fn render_value<T: serde::Serialize>(value: &T) -> anyhow::Result<Vec<u8>> {
+    let mut out = serde_json::to_vec_pretty(value)?;
+    out.push(b'\n');
+    Ok(out)
+}

@@ -126,20 +126,99 @@ fn render_one(report: &ScenarioReport) -> String {
             money(cur, r.economics.components[i].monthly)
         });
     }
+    let first = results.first().map(|r| &r.economics);
+    let has_hidden = first.is_some_and(|e| {
+        e.components
+            .iter()
+            .any(|c| !matches!(c.kind, "cache" | "compute" | "api"))
+    });
+    if has_hidden {
+        row("Monthly cost: variable", &|r| {
+            money(cur, r.economics.variable_monthly)
+        });
+        row("Monthly cost: fixed and hidden", &|r| {
+            money(cur, r.economics.fixed_monthly)
+        });
+    }
     row("Monthly cost (30 days)", &|r| {
         money(cur, r.economics.monthly_total)
     });
-    row("Cost in measured window", &|r| {
+    row("Infrastructure cost in window", &|r| {
         money(cur, r.economics.total)
     });
+    let optional_money = |x: Option<f64>| x.map(|c| money(cur, c)).unwrap_or_else(|| "n/a".into());
     row("Cost per successful transaction", &|r| {
-        r.economics
-            .cost_per_transaction
-            .map(|c| money(cur, c))
-            .unwrap_or_else(|| "n/a".into())
+        optional_money(r.economics.cost_per_transaction)
     });
+    if has_hidden {
+        row("  of which variable", &|r| {
+            optional_money(r.economics.cost_per_transaction_variable)
+        });
+        row("  of which fixed", &|r| {
+            optional_money(r.economics.cost_per_transaction_fixed)
+        });
+    }
     row("Cost per user per month", &|r| {
         money(cur, r.economics.cost_per_user_per_month)
+    });
+    if first.is_some_and(|e| e.revenue.is_some()) {
+        let rev = |r: &ScaleResult| r.economics.revenue.clone();
+        row("Monthly revenue", &|r| {
+            rev(r).map(|v| money(cur, v.monthly)).unwrap_or_default()
+        });
+        row("Revenue per user per month", &|r| {
+            rev(r)
+                .map(|v| money(cur, v.per_user_per_month))
+                .unwrap_or_default()
+        });
+        row("Monthly margin", &|r| {
+            rev(r).map(|v| money(cur, v.margin)).unwrap_or_default()
+        });
+        row("Margin %", &|r| {
+            rev(r)
+                .and_then(|v| v.margin_pct)
+                .map(percent)
+                .unwrap_or_else(|| "n/a".into())
+        });
+        row("Break-even price per transaction", &|r| {
+            optional_money(r.economics.break_even_price_per_transaction)
+        });
+        row(
+            "Payback of one-off costs",
+            &|r| match r.economics.payback_months {
+                Some(0) => "immediate".into(),
+                Some(1) => "1 month".into(),
+                Some(m) => format!("{m} months"),
+                None => "not within 10 years".into(),
+            },
+        );
+    }
+    if first.is_some_and(|e| e.one_off_total > 0.0) {
+        row("One-off costs", &|r| money(cur, r.economics.one_off_total));
+    }
+    row("Two-year total cost", &|r| {
+        money(cur, r.economics.two_year_total)
+    });
+    if let Some(limit) = first.and_then(|e| e.budget.as_ref()).map(|b| b.monthly) {
+        row(
+            &format!("Budget ({}/month)", money(cur, limit)),
+            &|r| match &r.economics.budget {
+                Some(b) => match (b.first_month_over, b.day_over) {
+                    (Some(1), Some(d)) => format!("over on day {d}"),
+                    (Some(m), Some(d)) => format!("over in month {m}, day {d}"),
+                    (Some(m), None) => format!("over in month {m}"),
+                    _ => format!("within ({} used)", percent(b.first_month_use)),
+                },
+                None => String::new(),
+            },
+        );
+    }
+    row("Cost anomalies", &|r| match r.economics.anomalies.len() {
+        0 => "none".into(),
+        n => format!(
+            "{n} (first {})",
+            day_time(r.economics.anomalies[0].start_hour as f64)
+        ),
     });
     row("Bottleneck", &|r| match &r.metrics.bottleneck {
         None => "none".into(),
@@ -155,12 +234,46 @@ fn render_one(report: &ScenarioReport) -> String {
         ),
     });
 
+    let mut notes = String::new();
+    if let Some(be) = &report.break_even {
+        let range = format!(
+            "{}–{} users",
+            quantity(be.search_users[0]),
+            quantity(be.search_users[1])
+        );
+        notes.push_str(&match (be.status, be.users) {
+            ("found", Some(u)) => format!(
+                "Break-even: {} users (to within {}; searched {range})\n",
+                quantity(u),
+                percent(be.precision)
+            ),
+            ("below_range", Some(u)) => format!(
+                "Break-even: already profitable at {} users, the smallest load simulated\n",
+                quantity(u)
+            ),
+            _ => format!("Break-even: never within {range}\n"),
+        });
+    }
+    for r in results {
+        for a in &r.economics.anomalies {
+            notes.push_str(&format!(
+                "Cost anomaly at {}: {} h from {}, peak {} per hour vs typical {}: {}\n",
+                scale(r.metrics.scale),
+                a.hours,
+                day_time(a.start_hour as f64),
+                money(cur, a.peak_spend),
+                money(cur, a.typical_spend),
+                a.cause
+            ));
+        }
+    }
+
     let window = results
         .first()
         .map(|r| r.metrics.window_hours)
         .unwrap_or(0.0);
     format!(
-        "{} — seed {}, {} measured after {} warm-up\n{table}\n",
+        "{} — seed {}, {} measured after {} warm-up\n{table}\n{notes}",
         report.scenario,
         report.seed,
         hours_text(window),

@@ -1,22 +1,39 @@
 //! Maps field paths (`tiers.light.autoscaling.max`) to where they stand in the YAML text,
-//! so semantic errors found after parsing can still point at a line and column.
+//! so semantic errors found after parsing can still point at a line and column, and maps
+//! a reader error's line and column back to the field it is about.
 
 use std::collections::HashMap;
 
-use serde_saphyr::granit_parser::{Event, Parser};
+use serde_saphyr::granit_parser::{Event, Parser, ScalarStyle};
 
 /// A 1-based line and column in the scenario file.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Position {
     pub line: usize,
     pub column: usize,
 }
 
-/// Field path → position of its value.
+/// Field path → position of its value, and back.
 #[derive(Debug, Default)]
 pub struct PathIndex {
     positions: HashMap<String, Position>,
+    /// Where a key is written → the path of the field it names.
+    keys_at: HashMap<Position, String>,
+    /// Where a value starts → its path and how to show it; the outermost value wins
+    /// when several start at the same place (a block mapping starts at its first key).
+    values_at: HashMap<Position, Value>,
 }
+
+/// A value as the reader saw it, for messages about a value of the wrong shape.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Value {
+    pub path: String,
+    /// `"lots"`, `an empty value`, `a list`, `a mapping`, `an alias`.
+    pub shown: String,
+}
+
+/// Longest scalar quoted back in a message; longer ones are cut.
+const MAX_SHOWN_CHARS: usize = 60;
 
 enum Frame {
     Mapping { path: String, key: Option<String> },
@@ -28,6 +45,8 @@ impl PathIndex {
     /// parser's own error is reported instead.
     pub fn build(text: &str) -> PathIndex {
         let mut positions = HashMap::new();
+        let mut keys_at = HashMap::new();
+        let mut values_at = HashMap::new();
         let mut stack: Vec<Frame> = Vec::new();
         for item in Parser::new_from_str(text) {
             let Ok((event, span)) = item else { break };
@@ -44,10 +63,11 @@ impl PathIndex {
             );
             if is_node {
                 // A scalar in key position names the next value instead of being one.
-                if let (Some(Frame::Mapping { key, .. }), Event::Scalar(text, ..)) =
+                if let (Some(Frame::Mapping { key, path }), Event::Scalar(text, ..)) =
                     (stack.last_mut(), &event)
                     && key.is_none()
                 {
+                    keys_at.insert(position, join(path, text));
                     *key = Some(text.to_string());
                     continue;
                 }
@@ -55,11 +75,7 @@ impl PathIndex {
                     None => String::new(),
                     Some(Frame::Mapping { path, key }) => {
                         let k = key.take().unwrap_or_default();
-                        if path.is_empty() {
-                            k
-                        } else {
-                            format!("{path}.{k}")
-                        }
+                        join(path, &k)
                     }
                     Some(Frame::Sequence { path, index }) => {
                         let p = format!("{path}[{index}]");
@@ -68,6 +84,21 @@ impl PathIndex {
                     }
                 };
                 positions.entry(path.clone()).or_insert(position);
+                let shown = match &event {
+                    Event::Scalar(text, ScalarStyle::Plain, ..)
+                        if matches!(text.as_ref(), "" | "~" | "null") =>
+                    {
+                        "an empty value".to_string()
+                    }
+                    Event::Scalar(text, ..) => quote(text),
+                    Event::SequenceStart(..) => "a list".to_string(),
+                    Event::MappingStart(..) => "a mapping".to_string(),
+                    _ => "an alias".to_string(),
+                };
+                values_at.entry(position).or_insert(Value {
+                    path: path.clone(),
+                    shown,
+                });
                 match event {
                     Event::MappingStart(..) => stack.push(Frame::Mapping { path, key: None }),
                     Event::SequenceStart(..) => stack.push(Frame::Sequence { path, index: 0 }),
@@ -77,7 +108,11 @@ impl PathIndex {
                 stack.pop();
             }
         }
-        PathIndex { positions }
+        PathIndex {
+            positions,
+            keys_at,
+            values_at,
+        }
     }
 
     /// Position of `path`, or of its nearest ancestor that is written in the file
@@ -91,6 +126,46 @@ impl PathIndex {
             let cut = candidate.rfind(['.', '['])?;
             candidate = &candidate[..cut];
         }
+    }
+
+    /// The field whose key is written at `position` (`workload.warmpu` for a typo).
+    pub fn key_at(&self, position: Position) -> Option<&str> {
+        self.keys_at.get(&position).map(String::as_str)
+    }
+
+    /// The value that starts at `position`.
+    pub fn value_at(&self, position: Position) -> Option<&Value> {
+        self.values_at.get(&position)
+    }
+
+    /// The last key or value written before `position`, and its path: for a syntax
+    /// error, where the reader had got to.
+    pub fn last_before(&self, position: Position) -> Option<(Position, &str)> {
+        let keys = self.keys_at.iter().map(|(p, path)| (*p, path));
+        let values = self.values_at.iter().map(|(p, v)| (*p, &v.path));
+        keys.chain(values)
+            .filter(|(p, _)| *p <= position)
+            .max_by_key(|(p, path)| (*p, path.len()))
+            .map(|(p, path)| (p, path.as_str()))
+    }
+}
+
+/// The path of field `key` inside `parent` (`workload` + `users` → `workload.users`).
+pub fn join(parent: &str, key: &str) -> String {
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
+}
+
+/// Quotes a scalar for a message, cut short so a huge value cannot flood the terminal.
+fn quote(text: &str) -> String {
+    if text.chars().count() > MAX_SHOWN_CHARS {
+        let cut: String = text.chars().take(MAX_SHOWN_CHARS).collect();
+        format!("\"{cut}…\"")
+    } else {
+        format!("\"{text}\"")
     }
 }
 
@@ -113,5 +188,29 @@ mod tests {
         assert_eq!(index.find("c[1]"), Some(Position { line: 6, column: 8 }));
         // A missing field falls back to its parent.
         assert_eq!(index.find("a.list[0].y"), index.find("a.list[0]"));
+    }
+
+    #[test]
+    fn maps_positions_back_to_keys_and_values() {
+        let yaml = "a:\n  b: lots\n  c: [1]\n";
+        let index = PathIndex::build(yaml);
+        assert_eq!(index.key_at(Position { line: 2, column: 3 }), Some("a.b"));
+        let b = index.value_at(Position { line: 2, column: 6 }).unwrap();
+        assert_eq!((b.path.as_str(), b.shown.as_str()), ("a.b", "\"lots\""));
+        // The mapping under `a` starts where its first key does; the value is `a`.
+        assert_eq!(
+            index
+                .value_at(Position { line: 2, column: 3 })
+                .unwrap()
+                .path,
+            "a"
+        );
+        assert_eq!(
+            index
+                .value_at(Position { line: 3, column: 6 })
+                .unwrap()
+                .shown,
+            "a list"
+        );
     }
 }

@@ -3,7 +3,9 @@
 //! Every problem comes back as one `file:line:column: field.path: message` line, all of
 //! them at once, wrapped in [`InputError`] so `main` can exit with code 2.
 
+pub mod business;
 pub mod locate;
+pub mod overrides;
 pub mod raw;
 pub mod validate;
 
@@ -11,7 +13,7 @@ use std::path::Path;
 
 use crate::error::InputError;
 use crate::model::Scenario;
-use locate::PathIndex;
+use locate::{PathIndex, Position, join};
 use raw::RawScenario;
 
 /// Largest scenario file read; real scenarios are a few kilobytes.
@@ -19,6 +21,30 @@ const MAX_FILE_BYTES: u64 = 1 << 20;
 
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario, InputError> {
+    load_with_scales(path, None)
+}
+
+/// Like [`load`], with the scenario's scales replaced by `scales` (already checked)
+/// before validation, so the checks that depend on the scales see the ones that will run.
+pub fn load_with_scales(path: &Path, scales: Option<&[f64]>) -> Result<Scenario, InputError> {
+    let text = read_text(path)?;
+    parse_with_scales(&text, &path.display().to_string(), &stem_of(path), scales)
+}
+
+/// The file name without its extension: a scenario's default name.
+pub fn stem_of(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into())
+}
+
+/// Parses and validates scenario text; `shown` names the source in messages.
+pub fn parse(text: &str, shown: &str, default_name: &str) -> Result<Scenario, InputError> {
+    parse_with_scales(text, shown, default_name, None)
+}
+
+/// Reads the text of a scenario file, with the size and encoding checks of [`load`].
+pub fn read_text(path: &Path) -> Result<String, InputError> {
     let shown = path.display().to_string();
     let size = std::fs::metadata(path)
         .map_err(|e| InputError::new(format!("{shown}: cannot read the scenario: {e}")))?
@@ -30,29 +56,81 @@ pub fn load(path: &Path) -> Result<Scenario, InputError> {
     }
     let bytes = std::fs::read(path)
         .map_err(|e| InputError::new(format!("{shown}: cannot read the scenario: {e}")))?;
-    let text = String::from_utf8(bytes)
-        .map_err(|e| InputError::new(format!("{shown}: the file is not UTF-8 text: {e}")))?;
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "scenario".into());
-    parse(&text, &shown, &stem)
+    String::from_utf8(bytes)
+        .map_err(|e| InputError::new(format!("{shown}: the file is not UTF-8 text: {e}")))
 }
 
-/// Parses and validates scenario text; `shown` names the source in messages.
-pub fn parse(text: &str, shown: &str, default_name: &str) -> Result<Scenario, InputError> {
-    let options = serde_saphyr::options! {
+/// Parses scenario text with `--set` overrides applied, each `(path, value)`.
+pub fn parse_with_overrides(
+    text: &str,
+    shown: &str,
+    default_name: &str,
+    overrides: &[(String, overrides::SetValue)],
+) -> Result<Scenario, InputError> {
+    let described: Vec<String> = overrides.iter().map(|(p, v)| format!("{p}={v}")).collect();
+    let context = format!("{shown} with --set {}", described.join(" --set "));
+    let suffix = format!(" (with --set {})", described.join(" --set "));
+    let mut tree: serde_json::Value =
+        serde_saphyr::from_str_with_options(text, reader_options())
+            .map_err(|e| InputError::new(describe_yaml_error(&e, text, shown)))?;
+    for (path, value) in overrides {
+        overrides::apply(&mut tree, path, value)
+            .map_err(|e| InputError::new(format!("{context}: --set {path}: {e}")))?;
+    }
+    let raw: RawScenario =
+        serde_json::from_value(tree).map_err(|e| InputError::new(format!("{context}: {e}")))?;
+    validate_raw(raw, text, shown, default_name, None).map_err(|e| {
+        // Lines keep their file:line:column start; the overrides are named at the end.
+        let lines: Vec<String> = e
+            .to_string()
+            .lines()
+            .map(|l| format!("{l}{suffix}"))
+            .collect();
+        InputError::new(lines.join("\n"))
+    })
+}
+
+fn reader_options() -> serde_saphyr::Options {
+    serde_saphyr::options! {
         // "yes"/"no"/"on" stay strings: a typo should not silently become a boolean.
         strict_booleans: true,
         with_snippet: false,
-    };
-    let raw: RawScenario = serde_saphyr::from_str_with_options(text, options)
-        .map_err(|e| InputError::new(describe_yaml_error(&e, shown)))?;
+    }
+}
+
+fn parse_with_scales(
+    text: &str,
+    shown: &str,
+    default_name: &str,
+    scales: Option<&[f64]>,
+) -> Result<Scenario, InputError> {
+    let raw: RawScenario = serde_saphyr::from_str_with_options(text, reader_options())
+        .map_err(|e| InputError::new(describe_yaml_error(&e, text, shown)))?;
+    validate_raw(raw, text, shown, default_name, scales)
+}
+
+/// Validates a raw scenario and places each issue in `text` by its field path.
+fn validate_raw(
+    mut raw: RawScenario,
+    text: &str,
+    shown: &str,
+    default_name: &str,
+    scales: Option<&[f64]>,
+) -> Result<Scenario, InputError> {
+    if let Some(scales) = scales {
+        raw.scales = Some(scales.to_vec());
+    }
     let index = PathIndex::build(text);
     validate::validate(&raw, default_name).map_err(|issues| {
-        let lines: Vec<String> = issues
+        // In file order, so the list reads top to bottom alongside the file.
+        let mut placed: Vec<(Option<Position>, &validate::Issue)> = issues
             .iter()
-            .map(|issue| match index.find(&issue.path) {
+            .map(|issue| (index.find(&issue.path), issue))
+            .collect();
+        placed.sort_by_key(|(p, _)| p.map(|p| (p.line, p.column)).unwrap_or((usize::MAX, 0)));
+        let lines: Vec<String> = placed
+            .iter()
+            .map(|(place, issue)| match place {
                 Some(p) => format!(
                     "{shown}:{}:{}: {}: {}",
                     p.line, p.column, issue.path, issue.message
@@ -64,21 +142,271 @@ pub fn parse(text: &str, shown: &str, default_name: &str) -> Result<Scenario, In
     })
 }
 
-fn describe_yaml_error(error: &serde_saphyr::Error, shown: &str) -> String {
-    let message = error.without_snippet().to_string();
-    // The reader prefixes its own "line X column Y" text; we lead with file:line:col.
-    let message = strip_location_suffix(&message);
-    match error.location() {
-        Some(loc) if loc.line() > 0 => {
-            format!("{shown}:{}:{}: {message}", loc.line(), loc.column())
+/// Turns a reader error into `file:line:col: field.path: message`.
+///
+/// The reader knows where it stopped but not which field it was reading, so the field
+/// path is found from the position: errors about a key (a typo, a duplicate) point at the
+/// key; errors about a value point at the value.
+fn describe_yaml_error(error: &serde_saphyr::Error, text: &str, shown: &str) -> String {
+    use serde_saphyr::Error as E;
+    let error = error.without_snippet();
+    // Through an alias, the place worth showing is where the alias is used (the primary
+    // location), and the message is the inner error's.
+    let inner = match error {
+        E::AliasError { error, .. } => error.without_snippet(),
+        other => other,
+    };
+    let index = PathIndex::build(text);
+    let mut at = error.location().filter(|l| l.line() > 0).map(|l| Position {
+        line: l.line() as usize,
+        column: l.column() as usize,
+    });
+    let value = at.and_then(|p| index.value_at(p));
+    let found = value.map(|v| v.shown.as_str()).unwrap_or("something else");
+    // An empty value has no node of its own: the reader points at its key.
+    let mut path = value
+        .map(|v| v.path.as_str())
+        .or_else(|| at.and_then(|p| index.key_at(p)))
+        .map(str::to_string);
+    let message = match inner {
+        E::Eof { .. } if is_blank(text) => {
+            at = None;
+            "the file is empty; a scenario needs at least workload, routing and tiers (`scalecost init FILE` writes one that runs)".to_string()
         }
-        _ => format!("{shown}: {message}"),
+        E::Eof { .. } => {
+            "the file ends in the middle of a value; look for an unclosed bracket or quote"
+                .to_string()
+        }
+        E::SerdeUnknownField {
+            field, expected, ..
+        } => {
+            path = match at.and_then(|p| index.key_at(p)) {
+                Some(key) => Some(key.to_string()),
+                None => value.map(|v| join(&v.path, field)),
+            };
+            format!(
+                "unknown field `{field}`{}; allowed here: {}",
+                did_you_mean(field, expected),
+                expected.join(", ")
+            )
+        }
+        E::DuplicateMappingKey { key, .. } => {
+            path = at.and_then(|p| index.key_at(p)).map(str::to_string);
+            match key {
+                Some(k) => format!("`{k}` is written twice; each field may appear once"),
+                None => "a key is written twice; each field may appear once".to_string(),
+            }
+        }
+        E::SerdeMissingField { field, .. } => {
+            // The reader stops at the mapping's last key (or at `{}` when it is empty);
+            // point at the mapping that should hold the field instead.
+            let parent = match at.and_then(|p| index.key_at(p)) {
+                Some(key) => Some(key.rfind('.').map(|cut| &key[..cut]).unwrap_or("")),
+                None => value.map(|v| v.path.as_str()),
+            };
+            match parent {
+                // A whole section is missing: no line in the file is the place for it.
+                Some("") => {
+                    return format!(
+                        "{shown}: missing required section `{field}` at the top level"
+                    );
+                }
+                Some(parent) => {
+                    at = index.find(parent).or(at);
+                    path = Some(parent.to_string());
+                }
+                None => {}
+            }
+            format!("missing required field `{field}`")
+        }
+        E::InvalidScalar { ty, .. } => {
+            let what = match *ty {
+                "floating point" | "integer" => "a number",
+                other => other,
+            };
+            let overflows = value
+                .and_then(|v| v.shown.trim_matches('"').parse::<f64>().ok())
+                .is_some_and(|x| x.is_infinite());
+            if overflows {
+                format!("{found} is too large to be read as a number")
+            } else {
+                format!("{found} is not {what}")
+            }
+        }
+        E::NonFiniteFloat { value, .. } => format!("\"{value}\" is not a finite number"),
+        E::InvalidBooleanStrict { .. } => format!("{found} is not allowed; write true or false"),
+        E::NullIntoString { .. } => "a value is missing here; write a name".to_string(),
+        E::Unexpected { expected, .. } => {
+            let wanted = match *expected {
+                "mapping start" => "a mapping of fields (`field: value` on separate lines, or {field: value})",
+                "sequence start" => "a list such as [1, 10, 100]",
+                _ => "a single value",
+            };
+            format!("expected {wanted}, found {found}")
+        }
+        E::SerdeInvalidType { expected, .. } if value.is_none() => {
+            format!("the value is missing; expected {expected}")
+        }
+        E::SerdeInvalidType {
+            unexpected,
+            expected,
+            ..
+        } => format!("found {unexpected}; expected {expected}"),
+        E::SerdeUnknownVariant {
+            variant, expected, ..
+        } if matches!(variant.as_str(), "" | "~" | "null") => {
+            format!("the value is missing; allowed: {}", expected.join(", "))
+        }
+        E::SerdeUnknownVariant {
+            variant, expected, ..
+        } => format!(
+            "\"{variant}\" is not allowed; allowed: {}",
+            expected.join(", ")
+        ),
+        E::Budget { .. }
+        | E::AliasReplayCounterOverflow { .. }
+        | E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. } => {
+            "the YAML is too large or nested too deeply once its aliases (*name) are expanded; scenarios are small: write the values out".to_string()
+        }
+        E::UnknownAnchor { .. } => {
+            path = path.or_else(|| {
+                at.and_then(|p| index.last_before(p))
+                    .map(|(_, path)| path.to_string())
+            });
+            "this alias (*name) refers to an anchor (&name) that is not defined earlier in the file".to_string()
+        }
+        other => {
+            let message = other.render_with_formatter(&serde_saphyr::UserMessageFormatter);
+            // The reader appends its own "at line X column Y"; we lead with file:line:col.
+            let message = strip_location_suffix(&message);
+            let mut message = match SYNTAX_HINTS.iter().find(|(needle, _)| message.contains(needle)) {
+                Some((_, hint)) => format!("{message}; {hint}"),
+                None => message,
+            };
+            // Syntax errors stop the walk early, so the last field read is known: on the
+            // error's own line it is the field being written; on an earlier line it only
+            // says where the trouble starts.
+            if path.is_none()
+                && let Some(p) = at
+                && let Some((last, last_path)) = index.last_before(p)
+            {
+                if last.line == p.line {
+                    path = Some(last_path.to_string());
+                } else if !last_path.is_empty() {
+                    message = format!("{message} (after {last_path})");
+                }
+            }
+            message
+        }
+    };
+    let place = match at {
+        Some(p) => format!("{shown}:{}:{}", p.line, p.column),
+        None => shown.to_string(),
+    };
+    match path.filter(|p| !p.is_empty()) {
+        Some(path) => format!("{place}: {path}: {message}"),
+        None => format!("{place}: {message}"),
     }
+}
+
+/// Plain words for the YAML reader's terser syntax errors: (part of its message, hint).
+const SYNTAX_HINTS: &[(&str, &str)] = &[
+    ("found a tab", "YAML indents with spaces, not tabs"),
+    ("tabs disallowed", "YAML indents with spaces, not tabs"),
+    (
+        "mapping values are not allowed",
+        "check the indentation, and quote a value that contains \": \"",
+    ),
+    (
+        "simple key expected",
+        "write `field: value`, with a space after the colon",
+    ),
+    (
+        "comment intercepting",
+        "a value seems to run on to the next line; check that line's indentation",
+    ),
+    (
+        "illegal placement of ':'",
+        "look for an unclosed bracket or brace before this line",
+    ),
+    (
+        "did not find expected",
+        "look for an unclosed bracket, brace or quote, or a line indented differently from its neighbours",
+    ),
+];
+
+/// Whether the text holds no YAML at all: only blank lines, comments or `---`.
+fn is_blank(text: &str) -> bool {
+    text.lines().all(|line| {
+        let line = line.trim();
+        line.is_empty() || line.starts_with('#') || line == "---"
+    })
+}
+
+/// ` (did you mean `warmup`?)` when one allowed name is a likely typo of `field`.
+fn did_you_mean(field: &str, allowed: &[&str]) -> String {
+    // Field names are short; a long key is no typo, and comparing it would cost memory.
+    if field.len() > 64 {
+        return String::new();
+    }
+    allowed
+        .iter()
+        .map(|name| (edit_distance(field, name), *name))
+        .filter(|(d, name)| *d <= 2 && *d < name.len())
+        .min()
+        .map(|(_, name)| format!(" (did you mean `{name}`?)"))
+        .unwrap_or_default()
+}
+
+/// Levenshtein distance, counting an adjacent swap ("warmpu") as one edit.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[a.len()][b.len()]
 }
 
 fn strip_location_suffix(message: &str) -> String {
     match message.rfind(" at line ") {
         Some(cut) => message[..cut].to_string(),
         None => message.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_the_field_a_typo_was_meant_to_be() {
+        let allowed = ["users", "horizon", "warmup"];
+        assert_eq!(
+            did_you_mean("warmpu", &allowed),
+            " (did you mean `warmup`?)"
+        );
+        assert_eq!(
+            did_you_mean("horizn", &allowed),
+            " (did you mean `horizon`?)"
+        );
+        assert_eq!(did_you_mean("colour", &allowed), "");
     }
 }

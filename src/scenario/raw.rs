@@ -29,6 +29,18 @@ pub struct RawScenario {
     pub routing: RawRouting,
     #[serde(deserialize_with = "ordered_map")]
     pub tiers: OrderedMap<RawTier>,
+    pub costs: Option<super::business::RawCosts>,
+    pub revenue: Option<super::business::RawRevenue>,
+    pub budget: Option<super::business::RawBudget>,
+    pub slo: Option<RawSlo>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSlo {
+    pub p99_latency: Option<Duration>,
+    pub max_error_rate: Option<f64>,
+    pub max_cost_per_transaction: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,6 +127,7 @@ pub struct RawRouting {
 pub struct RawEscalation {
     pub to: String,
     pub share: f64,
+    pub drift_per_day: Option<f64>,
 }
 
 /// The kinds of tier a scenario can declare.
@@ -342,6 +355,19 @@ where
     }
 }
 
+/// Every field a service time can have, in either shape.
+const SERVICE_TIME_FIELDS: &[&str] = &[
+    "dist",
+    "value",
+    "mean",
+    "sd",
+    "min",
+    "max",
+    "base",
+    "per_input_token",
+    "per_output_token",
+];
+
 impl<'de> Deserialize<'de> for RawServiceTime {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct ServiceVisitor;
@@ -375,21 +401,8 @@ impl<'de> Deserialize<'de> for RawServiceTime {
                     if key == "dist" {
                         dist_name = Some(map.next_value::<String>()?);
                     } else {
-                        let allowed = [
-                            "value",
-                            "mean",
-                            "sd",
-                            "min",
-                            "max",
-                            "base",
-                            "per_input_token",
-                            "per_output_token",
-                        ];
-                        if !allowed.contains(&key.as_str()) {
-                            return Err(de::Error::custom(format!(
-                                "unknown field `{key}`, expected one of `dist`, {}",
-                                allowed.map(|a| format!("`{a}`")).join(", ")
-                            )));
+                        if !SERVICE_TIME_FIELDS.contains(&key.as_str()) {
+                            return Err(de::Error::unknown_field(&key, SERVICE_TIME_FIELDS));
                         }
                         entries.push((key, map.next_value::<Duration>()?));
                     }

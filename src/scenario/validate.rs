@@ -22,15 +22,25 @@ const MAX_SCALE: f64 = 1e5;
 const MAX_HORIZON: SimTime = SimTime(3650 * 86_400_000_000);
 const MAX_INSTANCES: f64 = 100_000.0;
 const MAX_TOKENS: f64 = 1e8;
+/// The simulation numbers tiers and request classes with one byte each.
+const MAX_TIERS: usize = 256;
+const MAX_CLASSES: usize = 256;
+/// Serving slots of one tier (instances × concurrency); each slot is held in memory.
+const MAX_SLOTS: f64 = 1e7;
+/// Shortest autoscaling interval: a tick every microsecond over a long horizon would
+/// never finish, and real autoscalers look every 15 s to a few minutes.
+const MIN_AUTOSCALING_INTERVAL: SimTime = SimTime::SECOND;
+/// Most requests one run may simulate; beyond it a run takes hours, not minutes.
+const MAX_REQUESTS_PER_RUN: f64 = 1e9;
 
 const TOKEN_DISTS: &str = "constant, exponential, lognormal, uniform";
 
-struct Checker {
+pub(super) struct Checker {
     issues: Vec<Issue>,
 }
 
 impl Checker {
-    fn err(&mut self, path: impl Into<String>, message: impl Into<String>) {
+    pub(super) fn err(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.issues.push(Issue {
             path: path.into(),
             message: message.into(),
@@ -38,7 +48,14 @@ impl Checker {
     }
 
     /// A finite number in `[min, max]`; on failure records the error and returns `fallback`.
-    fn range(&mut self, path: &str, value: f64, min: f64, max: f64, fallback: f64) -> f64 {
+    pub(super) fn range(
+        &mut self,
+        path: &str,
+        value: f64,
+        min: f64,
+        max: f64,
+        fallback: f64,
+    ) -> f64 {
         if !value.is_finite() || value < min || value > max {
             self.err(
                 path,
@@ -56,7 +73,7 @@ impl Checker {
     }
 
     /// A finite number strictly above zero and at most `max`.
-    fn positive(&mut self, path: &str, value: f64, max: f64) -> f64 {
+    pub(super) fn positive(&mut self, path: &str, value: f64, max: f64) -> f64 {
         if !value.is_finite() || value <= 0.0 || value > max {
             self.err(
                 path,
@@ -109,7 +126,7 @@ impl Checker {
         }
     }
 
-    fn positive_duration(&mut self, path: &str, value: Duration) -> SimTime {
+    pub(super) fn positive_duration(&mut self, path: &str, value: Duration) -> SimTime {
         if value.0 == SimTime::ZERO {
             self.err(path, "0s is not allowed; must be longer than zero");
             SimTime::SECOND
@@ -221,7 +238,14 @@ pub fn fmt_num(x: f64) -> String {
     } else if x.is_infinite() {
         if x > 0.0 { "inf".into() } else { "-inf".into() }
     } else if x != 0.0 && (x.abs() >= 1e9 || x.abs() < 1e-4) {
-        format!("{x:e}")
+        // 1e10 reads better than 10000000000, but 9007199254740991 better than 9.007199254740991e15.
+        let short = format!("{x:e}");
+        let whole = format!("{x:.0}");
+        if x.fract() == 0.0 && x.abs() < 1e16 && whole.len() < short.len() {
+            whole
+        } else {
+            short
+        }
     } else {
         let s = format!("{x:.6}");
         s.trim_end_matches('0').trim_end_matches('.').to_string()
@@ -267,9 +291,30 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
             "tiers",
             "no tiers declared; declare at least one self_hosted or api tier",
         );
+    } else if raw.tiers.len() > MAX_TIERS {
+        c.err(
+            "tiers",
+            format!(
+                "{} tiers declared; at most {MAX_TIERS} are allowed",
+                raw.tiers.len()
+            ),
+        );
+    }
+    if raw.workload.classes.len() > MAX_CLASSES {
+        c.err(
+            "workload.classes",
+            format!(
+                "{} request classes declared; at most {MAX_CLASSES} are allowed",
+                raw.workload.classes.len()
+            ),
+        );
     }
     let tier_index = |name: &str| tiers_in_order.iter().position(|t| *t == name);
-    let tier_list = tiers_in_order.join(", ");
+    let tier_list = if tiers_in_order.is_empty() {
+        "(none declared)".to_string()
+    } else {
+        tiers_in_order.join(", ")
+    };
 
     // Routes: every class must go to a tier that exists.
     let mut classes = Vec::new();
@@ -335,7 +380,15 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
         if (total - 1.0).abs() > 1e-6 {
             c.err(
                 "workload.classes",
-                format!("shares sum to {}; they must sum to 1", fmt_num(total)),
+                format!(
+                    "shares sum to {} ({}); they must sum to 1",
+                    fmt_num(total),
+                    classes
+                        .iter()
+                        .map(|k| format!("{} {}", k.name, fmt_num(k.share)))
+                        .collect::<Vec<_>>()
+                        .join(" + ")
+                ),
             );
         }
     }
@@ -369,7 +422,17 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
                 format!("{path}.to"),
                 format!("\"{}\" escalates to itself; name a heavier tier", esc.to),
             ),
-            Some(to_i) => tiers[from_i].escalation = Some(Escalation { to: to_i, share }),
+            Some(to_i) => {
+                tiers[from_i].escalation = Some(Escalation {
+                    to: to_i,
+                    share,
+                    drift_per_day: esc
+                        .drift_per_day
+                        .map(|d| c.range(&format!("{path}.drift_per_day"), d, 0.0, 1.0, 0.0))
+                        .unwrap_or(0.0),
+                    retrain_every: None,
+                })
+            }
         }
     }
     // Escalation chains must end: a cycle would bounce a request between tiers forever.
@@ -378,7 +441,8 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
         let mut at = start;
         while let Some(e) = tiers[at].escalation {
             if seen.contains(&e.to) {
-                if e.to == start {
+                // Report each cycle once, from its first-declared tier.
+                if e.to == start && seen.iter().all(|&i| i >= start) {
                     let names: Vec<&str> = seen
                         .iter()
                         .chain([&e.to])
@@ -432,6 +496,42 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
         }
     });
 
+    if workload.horizon <= MAX_HORIZON
+        && let Some(problem) = run_too_large(&workload, &scales)
+    {
+        c.err("workload.users", problem);
+    }
+
+    let slo = match &raw.slo {
+        None => Slo::default(),
+        Some(s) => Slo {
+            p99_latency: s
+                .p99_latency
+                .map(|d| c.positive_duration("slo.p99_latency", d)),
+            max_error_rate: s
+                .max_error_rate
+                .map(|e| c.range("slo.max_error_rate", e, 0.0, 1.0, 1.0)),
+            max_cost_per_transaction: s
+                .max_cost_per_transaction
+                .map(|m| c.range("slo.max_cost_per_transaction", m, 0.0, 1e12, 0.0)),
+        },
+    };
+    let (costs, revenue, budget) = super::business::check(
+        &mut c,
+        raw.costs.as_ref(),
+        raw.revenue.as_ref(),
+        raw.budget.as_ref(),
+        &tier_index,
+        &tier_list,
+    );
+    // A periodic cost that retrains a tier resets that tier's escalation drift.
+    for p in &costs.periodic {
+        if let Some(t) = p.retrains
+            && let Some(esc) = tiers[t].escalation.as_mut()
+        {
+            esc.retrain_every = Some(p.every);
+        }
+    }
     if c.issues.is_empty() {
         Ok(Scenario {
             name,
@@ -444,10 +544,33 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
             },
             cache,
             tiers,
+            costs,
+            revenue,
+            budget,
+            slo,
         })
     } else {
         Err(c.issues)
     }
+}
+
+/// Says why a run would simulate too many requests, if it would: users × scale ×
+/// requests per user per day × days, at the largest scale.
+fn run_too_large(workload: &Workload, scales: &[f64]) -> Option<String> {
+    let max_scale = scales.iter().copied().fold(0.0, f64::max);
+    let days = workload.horizon.as_secs_f64() / 86_400.0;
+    let requests = workload.users * max_scale * workload.requests_per_user_per_day * days;
+    (requests > MAX_REQUESTS_PER_RUN).then(|| {
+        format!(
+            "{} users × scale {} × {} requests a day × {} is about {} requests in one run; at most {} can be simulated: lower users, requests_per_user_per_day, the horizon or the scales",
+            fmt_num(workload.users),
+            fmt_num(max_scale),
+            fmt_num(workload.requests_per_user_per_day),
+            workload.horizon,
+            fmt_num(requests.round()),
+            fmt_num(MAX_REQUESTS_PER_RUN)
+        )
+    })
 }
 
 fn workload(c: &mut Checker, w: &RawWorkload) -> Workload {
@@ -667,6 +790,21 @@ fn tier_kind(c: &mut Checker, path: &str, t: &RawTier) -> TierKind {
                     Scaling::Fixed { instances: 1 }
                 }
             };
+            let most_instances = match &scaling {
+                Scaling::Fixed { instances } => *instances,
+                Scaling::Auto(a) => a.max,
+            };
+            let slots = f64::from(most_instances) * f64::from(concurrency);
+            if slots > MAX_SLOTS {
+                c.err(
+                    field("concurrency"),
+                    format!(
+                        "{concurrency} per instance × up to {most_instances} instances is {} serving slots; at most {} are allowed",
+                        fmt_num(slots),
+                        fmt_num(MAX_SLOTS)
+                    ),
+                );
+            }
             TierKind::SelfHosted(SelfHosted {
                 service_time,
                 concurrency,
@@ -779,7 +917,20 @@ fn autoscaling(c: &mut Checker, path: &str, a: &RawAutoscaling) -> Autoscaling {
             .unwrap_or(0.7),
         interval: a
             .interval
-            .map(|d| c.positive_duration(&field("interval"), d))
+            .map(|d| {
+                if d.0 < MIN_AUTOSCALING_INTERVAL {
+                    c.err(
+                        field("interval"),
+                        format!(
+                            "{} is too short; must be at least {MIN_AUTOSCALING_INTERVAL}",
+                            d.0
+                        ),
+                    );
+                    MIN_AUTOSCALING_INTERVAL
+                } else {
+                    d.0
+                }
+            })
             .unwrap_or(SimTime(30 * SimTime::SECOND.0)),
         scale_out_cooldown: duration(a.scale_out_cooldown, 60),
         scale_in_cooldown: duration(a.scale_in_cooldown, 300),

@@ -57,6 +57,38 @@ pub fn simulate(scenario: &Scenario, scale: f64, replication: u64) -> RunMetrics
     Simulation::new(scenario, scale, replication).run()
 }
 
+/// Mean service time a pool can expect before it has served anything: the declared
+/// mean, or the per-token formula at the mean tokens of the classes routed to it (of
+/// all classes, for a tier reached only by escalation).
+fn expected_service_us(
+    spec: &crate::model::SelfHosted,
+    classes: &[crate::model::RequestClass],
+    tier: usize,
+) -> f64 {
+    match spec.service_time {
+        ServiceTime::Dist(d) => d.mean(),
+        ServiceTime::PerToken {
+            base_us,
+            per_input_token_us,
+            per_output_token_us,
+        } => {
+            let routed: Vec<_> = classes.iter().filter(|c| c.tier == tier).collect();
+            let pool: Vec<_> = if routed.is_empty() {
+                classes.iter().collect()
+            } else {
+                routed
+            };
+            let weight: f64 = pool.iter().map(|c| c.share).sum();
+            let mean = |f: &dyn Fn(&crate::model::RequestClass) -> f64| {
+                pool.iter().map(|c| c.share * f(c)).sum::<f64>() / weight.max(f64::MIN_POSITIVE)
+            };
+            base_us
+                + per_input_token_us * mean(&|c| c.input_tokens.mean())
+                + per_output_token_us * mean(&|c| c.output_tokens.mean())
+        }
+    }
+}
+
 struct ClassRoute {
     tier: u8,
     cacheable: bool,
@@ -105,13 +137,26 @@ impl<'a> Simulation<'a> {
             .enumerate()
             .map(|(i, t)| TierRun {
                 state: match &t.kind {
-                    TierKind::SelfHosted(s) => TierState::Pool(Pool::new(s.clone())),
+                    TierKind::SelfHosted(s) => {
+                        let mut pool = Pool::new(s.clone());
+                        pool.expected_service_us = expected_service_us(s, &w.classes, i);
+                        TierState::Pool(pool)
+                    }
                     TierKind::Api(a) => TierState::Api(ApiState::new(a.clone())),
                 },
-                rng: random::stream(seed, scale, replication, random::TIER_BASE + i as u64),
+                rng: random::stream(seed, scale, replication, random::TIER_BASE + 2 * i as u64),
+                decisions: random::stream(
+                    seed,
+                    scale,
+                    replication,
+                    random::TIER_BASE + 2 * i as u64 + 1,
+                ),
+
                 accum: TierAccum::default(),
                 updated_at: SimTime::ZERO,
                 peak_alive: 0,
+                hour_peak_alive: 0,
+                hour_at_max: false,
                 first_at_max: None,
             })
             .collect();
@@ -206,8 +251,10 @@ impl<'a> Simulation<'a> {
         let initial = match pool.spec.scaling {
             Scaling::Fixed { instances } => instances,
             Scaling::Auto(rule) => {
-                self.events
-                    .schedule(rule.interval, Event::Autoscale { tier: t as u8 });
+                if rule.interval < self.horizon {
+                    self.events
+                        .schedule(rule.interval, Event::Autoscale { tier: t as u8 });
+                }
                 rule.min
             }
         };
@@ -216,6 +263,7 @@ impl<'a> Simulation<'a> {
             pool.make_ready(id);
         }
         self.tiers[t].peak_alive = initial;
+        self.tiers[t].hour_peak_alive = initial;
     }
 
     #[inline]
@@ -272,6 +320,7 @@ impl<'a> Simulation<'a> {
                 if hit {
                     self.cohort.cache_hits += 1;
                     self.cohort.record_success(self.lookup_latency);
+                    self.cohort.served_tokens += (req.input_tokens + req.output_tokens) as u64;
                 }
             }
             if hit {
@@ -317,12 +366,15 @@ impl<'a> Simulation<'a> {
                     api.in_system += 1;
                 }
                 if api.admit(now) {
+                    // Tokens and fee are booked when the call is accepted, together, so
+                    // cost is always calls × price; they are billed even if the client
+                    // gives up before the answer.
                     tier.accum.api_calls += 1;
-                    let latency = SimTime(
-                        random::sample(&api.spec.latency, &mut tier.rng)
-                            .round()
-                            .max(1.0) as u64,
-                    );
+                    tier.accum.input_tokens += req.input_tokens as u64;
+                    tier.accum.output_tokens += req.output_tokens as u64;
+
+                    let latency = random::duration(&api.spec.latency, &mut tier.rng);
+
                     if let Some(timeout) = api.spec.timeout {
                         req.timed_out = latency > timeout;
                     }
@@ -335,7 +387,7 @@ impl<'a> Simulation<'a> {
                         req.attempts += 1;
                         // Exponential backoff with ±50% jitter, as client libraries do.
                         let factor = (1u64 << (req.attempts - 1).min(30)) as f64
-                            * (0.5 + random::uniform(&mut tier.rng));
+                            * (0.5 + random::uniform(&mut tier.decisions));
                         let wait =
                             SimTime((retry.backoff.0 as f64 * factor).round().max(1.0) as u64);
                         self.events
@@ -378,6 +430,8 @@ impl<'a> Simulation<'a> {
             }
         };
         let service = SimTime(random::round_up_to_1(service_us));
+        tier.accum.service_us += service.0 as f64;
+
         if let Some(timeout) = pool.spec.timeout {
             // The client gives up, but the instance still finishes the work it started.
             req.timed_out = wait.plus(service) > timeout;
@@ -431,9 +485,7 @@ impl<'a> Simulation<'a> {
         api.in_system -= 1;
         tier.accum.departures += 1;
         tier.accum.sojourn_us += now.minus(req.entered_tier).0 as f64;
-        // Tokens are billed even when the client had already given up.
-        tier.accum.input_tokens += req.input_tokens as u64;
-        tier.accum.output_tokens += req.output_tokens as u64;
+
         if req.timed_out {
             self.fail(t, &req, Failure::Timeout);
         } else {
@@ -516,8 +568,17 @@ impl<'a> Simulation<'a> {
             return;
         };
         let area = tier.accum.queue_area + tier.accum.busy_area;
-        let load = (area - pool.load_area_at_tick) / rule.interval.0 as f64;
+        // Requests turned away at a full queue are demand too: without them a pool with
+        // no queue (or no instances) would never see a reason to grow.
+        let mean_service_us = if tier.accum.started > 0 {
+            tier.accum.service_us / tier.accum.started as f64
+        } else {
+            pool.expected_service_us
+        };
+        let rejected_work = (tier.accum.shed - pool.shed_at_tick) as f64 * mean_service_us;
+        let load = (area - pool.load_area_at_tick + rejected_work) / rule.interval.0 as f64;
         pool.load_area_at_tick = area;
+        pool.shed_at_tick = tier.accum.shed;
         let obs = autoscaler::Observation {
             load,
             serving: pool.serving,
@@ -527,8 +588,11 @@ impl<'a> Simulation<'a> {
             last_change: pool.last_change,
         };
         let decision = autoscaler::decide(&rule, pool.spec.concurrency, &obs);
-        if decision.wanted_more_than_max && tier.first_at_max.is_none() && now >= self.warmup {
-            tier.first_at_max = Some(now);
+        if decision.wanted_more_than_max {
+            tier.hour_at_max = true;
+            if tier.first_at_max.is_none() && now >= self.warmup {
+                tier.first_at_max = Some(now);
+            }
         }
         if decision.delta > 0 {
             pool.last_scale_out = Some(now);
@@ -549,6 +613,7 @@ impl<'a> Simulation<'a> {
                 }
             }
             tier.peak_alive = tier.peak_alive.max(pool.alive);
+            tier.hour_peak_alive = tier.hour_peak_alive.max(pool.alive);
             self.serve_queue(t, now);
         } else if decision.delta < 0 {
             pool.last_change = Some(now);
@@ -570,8 +635,11 @@ impl<'a> Simulation<'a> {
                 }
             }
         }
-        self.events
-            .schedule(now.plus(rule.interval), Event::Autoscale { tier: t as u8 });
+        // A tick at the horizon could only launch instances that never serve.
+        if now.plus(rule.interval) < self.horizon {
+            self.events
+                .schedule(now.plus(rule.interval), Event::Autoscale { tier: t as u8 });
+        }
     }
 
     /// Stops an instance and books the billed time beyond its life (rounding, minimum).
@@ -588,8 +656,9 @@ impl<'a> Simulation<'a> {
 
     fn succeed(&mut self, t: usize, mut req: Req, now: SimTime) {
         if let Some(esc) = self.escalations[t]
-            && random::uniform(&mut self.tiers[t].rng) < esc.share
+            && random::uniform(&mut self.tiers[t].decisions) < esc.share_at(now)
         {
+            self.tiers[t].accum.escalated += 1;
             if req.measured {
                 self.tier_cohort[t].escalated += 1;
             }
@@ -601,6 +670,7 @@ impl<'a> Simulation<'a> {
         if req.measured {
             self.tier_cohort[t].served += 1;
             self.cohort.record_success(now.minus(req.arrival));
+            self.cohort.served_tokens += (req.input_tokens + req.output_tokens) as u64;
         }
     }
 
@@ -621,14 +691,21 @@ impl<'a> Simulation<'a> {
         let mut tiers = Vec::with_capacity(self.tiers.len());
         for (t, tier) in self.tiers.iter_mut().enumerate() {
             tier.advance(now);
-            tiers.push(HourTier::from_accum(
-                &tier.accum.since(&self.at_last_hour[t]),
-                hour_us,
-            ));
+            let mut row = HourTier::from_accum(&tier.accum.since(&self.at_last_hour[t]), hour_us);
+            row.peak_instances = tier.hour_peak_alive;
+            row.wanted_more_than_max = tier.hour_at_max;
+            tiers.push(row);
             self.at_last_hour[t] = tier.accum;
+            // The next hour starts with the instances alive now.
+            tier.hour_peak_alive = match &tier.state {
+                TierState::Pool(p) => p.alive,
+                TierState::Api(_) => 0,
+            };
+            tier.hour_at_max = false;
         }
         self.timeline.push(HourStats {
             hour: (self.last_hour_start.0 / SimTime::HOUR.0) as u32,
+            hours: hour_us / SimTime::HOUR.0 as f64,
             arrivals: self.arrivals_total - self.arrivals_at_last_hour,
             tiers,
         });
@@ -638,18 +715,11 @@ impl<'a> Simulation<'a> {
 
     fn finish(mut self) -> RunMetrics {
         let end = self.horizon;
-        // Instances still alive are billed up to the horizon, as if stopped there.
-        for t in 0..self.tiers.len() {
-            self.tiers[t].advance(end);
-            let alive: Vec<u32> = match &self.tiers[t].state {
-                TierState::Pool(p) => (0..p.instances.len() as u32)
-                    .filter(|&i| p.instances[i as usize].state != InstanceState::Stopped)
-                    .collect(),
-                TierState::Api(_) => Vec::new(),
-            };
-            for id in alive {
-                self.stop_instance(t, id, end);
-            }
+        // Instances still alive are billed for the time they lived, with no rounding
+        // or minimum: they are not stopped, the run just ends, and rounding here would
+        // be multiplied by the monthly projection.
+        for tier in &mut self.tiers {
+            tier.advance(end);
         }
         if end > self.last_hour_start {
             self.close_hour(end);
@@ -734,6 +804,7 @@ impl<'a> Simulation<'a> {
                 },
                 in_flight: c.offered - c.served - failed_total,
                 success_rate: ratio(c.served as f64, c.offered as f64),
+                served_tokens: c.served_tokens,
                 error_rate: ratio(failed_total as f64, c.offered as f64),
             },
             cache: self.cache.as_ref().map(|_| CacheStats {

@@ -62,6 +62,12 @@ pub struct Pool {
     pub last_change: Option<SimTime>,
     /// ∫ (busy + queued) dt at the last autoscaler evaluation.
     pub load_area_at_tick: f64,
+    /// Requests shed up to the last autoscaler evaluation.
+    pub shed_at_tick: u64,
+    /// Mean service time expected before any request has been served, µs.
+    pub expected_service_us: f64,
+    /// Requests still in service on draining instances.
+    pub draining_busy: u32,
 }
 
 impl Pool {
@@ -80,6 +86,9 @@ impl Pool {
             last_scale_out: None,
             last_change: None,
             load_area_at_tick: 0.0,
+            shed_at_tick: 0,
+            expected_service_us: 0.0,
+            draining_busy: 0,
         }
     }
 
@@ -134,6 +143,9 @@ impl Pool {
         let inst = &mut self.instances[id as usize];
         inst.busy -= 1;
         self.busy -= 1;
+        if inst.state == InstanceState::Draining {
+            self.draining_busy -= 1;
+        }
         inst.state == InstanceState::Serving
     }
 
@@ -156,6 +168,7 @@ impl Pool {
         self.instances[id as usize].state = InstanceState::Draining;
         self.serving -= 1;
         self.free_slots.retain(|&slot| slot != id);
+        self.draining_busy += self.instances[id as usize].busy;
         self.instances[id as usize].busy == 0
     }
 
@@ -225,11 +238,19 @@ pub enum TierState {
 /// A tier during a run: its state, its random stream and its running totals.
 pub struct TierRun {
     pub state: TierState,
+    /// Service times and API latencies.
     pub rng: SimRng,
+    /// Escalation draws and retry jitter, apart from `rng` so that changing an
+    /// escalation share does not shift every later service time.
+    pub decisions: SimRng,
     pub accum: TierAccum,
     /// Last time the time integrals were brought up to date.
     pub updated_at: SimTime,
     pub peak_alive: u32,
+    /// Most instances alive in the current hour of the timeline.
+    pub hour_peak_alive: u32,
+    /// The autoscaler wanted more than max in the current hour.
+    pub hour_at_max: bool,
     pub first_at_max: Option<SimTime>,
 }
 
@@ -243,7 +264,11 @@ impl TierRun {
             match &self.state {
                 TierState::Pool(p) => {
                     a.busy_area += p.busy as f64 * dt;
-                    a.capacity_area += (p.serving * p.spec.concurrency) as f64 * dt;
+                    // Draining instances still hold the slots their last requests use,
+                    // so utilisation stays within [0, 1].
+                    a.capacity_area +=
+                        (p.serving * p.spec.concurrency + p.draining_busy) as f64 * dt;
+
                     a.queue_area += p.queue.len() as f64 * dt;
                     a.in_system_area += p.in_system() as f64 * dt;
                     a.alive_area += p.alive as f64 * dt;

@@ -1,0 +1,71 @@
+//! Progress for long runs, on standard error: a bar when the work is large and stderr is
+//! a terminal, a one-line notice when the work is very large, nothing with `--quiet`.
+
+use std::io::IsTerminal;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::model::Scenario;
+
+/// Below this many simulated requests a run takes about a second: no bar.
+const BAR_ABOVE_REQUESTS: f64 = 5e6;
+/// Above this many, say up front that the run will take a while.
+const NOTICE_ABOVE_REQUESTS: f64 = 5e8;
+/// Rough single-core speed used for the notice's time estimate.
+const REQUESTS_PER_SECOND: f64 = 3e6;
+
+/// Whether and how to show progress.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    quiet: bool,
+    terminal: bool,
+}
+
+impl Progress {
+    pub fn new(quiet: bool) -> Progress {
+        Progress {
+            quiet,
+            terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// Never shows anything (for library use and tests).
+    pub fn silent() -> Progress {
+        Progress {
+            quiet: true,
+            terminal: false,
+        }
+    }
+
+    /// A bar over `jobs` runs of `scenarios` at their scales, `replications` each;
+    /// hidden when the work is small, stderr is not a terminal, or quiet was asked.
+    pub fn bar(&self, jobs: u64, scenarios: &[Scenario], replications: u64) -> ProgressBar {
+        let work: f64 = scenarios.iter().map(estimated_requests).sum::<f64>() * replications as f64;
+        if !self.quiet && work > NOTICE_ABOVE_REQUESTS {
+            let threads = rayon::current_num_threads() as f64;
+            eprintln!(
+                "note: about {:.1e} requests to simulate; at roughly {:.0e} per second per core this takes about {:.0} s on {} threads",
+                work,
+                REQUESTS_PER_SECOND,
+                work / REQUESTS_PER_SECOND / threads.min(jobs as f64).max(1.0),
+                threads
+            );
+        }
+        if self.quiet || !self.terminal || work < BAR_ABOVE_REQUESTS {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::with_draw_target(Some(jobs), ProgressDrawTarget::stderr());
+        if let Ok(style) = ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} runs, {elapsed} elapsed, about {eta} left",
+        ) {
+            bar.set_style(style);
+        }
+        bar
+    }
+}
+
+/// Requests a scenario will simulate over all its scales (bursts not counted).
+pub fn estimated_requests(scenario: &Scenario) -> f64 {
+    let per_scale = scenario.base_rate_per_us() * scenario.workload.horizon.0 as f64;
+    scenario.scales.iter().map(|s| per_scale * s).sum()
+}

@@ -1,0 +1,245 @@
+//! What every chart shares: the embedded font, the palette, titles, legends and PNG encoding.
+//!
+//! Drawing happens in an RGB buffer in memory and the `png` crate encodes it, so a
+//! chart needs no system library and the same input gives the same bytes everywhere.
+
+use std::sync::OnceLock;
+
+use anyhow::{Result, anyhow};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+/// Liberation Sans Regular (SIL Open Font Licence 1.1, see `assets/fonts/LICENSE`).
+/// Embedded so text looks the same on every machine and no font lookup can fail.
+const FONT: &[u8] = include_bytes!("../../../assets/fonts/LiberationSans-Regular.ttf");
+
+/// The family name the embedded font is registered under.
+pub const FAMILY: &str = "Liberation Sans";
+
+/// Width of every chart, pixels.
+pub const WIDTH: u32 = 1200;
+/// Height of the single-panel charts, pixels.
+pub const HEIGHT: u32 = 700;
+
+/// Text and axes: near-black, softer than pure black on white.
+pub const INK: RGBColor = RGBColor(34, 34, 34);
+/// Secondary text: subtitles, reference lines.
+pub const MUTED: RGBColor = RGBColor(100, 100, 100);
+/// Grid lines: visible but quieter than the data.
+pub const GRID: RGBColor = RGBColor(226, 226, 226);
+/// Background shading, e.g. the warm-up of a timeline.
+pub const SHADE: RGBColor = RGBColor(236, 236, 236);
+
+/// The Okabe–Ito palette, which people with the common colour-vision deficiencies can
+/// tell apart; yellow, the palest on white, comes last.
+const PALETTE: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(0, 158, 115),   // bluish green
+    RGBColor(204, 121, 167), // reddish purple
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(86, 180, 233),  // sky blue
+    RGBColor(240, 228, 66),  // yellow
+];
+
+/// The colour of the `i`th series; the palette repeats after seven.
+pub fn colour(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+/// Black or white, whichever reads better on `background`.
+pub fn text_on(background: RGBColor) -> RGBColor {
+    let RGBColor(r, g, b) = background;
+    let luminance = 0.299 * f64::from(r) + 0.587 * f64::from(g) + 0.114 * f64::from(b);
+    if luminance > 150.0 { INK } else { WHITE }
+}
+
+/// A text style in the embedded font.
+pub fn text(size: u32, colour: RGBColor) -> TextStyle<'static> {
+    TextStyle {
+        color: colour.to_backend_color(),
+        ..TextStyle::from((FAMILY, size).into_font())
+    }
+}
+
+/// Sizes of text, pixels.
+pub const TITLE_SIZE: u32 = 28;
+pub const SUBTITLE_SIZE: u32 = 17;
+pub const LABEL_SIZE: u32 = 18;
+pub const TICK_SIZE: u32 = 16;
+pub const LEGEND_SIZE: u32 = 17;
+
+pub type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+
+/// Registers the embedded font with plotters once per process.
+fn font_ready() -> Result<()> {
+    static READY: OnceLock<bool> = OnceLock::new();
+    let ok = *READY
+        .get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
+    if ok {
+        Ok(())
+    } else {
+        Err(anyhow!("the embedded chart font could not be read"))
+    }
+}
+
+/// Draws on a white `width` × `height` canvas and returns it as PNG bytes.
+pub fn render_png(
+    width: u32,
+    height: u32,
+    draw: impl FnOnce(&Area) -> Result<()>,
+) -> Result<Vec<u8>> {
+    font_ready()?;
+    let mut rgb = vec![255u8; width as usize * height as usize * 3];
+    {
+        let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
+        draw(&root)?;
+        root.present()?;
+    }
+    encode_png(&rgb, width, height)
+}
+
+/// Encodes 8-bit RGB pixels as PNG. The encoder has no clock or randomness, so equal
+/// pixels give equal bytes.
+fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>> {
+    let mut bytes = Vec::new();
+    let mut encoder = png::Encoder::new(&mut bytes, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    // Charts are mostly flat colour: the slower setting makes files markedly smaller.
+    encoder.set_compression(png::Compression::High);
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(rgb)?;
+    writer.finish()?;
+    Ok(bytes)
+}
+
+/// Writes a title and a subtitle at the top of `area`; returns the area below them.
+pub fn titled<'a>(area: &Area<'a>, title: &str, subtitle: &str) -> Result<Area<'a>> {
+    let left = 24;
+    area.draw_text(title, &text(TITLE_SIZE, INK), (left, 16))?;
+    area.draw_text(subtitle, &text(SUBTITLE_SIZE, MUTED), (left, 52))?;
+    Ok(area.split_vertically(80).1)
+}
+
+/// How a legend entry shows its series.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Swatch {
+    /// A solid line with a round marker.
+    Line,
+    /// A dashed line with a triangular marker.
+    Dashed,
+    /// A plain dashed line, for reference lines and markers.
+    Reference,
+    /// A filled square, for bars and shaded areas.
+    Box,
+}
+
+/// One entry of a legend.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LegendEntry {
+    pub label: String,
+    pub colour: RGBColor,
+    pub swatch: Swatch,
+}
+
+impl LegendEntry {
+    pub fn new(label: impl Into<String>, colour: RGBColor, swatch: Swatch) -> LegendEntry {
+        LegendEntry {
+            label: label.into(),
+            colour,
+            swatch,
+        }
+    }
+}
+
+const SWATCH_WIDTH: i32 = 34;
+const ENTRY_GAP: i32 = 28;
+const ROW_HEIGHT: i32 = 28;
+
+/// Draws a legend in rows across the top of `area`, outside the plot so it never covers
+/// data; returns the area below it.
+pub fn legend<'a>(area: &Area<'a>, entries: &[LegendEntry]) -> Result<Area<'a>> {
+    if entries.is_empty() {
+        return Ok(area.clone());
+    }
+    let style = text(LEGEND_SIZE, INK);
+    let (width, _) = area.dim_in_pixel();
+    let left = 24;
+    let right = width as i32 - 24;
+    // Lay the entries out first, so the height of the legend is known before drawing.
+    let mut placed = Vec::with_capacity(entries.len());
+    let (mut x, mut row) = (left, 0);
+    for entry in entries {
+        let (text_w, _) = area.estimate_text_size(&entry.label, &style)?;
+        let w = SWATCH_WIDTH + 8 + text_w as i32;
+        if x > left && x + w > right {
+            x = left;
+            row += 1;
+        }
+        placed.push((entry, x, row));
+        x += w + ENTRY_GAP;
+    }
+    let rows = row + 1;
+    for (entry, x, row) in placed {
+        let y = 6 + row * ROW_HEIGHT + ROW_HEIGHT / 2;
+        draw_swatch(area, entry, x, y)?;
+        area.draw_text(
+            &entry.label,
+            &style.pos(Pos::new(HPos::Left, VPos::Center)),
+            (x + SWATCH_WIDTH + 8, y),
+        )?;
+    }
+    Ok(area.split_vertically(rows * ROW_HEIGHT + 12).1)
+}
+
+fn draw_swatch(area: &Area, entry: &LegendEntry, x: i32, y: i32) -> Result<()> {
+    let c = entry.colour;
+    let (x0, x1) = (x, x + SWATCH_WIDTH);
+    match entry.swatch {
+        Swatch::Box => {
+            area.draw(&Rectangle::new(
+                [(x0 + 6, y - 9), (x1 - 6, y + 9)],
+                c.filled(),
+            ))?;
+        }
+        Swatch::Line => {
+            area.draw(&PathElement::new(vec![(x0, y), (x1, y)], c.stroke_width(3)))?;
+            area.draw(&Circle::new(((x0 + x1) / 2, y), 5, c.filled()))?;
+        }
+        Swatch::Dashed | Swatch::Reference => {
+            let width = if entry.swatch == Swatch::Dashed { 3 } else { 2 };
+            for start in [x0, x0 + 13, x0 + 26] {
+                let end = (start + 8).min(x1);
+                area.draw(&PathElement::new(
+                    vec![(start, y), (end, y)],
+                    c.stroke_width(width),
+                ))?;
+            }
+            if entry.swatch == Swatch::Dashed {
+                area.draw(&TriangleMarker::new(((x0 + x1) / 2, y), 6, c.filled()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The number of labels asked of plotters per axis: more than any [`super::axis::Axis`]
+/// offers, so all of its ticks are labelled. (plotters multiplies it, so not usize::MAX.)
+pub const ALL_TICKS: usize = 100;
+
+/// Room left of a chart for its rotated vertical axis description, which plotters
+/// centres on the left edge of the label area, half outside it.
+pub const Y_DESC_MARGIN: u32 = LABEL_SIZE / 2 + 8;
+
+/// Width a vertical axis needs for its widest tick label and its rotated description.
+pub fn y_label_width(area: &Area, labels: impl IntoIterator<Item = String>) -> Result<u32> {
+    let style = text(TICK_SIZE, INK);
+    let mut widest = 0;
+    for label in labels {
+        widest = widest.max(area.estimate_text_size(&label, &style)?.0);
+    }
+    // Tick marks and gaps, plus one line of the rotated axis description.
+    Ok(widest + 16 + LABEL_SIZE + 14)
+}

@@ -1,0 +1,945 @@
+//! Drives the real `scalecost` binary: bad input, each command, each output format.
+//!
+//! Bad input has one contract, checked by [`rejected`] for every case: exit code 2,
+//! nothing on standard output, no panic and no backtrace, and a message that names the
+//! file, the line and column, the field path, the bad value and what is allowed (pinned
+//! by a snapshot). The environment sets `RUST_BACKTRACE=1` and users may too, so the
+//! binary runs with it set: a panic would then show its backtrace, and the test fails.
+//!
+//! Bad scenarios are the starter scenario with one small edit each, written to a
+//! temporary folder; the binary runs inside it with a relative file name, so snapshots
+//! show `scenario.yaml`, not a temporary path.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+const STARTER: &str = include_str!("../scenarios/starter.yaml");
+
+/// Longest any single run may take before the test counts it as a hang.
+const HANG: Duration = Duration::from_secs(60);
+
+/// A temporary folder the binary runs in.
+struct Workspace {
+    dir: TempDir,
+}
+
+impl Workspace {
+    fn new() -> Workspace {
+        Workspace {
+            dir: tempfile::tempdir().expect("create a temporary folder"),
+        }
+    }
+
+    /// A workspace holding one file.
+    fn with(name: &str, text: &str) -> Workspace {
+        let ws = Workspace::new();
+        ws.write(name, text);
+        ws
+    }
+
+    fn write(&self, name: &str, text: &str) {
+        fs::write(self.path(name), text).expect("write a test file");
+    }
+
+    fn read(&self, name: &str) -> String {
+        fs::read_to_string(self.path(name)).expect("read a test file")
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// The names in the folder, sorted: shows stray temporary files.
+    fn listing(&self) -> Vec<String> {
+        let mut names: Vec<String> = fs::read_dir(self.dir.path())
+            .expect("list the temporary folder")
+            .map(|e| {
+                e.expect("read an entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into()
+            })
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// `scalecost ARGS` run inside the workspace, as a user's shell would run it.
+    fn scalecost(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("scalecost").expect("the scalecost binary is built");
+        cmd.current_dir(self.dir.path())
+            .args(args)
+            .env("RUST_BACKTRACE", "1")
+            .timeout(HANG);
+        cmd
+    }
+
+    /// Runs and expects success; returns standard output.
+    fn succeeds(&self, args: &[&str]) -> String {
+        let out = self.scalecost(args).output().expect("run scalecost");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "scalecost {args:?} failed ({:?}):\n{stderr}",
+            out.status.code()
+        );
+        String::from_utf8(out.stdout).expect("standard output is UTF-8")
+    }
+
+    /// Runs and checks the bad-input contract; returns standard error.
+    fn rejected(&self, args: &[&str]) -> String {
+        rejected(&mut self.scalecost(args))
+    }
+}
+
+/// Checks the bad-input contract on a prepared command; returns standard error.
+fn rejected(cmd: &mut Command) -> String {
+    let out = cmd.output().expect("run scalecost");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8(out.stderr).expect("standard error is UTF-8");
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "bad input must exit with code 2; stderr:\n{stderr}"
+    );
+    assert!(
+        stdout.is_empty(),
+        "nothing may reach standard output on bad input, got:\n{stdout}"
+    );
+    assert!(
+        stderr.starts_with("error: "),
+        "bad input must be explained, got:\n{stderr}"
+    );
+    for sign_of_a_crash in ["panicked", "stack backtrace", "RUST_BACKTRACE"] {
+        assert!(
+            !stderr.contains(sign_of_a_crash),
+            "bad input must not crash; stderr:\n{stderr}"
+        );
+    }
+    stderr
+}
+
+/// The starter scenario with each `(from, to)` edit made; each `from` must occur exactly
+/// once, so a test fails loudly instead of silently testing nothing if the starter changes.
+fn starter_with(edits: &[(&str, &str)]) -> String {
+    let mut text = STARTER.to_string();
+    for (from, to) in edits {
+        assert_eq!(
+            text.matches(from).count(),
+            1,
+            "`{from}` must occur exactly once in the starter scenario"
+        );
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+/// The starter scenario without the one line that contains `marker`.
+fn starter_without_line(marker: &str) -> String {
+    let hits = STARTER.lines().filter(|l| l.contains(marker)).count();
+    assert_eq!(
+        hits, 1,
+        "`{marker}` must be on exactly one line of the starter"
+    );
+    STARTER
+        .lines()
+        .filter(|l| !l.contains(marker))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// The starter scenario without the top-level section that starts with `heading`.
+fn starter_without_section(heading: &str) -> String {
+    let mut inside = false;
+    let kept: String = STARTER
+        .lines()
+        .filter(|l| {
+            let top_level = !l.starts_with([' ', '#']) && !l.is_empty();
+            if top_level {
+                inside = l.starts_with(heading);
+            }
+            !inside
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(kept, STARTER, "the starter has no `{heading}` section");
+    kept
+}
+
+/// Simulates `yaml` as `scenario.yaml`, expects it refused, returns standard error.
+fn simulate_rejects(yaml: &str) -> String {
+    Workspace::with("scenario.yaml", yaml).rejected(&["simulate", "scenario.yaml", "--scales", "1"])
+}
+
+fn shipped_scenarios() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut files: Vec<PathBuf> = fs::read_dir(&dir)
+        .expect("list scenarios/")
+        .map(|e| e.expect("read an entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "scenarios/ holds no scenario");
+    files
+}
+
+mod bad_input {
+    //! One mistake per scenario: each is refused with a message that says where and why.
+
+    use super::*;
+
+    #[test]
+    fn class_shares_that_do_not_sum_to_one() {
+        let stderr = simulate_rejects(&starter_with(&[("share: 0.2", "share: 0.3")]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn autoscaling_min_above_max() {
+        let stderr = simulate_rejects(&starter_with(&[("      min: 1\n", "      min: 8\n")]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn zero_users() {
+        let stderr = simulate_rejects(&starter_with(&[("users: 1000 ", "users: 0 ")]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn negative_request_rate() {
+        let stderr = simulate_rejects(&starter_with(&[(
+            "requests_per_user_per_day: 10 ",
+            "requests_per_user_per_day: -2 ",
+        )]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn zero_rate_limit() {
+        let stderr = simulate_rejects(&starter_with(&[(
+            "requests_per_minute: 500",
+            "requests_per_minute: 0",
+        )]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn route_to_an_unknown_tier() {
+        let stderr = simulate_rejects(&starter_with(&[("    complex: big", "    complex: large")]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn escalation_cycle_is_reported_once() {
+        let stderr = simulate_rejects(&starter_with(&[(
+            "    small: {to: big, share: 0.1}",
+            "    small: {to: big, share: 0.1}\n    big: {to: small, share: 0.1}",
+        )]));
+        assert_eq!(stderr.lines().count(), 1, "one cycle, one error:\n{stderr}");
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn escalation_to_itself() {
+        let stderr = simulate_rejects(&starter_with(&[(
+            "small: {to: big, share: 0.1}",
+            "small: {to: small, share: 0.1}",
+        )]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn horizon_shorter_than_the_warmup() {
+        let stderr = simulate_rejects(&starter_with(&[("warmup: 6h ", "warmup: 4d ")]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn misspelt_field_suggests_the_right_one() {
+        let stderr = simulate_rejects(&starter_with(&[("  warmup: 6h", "  warmpu: 6h")]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn misspelt_distribution_parameter() {
+        let stderr = simulate_rejects(&starter_with(&[(
+            "{dist: lognormal, mean: 400, sd: 150}",
+            "{dist: lognormal, maen: 400, sd: 150}",
+        )]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn duration_with_an_unknown_unit() {
+        let stderr = simulate_rejects(&starter_with(&[("horizon: 3d ", "horizon: 5 parsecs ")]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn duration_without_a_unit() {
+        let stderr = simulate_rejects(&starter_with(&[("horizon: 3d ", "horizon: 72 ")]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn service_time_without_a_unit() {
+        let stderr = simulate_rejects(&starter_with(&[(
+            "service_time: {base: 30ms, per_input_token: 0.1ms, per_output_token: 8ms}",
+            "service_time: 40",
+        )]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn unknown_distribution_name() {
+        let stderr = simulate_rejects(&starter_with(&[(
+            "latency: {dist: lognormal",
+            "latency: {dist: gaussian",
+        )]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn field_that_belongs_to_the_other_tier_kind() {
+        let stderr = simulate_rejects(&starter_with(&[(
+            "    price_per_request: 0\n",
+            "    price_per_request: 0\n    concurrency: 4\n",
+        )]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn unknown_tier_kind() {
+        let stderr = simulate_rejects(&starter_with(&[("kind: self_hosted", "kind: selfhosted")]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn missing_field_of_a_tier_kind() {
+        let stderr = simulate_rejects(&starter_without_line("price_per_instance_hour"));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn missing_required_field() {
+        let stderr = simulate_rejects(&starter_without_line("horizon:"));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn missing_required_section() {
+        let stderr = simulate_rejects(&starter_without_section("routing:"));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn empty_value() {
+        let stderr = simulate_rejects(&starter_with(&[("users: 1000 ", "users: ")]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn word_where_a_number_belongs() {
+        let stderr = simulate_rejects(&starter_with(&[("users: 1000 ", "users: lots ")]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn no_is_not_a_boolean() {
+        let stderr = simulate_rejects(&starter_with(&[("cacheable: false", "cacheable: no")]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn list_where_a_mapping_belongs() {
+        let stderr = simulate_rejects(&starter_with(&[(
+            "    simple: small\n    complex: big\n",
+            "    - simple: small\n    - complex: big\n",
+        )]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn duplicate_field() {
+        let stderr = simulate_rejects(&starter_with(&[(
+            "      share: 0.8\n",
+            "      share: 0.8\n      share: 0.2\n",
+        )]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn yaml_syntax_error_unclosed_quote() {
+        let stderr = simulate_rejects(&starter_with(&[(
+            "name: my-ai-service",
+            "name: \"my-ai-service",
+        )]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn yaml_syntax_error_bad_indentation() {
+        let stderr = simulate_rejects(&starter_with(&[(
+            "    complex: big\n",
+            "   complex: big\n",
+        )]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn yaml_syntax_error_tab_indentation() {
+        let stderr = simulate_rejects(&starter_with(&[("  warmup: 6h", "\twarmup: 6h")]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn missing_file() {
+        let stderr = Workspace::new().rejected(&["simulate", "missing.yaml"]);
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn folder_instead_of_a_file() {
+        let ws = Workspace::new();
+        fs::create_dir(ws.path("scenarios")).unwrap();
+        insta::assert_snapshot!(ws.rejected(&["validate", "scenarios"]));
+    }
+
+    #[test]
+    fn empty_file() {
+        let stderr = simulate_rejects("# nothing here yet\n");
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn file_that_is_not_text() {
+        let ws = Workspace::new();
+        fs::write(ws.path("scenario.yaml"), [0xff, 0xfe, 0x00, 0x01]).unwrap();
+        insta::assert_snapshot!(ws.rejected(&["simulate", "scenario.yaml"]));
+    }
+
+    #[test]
+    fn enormous_user_count() {
+        let stderr = simulate_rejects(&starter_with(&[("users: 1000 ", "users: 1e308 ")]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn number_beyond_floating_point() {
+        let stderr = simulate_rejects(&starter_with(&[("users: 1000 ", "users: 1e999 ")]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn horizon_of_ten_thousand_years() {
+        let stderr = simulate_rejects(&starter_with(&[("horizon: 3d ", "horizon: 3650000d ")]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn horizon_beyond_ten_years() {
+        let stderr = simulate_rejects(&starter_with(&[("horizon: 3d ", "horizon: 20000d ")]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    /// Regression: a billion requests per run was accepted and the run never ended.
+    #[test]
+    fn load_too_large_to_simulate() {
+        let stderr = simulate_rejects(&starter_with(&[("users: 1000 ", "users: 1e9 ")]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    /// Regression: `interval: 1us` was accepted and the run spent its time autoscaling.
+    #[test]
+    fn autoscaling_interval_too_short() {
+        let stderr = simulate_rejects(&starter_with(&[("interval: 30s", "interval: 1us")]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    /// Regression: 100,000 instances × 10,000 slots each ran out of memory.
+    #[test]
+    fn too_many_serving_slots() {
+        let stderr = simulate_rejects(&starter_with(&[
+            ("concurrency: 8 ", "concurrency: 10000 "),
+            ("      max: 6\n", "      max: 100000\n"),
+        ]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    /// Regression: past 256 tiers or classes, requests silently went to the wrong tier.
+    #[test]
+    fn more_tiers_and_classes_than_supported() {
+        let n = 300;
+        let classes: String = (0..n)
+            .map(|i| {
+                format!(
+                    "    c{i}: {{share: {}, input_tokens: 10, output_tokens: 10}}\n",
+                    1.0 / n as f64
+                )
+            })
+            .collect();
+        let routes: String = (0..n).map(|i| format!("    c{i}: t{i}\n")).collect();
+        let tiers: String = (0..n)
+            .map(|i| {
+                format!("  t{i}: {{kind: api, price_per_1k_input_tokens: 0.001, price_per_1k_output_tokens: 0.001, latency: 1s}}\n")
+            })
+            .collect();
+        let yaml = format!(
+            "workload:\n  users: 100\n  requests_per_user_per_day: 10\n  horizon: 1d\n  classes:\n{classes}routing:\n  routes:\n{routes}tiers:\n{tiers}"
+        );
+        insta::assert_snapshot!(simulate_rejects(&yaml));
+    }
+
+    /// The classic "billion laughs": nine levels of nine aliases each.
+    #[test]
+    fn alias_bomb_is_refused_quickly() {
+        let mut yaml = String::from(
+            "a0: &a0 [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
+        );
+        for i in 1..10 {
+            let refs = vec![format!("*a{}", i - 1); 9].join(",");
+            yaml.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+        }
+        let started = Instant::now();
+        let stderr = simulate_rejects(&yaml);
+        // Far above the few milliseconds it takes; far below what an expansion would take.
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "took {:?}",
+            started.elapsed()
+        );
+        insta::assert_snapshot!(stderr);
+    }
+
+    /// An alias bomb made of valid fields: request classes merged (`<<`) nine times over
+    /// at each of eleven levels, so only the reader's budget stops it.
+    #[test]
+    fn alias_bomb_of_valid_fields_is_refused_quickly() {
+        let mut classes = String::from(
+            "  classes:\n    c0: &c0 {share: 0.8, input_tokens: 1, output_tokens: 1}\n",
+        );
+        for i in 1..12 {
+            let refs = vec![format!("*c{}", i - 1); 9].join(", ");
+            classes.push_str(&format!("    c{i}: &c{i} {{<<: [{refs}]}}\n"));
+        }
+        let yaml = starter_with(&[(
+            "  classes:                        # kinds of request; shares sum to 1\n",
+            &classes,
+        )]);
+        let started = Instant::now();
+        let stderr = simulate_rejects(&yaml);
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "took {:?}",
+            started.elapsed()
+        );
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn alias_to_an_undefined_anchor() {
+        let stderr = simulate_rejects(&starter_with(&[("\ncache:\n", "\ncache: *shared\n")]));
+        insta::assert_snapshot!(stderr);
+    }
+}
+
+mod all_at_once {
+    //! Several mistakes in one scenario are all reported in one run, in file order.
+
+    use super::*;
+
+    #[test]
+    fn every_mistake_is_reported_together() {
+        let yaml = starter_with(&[
+            ("users: 1000 ", "users: 0 "),
+            ("warmup: 6h ", "warmup: 4d "),
+            ("share: 0.2", "share: 0.3"),
+            ("    complex: big", "    complex: large"),
+            ("      min: 1\n", "      min: 8\n"),
+            ("dist: lognormal, mean: 2s", "dist: gaussian, mean: 2s"),
+        ]);
+        let stderr = simulate_rejects(&yaml);
+        assert_eq!(
+            stderr.lines().count(),
+            6,
+            "six mistakes, six errors:\n{stderr}"
+        );
+        assert!(
+            stderr
+                .lines()
+                .all(|l| l.starts_with("error: scenario.yaml:")),
+            "each error stands on its own line with file and place:\n{stderr}"
+        );
+        insta::assert_snapshot!(stderr);
+    }
+}
+
+mod validate_command {
+    //! `scalecost validate` accepts every shipped scenario and names the bad files.
+
+    use super::*;
+
+    #[test]
+    fn every_shipped_scenario_is_valid() {
+        let files = shipped_scenarios();
+        let mut args = vec!["validate"];
+        args.extend(files.iter().map(|f| f.to_str().unwrap()));
+        let stdout = Workspace::new().succeeds(&args);
+        for file in &files {
+            assert!(
+                stdout.contains(&format!("{}: ok", file.display())),
+                "{} is not reported ok:\n{stdout}",
+                file.display()
+            );
+        }
+    }
+
+    #[test]
+    fn a_mix_of_good_and_bad_files_names_the_bad_one() {
+        let ws = Workspace::with("good.yaml", STARTER);
+        ws.write("bad.yaml", &starter_with(&[("share: 0.2", "share: 0.3")]));
+        ws.write("also-good.yaml", STARTER);
+        let out = ws
+            .scalecost(&["validate", "good.yaml", "bad.yaml", "also-good.yaml"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stdout.contains("good.yaml: ok"), "{stdout}");
+        assert!(stdout.contains("also-good.yaml: ok"), "{stdout}");
+        assert!(!stdout.contains("bad.yaml"), "{stdout}");
+        assert!(
+            !stderr.contains("good.yaml"),
+            "only the bad file is blamed:\n{stderr}"
+        );
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn every_bad_file_is_reported() {
+        let ws = Workspace::with("one.yaml", &starter_with(&[("share: 0.2", "share: 0.3")]));
+        ws.write(
+            "two.yaml",
+            &starter_with(&[("horizon: 3d ", "horizon: 72 ")]),
+        );
+        insta::assert_snapshot!(ws.rejected(&["validate", "one.yaml", "missing.yaml", "two.yaml"]));
+    }
+}
+
+mod init_command {
+    //! `scalecost init` writes a starter that runs as it is, and never clobbers a file.
+
+    use super::*;
+
+    #[test]
+    fn writes_a_scenario_that_validates_and_simulates() {
+        let ws = Workspace::new();
+        let out = ws.scalecost(&["init", "mine.yaml"]).output().unwrap();
+        assert!(out.status.success());
+        assert_eq!(ws.read("mine.yaml"), STARTER);
+        assert_eq!(ws.listing(), ["mine.yaml"], "no temporary files are left");
+        ws.succeeds(&["validate", "mine.yaml"]);
+        let table = ws.succeeds(&["simulate", "mine.yaml", "--scales", "1"]);
+        assert!(table.contains("1x"), "{table}");
+    }
+
+    #[test]
+    fn refuses_to_overwrite_an_existing_file() {
+        let ws = Workspace::with("mine.yaml", "my own work\n");
+        let stderr = ws.rejected(&["init", "mine.yaml"]);
+        assert_eq!(ws.read("mine.yaml"), "my own work\n");
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn overwrites_with_force() {
+        let ws = Workspace::with("mine.yaml", "my own work\n");
+        ws.succeeds(&["init", "mine.yaml", "--force"]);
+        assert_eq!(ws.read("mine.yaml"), STARTER);
+    }
+
+    #[test]
+    fn refuses_a_folder_that_does_not_exist() {
+        let ws = Workspace::new();
+        insta::assert_snapshot!(ws.rejected(&["init", "nowhere/mine.yaml"]));
+    }
+}
+
+mod formats {
+    //! Each output format carries the documented fields, one entry per scale.
+
+    use super::*;
+
+    fn starter() -> String {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios/starter.yaml")
+            .to_string_lossy()
+            .into_owned()
+    }
+
+    /// The starter at a hundredth of its users, so 100x costs what 1x did.
+    fn small_starter() -> Workspace {
+        Workspace::with(
+            "small.yaml",
+            &starter_with(&[("users: 1000 ", "users: 10 ")]),
+        )
+    }
+
+    fn number(v: &Value, what: &str) -> f64 {
+        v.as_f64()
+            .unwrap_or_else(|| panic!("{what} is not a number: {v}"))
+    }
+
+    #[test]
+    fn json_has_the_documented_fields() {
+        let stdout = Workspace::new().succeeds(&[
+            "simulate",
+            &starter(),
+            "--scales",
+            "1",
+            "--format",
+            "json",
+        ]);
+        let json: Value = serde_json::from_str(&stdout).expect("the output is JSON");
+        let results = json["results"].as_array().expect("results is a list");
+        assert_eq!(results.len(), 1);
+        for r in results {
+            let offered = r["requests"]["offered"]
+                .as_u64()
+                .expect("requests.offered is a count");
+            assert!(offered > 0);
+            assert!(number(&r["latency_ms"]["p99"], "latency_ms.p99") > 0.0);
+            assert!(
+                number(
+                    &r["economics"]["cost_per_transaction"],
+                    "economics.cost_per_transaction"
+                ) > 0.0
+            );
+            let tiers = r["tiers"].as_array().expect("tiers is a list");
+            assert_eq!(tiers.len(), 2);
+            for t in tiers {
+                let u = number(&t["utilization"], "tiers[].utilization");
+                assert!((0.0..=1.0).contains(&u), "utilization {u} is a fraction");
+            }
+        }
+    }
+
+    #[test]
+    fn csv_has_a_header_and_one_row_per_scale() {
+        let ws = small_starter();
+        let stdout = ws.succeeds(&[
+            "simulate",
+            "small.yaml",
+            "--scales",
+            "1,10,100",
+            "--format",
+            "csv",
+        ]);
+        let mut reader = csv::Reader::from_reader(stdout.as_bytes());
+        let header = reader.headers().expect("a header row").clone();
+        assert!(header.iter().any(|h| h == "latency_ms.p99"), "{header:?}");
+        let scale = header
+            .iter()
+            .position(|h| h == "scale")
+            .expect("a scale column");
+        let rows: Vec<csv::StringRecord> =
+            reader.records().map(|r| r.expect("a valid row")).collect();
+        let scales: Vec<f64> = rows.iter().map(|r| r[scale].parse().unwrap()).collect();
+        assert_eq!(scales, [1.0, 10.0, 100.0]);
+        assert!(rows.iter().all(|r| r.len() == header.len()));
+    }
+
+    #[test]
+    fn table_has_one_column_per_scale() {
+        let ws = small_starter();
+        let stdout = ws.succeeds(&["simulate", "small.yaml", "--scales", "1,10,100"]);
+        let cells = |line: &str| -> Vec<String> {
+            line.split('┆')
+                .map(|c| {
+                    c.trim_matches(|ch: char| ch.is_whitespace() || ch == '│')
+                        .to_string()
+                })
+                .collect()
+        };
+        let mut rows = stdout.lines().filter(|l| l.contains('┆'));
+        let header = cells(rows.next().expect("a header row"));
+        assert_eq!(header[1..], ["1x", "10x", "100x"], "{stdout}");
+        for row in rows {
+            assert_eq!(
+                cells(row).len(),
+                4,
+                "every row has a label and three values: {row}"
+            );
+        }
+    }
+}
+
+mod determinism {
+    //! The same scenario and seed give the same bytes; another seed gives other numbers.
+
+    use super::*;
+
+    fn json(ws: &Workspace, seed: &str) -> String {
+        // Several scales, so the runs go to several threads and must still come back in order.
+        ws.succeeds(&[
+            "simulate",
+            "small.yaml",
+            "--scales",
+            "1,2,3",
+            "--seed",
+            seed,
+            "--format",
+            "json",
+        ])
+    }
+
+    #[test]
+    fn same_seed_gives_identical_json() {
+        let ws = Workspace::with(
+            "small.yaml",
+            &starter_with(&[("users: 1000 ", "users: 100 ")]),
+        );
+        assert_eq!(json(&ws, "7"), json(&ws, "7"));
+    }
+
+    #[test]
+    fn different_seed_gives_different_json() {
+        let ws = Workspace::with(
+            "small.yaml",
+            &starter_with(&[("users: 1000 ", "users: 100 ")]),
+        );
+        assert_ne!(json(&ws, "7"), json(&ws, "8"));
+    }
+}
+
+mod output_file {
+    //! `--output` replaces the file only when a run succeeds, and leaves no debris.
+
+    use super::*;
+
+    #[test]
+    fn writes_the_file_and_nothing_to_standard_output() {
+        let ws = Workspace::with(
+            "small.yaml",
+            &starter_with(&[("users: 1000 ", "users: 100 ")]),
+        );
+        let stdout = ws.succeeds(&[
+            "simulate",
+            "small.yaml",
+            "--scales",
+            "1",
+            "--format",
+            "json",
+            "--output",
+            "results.json",
+        ]);
+        assert!(stdout.is_empty(), "{stdout}");
+        let json: Value = serde_json::from_str(&ws.read("results.json")).expect("the file is JSON");
+        assert_eq!(json["results"].as_array().unwrap().len(), 1);
+        assert_eq!(ws.listing(), ["results.json", "small.yaml"]);
+    }
+
+    #[test]
+    fn failed_run_leaves_the_old_file_intact() {
+        let ws = Workspace::with("bad.yaml", &starter_with(&[("share: 0.2", "share: 0.3")]));
+        let previous = "{\"results\": \"from last week\"}\n";
+        ws.write("results.json", previous);
+        ws.rejected(&[
+            "simulate",
+            "bad.yaml",
+            "--format",
+            "json",
+            "--output",
+            "results.json",
+        ]);
+        assert_eq!(ws.read("results.json"), previous, "byte for byte");
+        assert_eq!(
+            ws.listing(),
+            ["bad.yaml", "results.json"],
+            "no stray temporary files"
+        );
+    }
+
+    #[test]
+    fn output_into_a_missing_folder_is_refused_before_running() {
+        let ws = Workspace::with("small.yaml", STARTER);
+        insta::assert_snapshot!(ws.rejected(&[
+            "simulate",
+            "small.yaml",
+            "--output",
+            "out/results.json"
+        ]));
+        assert_eq!(ws.listing(), ["small.yaml"]);
+    }
+
+    #[test]
+    fn output_onto_a_folder_is_refused() {
+        let ws = Workspace::with("small.yaml", STARTER);
+        fs::create_dir(ws.path("out")).unwrap();
+        insta::assert_snapshot!(ws.rejected(&["simulate", "small.yaml", "--output", "out"]));
+    }
+}
+
+mod usage {
+    //! Command-line mistakes exit with code 2 and say how to use the command.
+
+    use super::*;
+
+    #[test]
+    fn unknown_subcommand() {
+        insta::assert_snapshot!(Workspace::new().rejected(&["simulat", "starter.yaml"]));
+    }
+
+    #[test]
+    fn missing_argument() {
+        insta::assert_snapshot!(Workspace::new().rejected(&["simulate"]));
+    }
+
+    #[test]
+    fn bad_format_value() {
+        let ws = Workspace::with("scenario.yaml", STARTER);
+        insta::assert_snapshot!(ws.rejected(&["simulate", "scenario.yaml", "--format", "xml"]));
+    }
+
+    #[test]
+    fn scales_flag_out_of_range() {
+        let ws = Workspace::with("scenario.yaml", STARTER);
+        insta::assert_snapshot!(ws.rejected(&["simulate", "scenario.yaml", "--scales", "1,0"]));
+    }
+
+    #[test]
+    fn scales_flag_that_is_not_a_number() {
+        let ws = Workspace::with("scenario.yaml", STARTER);
+        insta::assert_snapshot!(ws.rejected(&["simulate", "scenario.yaml", "--scales", "ten"]));
+    }
+
+    /// The scenario's own scales are checked for size when it is read; scales from the
+    /// command line replace them afterwards and must be checked too.
+    #[test]
+    fn scales_flag_too_large_to_simulate() {
+        let ws = Workspace::with("scenario.yaml", STARTER);
+        insta::assert_snapshot!(ws.rejected(&["simulate", "scenario.yaml", "--scales", "100000"]));
+    }
+}
+
+mod shipped_scenarios {
+    //! Every scenario in scenarios/ runs as shipped.
+
+    use super::*;
+
+    #[test]
+    fn every_shipped_scenario_simulates_at_scale_1() {
+        for file in shipped_scenarios() {
+            let stdout =
+                Workspace::new().succeeds(&["simulate", file.to_str().unwrap(), "--scales", "1"]);
+            assert!(stdout.contains("1x"), "{}:\n{stdout}", file.display());
+        }
+    }
+}
