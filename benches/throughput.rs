@@ -96,6 +96,8 @@ fn main() {
     }
 
     println!();
+    parallel_speedup();
+    println!();
     println!("peak resident memory (fresh process per run)");
     println!(
         "{:<28} {:>12} {:>12} {:>12}",
@@ -143,4 +145,31 @@ fn peak_rss_kib() -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         })
         .unwrap_or(0)
+}
+
+/// Independent runs (here 8 replications of the pipeline at 10x) on one thread and on
+/// all of them: how close the speed-up comes to the number of cores.
+fn parallel_speedup() {
+    use rayon::prelude::*;
+    let scenario = load(&root().join("benches/scenarios/pipeline.yaml"));
+    let time_on = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
+        let start = Instant::now();
+        pool.install(|| {
+            (0..8u64)
+                .into_par_iter()
+                .for_each(|r| drop(scalecost::sim::simulate(&scenario, 10.0, r)))
+        });
+        start.elapsed().as_secs_f64()
+    };
+    let threads = rayon::current_num_threads();
+    let one = time_on(1);
+    let all = time_on(threads);
+    println!(
+        "8 independent runs of the pipeline at 10x: {one:.2} s on 1 thread, {all:.2} s on {threads}: speed-up {:.2}x",
+        one / all
+    );
 }
