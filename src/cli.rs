@@ -94,6 +94,10 @@ pub struct CompareArgs {
     /// Write to this file instead of standard output (replaced only when the run succeeds).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Also draw the comparison's charts (cost per transaction and latency against users)
+    /// into this folder, created if missing.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
     #[command(flatten)]
     pub threads: ThreadArgs,
 }
@@ -120,6 +124,10 @@ pub struct SweepArgs {
     /// Write to this file instead of standard output (replaced only when the run succeeds).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Also draw the sweep's chart (cost per transaction and p99 latency against the first
+    /// --set field) into this folder, created if missing.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
     #[command(flatten)]
     pub threads: ThreadArgs,
 }
@@ -141,4 +149,6 @@ pub struct PlotArgs {
     /// Load multiplier whose hour-by-hour timeline to draw (default: the largest).
     #[arg(long, value_name = "SCALE")]
     pub timeline_scale: Option<f64>,
+    #[command(flatten)]
+    pub threads: ThreadArgs,
 }

@@ -39,6 +39,8 @@ pub struct CostLine {
 pub struct RevenueFigures {
     pub monthly: f64,
     pub per_user_per_month: f64,
+    /// Monthly revenue ÷ successful requests per month; null when nothing succeeded.
+    pub per_transaction: Option<f64>,
     /// Monthly revenue minus monthly costs (one-off costs excluded).
     pub margin: f64,
     /// margin / revenue; null when there is no revenue.
@@ -268,6 +270,8 @@ pub fn evaluate(scenario: &Scenario, metrics: &RunMetrics) -> Economics {
     let revenue = revenue_monthly.map(|monthly| RevenueFigures {
         monthly,
         per_user_per_month: monthly / users,
+        per_transaction: (transactions_per_month > 0.0).then(|| monthly / transactions_per_month),
+
         margin: monthly - monthly_total,
         margin_pct: (monthly > 0.0).then(|| (monthly - monthly_total) / monthly),
     });

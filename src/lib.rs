@@ -13,6 +13,7 @@
 pub mod cli;
 pub mod economics;
 pub mod error;
+pub mod interrupt;
 pub mod metrics;
 pub mod model;
 pub mod output;
@@ -40,7 +41,7 @@ pub const STARTER_SCENARIO: &str = include_str!("../scenarios/starter.yaml");
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Simulate(args) => with_threads(args.threads, || simulate(args)),
-        Command::Plot(args) => plot(args),
+        Command::Plot(args) => with_threads(args.threads, || plot(args)),
         Command::Compare(args) => with_threads(args.threads, || compare(args)),
         Command::Sweep(args) => with_threads(args.threads, || sweep(args)),
         Command::Validate { files } => validate(&files),
@@ -64,6 +65,9 @@ fn compare(args: cli::CompareArgs) -> Result<()> {
     if let Some(path) = &args.output {
         output::check_destination(path)?;
     }
+    if let Some(dir) = &args.plot {
+        chart_folder(dir)?;
+    }
     let scenarios = args
         .scenarios
         .iter()
@@ -72,12 +76,19 @@ fn compare(args: cli::CompareArgs) -> Result<()> {
     let progress = progress::Progress::new(args.threads.quiet);
     let comparison = study::compare(scenarios, args.replications, &progress);
     let bytes = report::render_comparison(&comparison, args.format)?;
-    output::emit(args.output.as_deref(), &bytes)
+    output::emit(args.output.as_deref(), &bytes)?;
+    if let Some(dir) = &args.plot {
+        write_charts(dir, &report::plot::render_comparison(&comparison)?)?;
+    }
+    Ok(())
 }
 
 fn sweep(args: cli::SweepArgs) -> Result<()> {
     if let Some(path) = &args.output {
         output::check_destination(path)?;
+    }
+    if let Some(dir) = &args.plot {
+        chart_folder(dir)?;
     }
     let sets = args
         .set
@@ -133,7 +144,11 @@ fn sweep(args: cli::SweepArgs) -> Result<()> {
     let parameters = sets.into_iter().map(|s| s.path).collect();
     let result = study::sweep(parameters, points, args.replications, &progress);
     let bytes = report::render_sweep(&result, args.format)?;
-    output::emit(args.output.as_deref(), &bytes)
+    output::emit(args.output.as_deref(), &bytes)?;
+    if let Some(dir) = &args.plot {
+        write_charts(dir, &report::plot::render_sweep(&result)?)?;
+    }
+    Ok(())
 }
 
 fn simulate(args: SimulateArgs) -> Result<()> {
@@ -181,7 +196,15 @@ fn plot(args: PlotArgs) -> Result<()> {
     if let Some(scale) = args.timeline_scale {
         check_timeline_scale(scale, &scenarios)?;
     }
-    let reports: Vec<_> = scenarios.par_iter().map(runner::run_scenario).collect();
+    let progress = progress::Progress::new(args.threads.quiet);
+    let run = |s: &model::Scenario| runner::run_scenario_with(s, &progress);
+    // Scenarios run side by side unless a progress bar may be shown: bars of
+    // simultaneous runs would fight over one line of the terminal.
+    let reports: Vec<_> = if progress.may_show_bars() {
+        scenarios.iter().map(run).collect()
+    } else {
+        scenarios.par_iter().map(run).collect()
+    };
     let charts = report::plot::render_all(&reports, args.timeline_scale)?;
     write_charts(&args.output, &charts)
 }

@@ -1,7 +1,8 @@
 //! Entry point: parse the command line, run, print errors, choose the exit code.
 //!
-//! Exit codes: 0 success, 2 bad input or usage, 1 anything else. Errors are printed
-//! here with their causes, never as a backtrace, whatever RUST_BACKTRACE says.
+//! Exit codes: 0 success (a closed pipe included), 2 bad input or usage, 130 stopped by
+//! Ctrl-C with nothing written, 1 anything else. Errors are printed here with their
+//! causes, never as a backtrace, whatever RUST_BACKTRACE says.
 
 use std::io::ErrorKind;
 use std::process::ExitCode;
@@ -9,11 +10,28 @@ use std::process::ExitCode;
 use clap::Parser;
 use scalecost::cli::Cli;
 use scalecost::error::InputError;
+use scalecost::interrupt::{self, Interrupted};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // Left to its default, Ctrl-C ends the process where it stands: the output file
+    // survives (it is replaced by a rename), but a temporary file may be left beside it
+    // and nothing says what happened. Instead the first Ctrl-C asks the simulations to
+    // stop and the run to write nothing; a second one, for anything slow to notice,
+    // exits at once. If the handler cannot be installed, the default remains.
+    let _ = ctrlc::set_handler(|| {
+        if interrupt::requested() {
+            eprintln!("{Interrupted}");
+            std::process::exit(interrupt::EXIT_CODE.into());
+        }
+        interrupt::request();
+    });
     match scalecost::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.chain().any(|c| c.is::<Interrupted>()) => {
+            eprintln!("{Interrupted}");
+            ExitCode::from(interrupt::EXIT_CODE)
+        }
         Err(err) => {
             // `scalecost simulate ... | head` closes the pipe early: that is not a failure.
             if err

@@ -259,8 +259,10 @@ pub struct TierStats {
 #[derive(Clone, Debug, Serialize)]
 pub struct Bottleneck {
     pub tier: String,
-    /// "at_max_instances" or "shedding_load".
+    /// "at_max_instances", "shedding_load", or "latency_breaking" (requests waited
+    /// longer for a slot than their service took, on average over an hour).
     pub reason: &'static str,
+
     /// Hours from the start of the run.
     pub at_hours: f64,
 }
@@ -294,6 +296,10 @@ pub struct HourTier {
     pub peak_instances: u32,
     /// The autoscaler wanted more than its max instances in the hour.
     pub wanted_more_than_max: bool,
+    /// Mean wait for a slot of the requests that started service in the hour (pools).
+    pub mean_wait_ms: f64,
+    /// Mean service time of those requests (pools).
+    pub mean_service_ms: f64,
 }
 
 impl HourTier {
@@ -310,6 +316,8 @@ impl HourTier {
             escalated: a.escalated,
             peak_instances: 0,
             wanted_more_than_max: false,
+            mean_wait_ms: ratio(a.wait_us, a.started as f64) / 1e3,
+            mean_service_ms: ratio(a.service_us, a.started as f64) / 1e3,
         }
     }
 }

@@ -6,9 +6,14 @@ use std::path::Path;
 use anyhow::{Context, Result};
 
 use crate::error::InputError;
+use crate::interrupt;
 
 /// Writes `bytes` to `path`, or to standard output when there is no path.
+///
+/// Refuses once Ctrl-C has been pressed: the results are then partial, and the previous
+/// file (or an empty pipe) is better than a misleading one.
 pub fn emit(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
+    interrupt::check()?;
     match path {
         Some(p) => write_atomically(p, bytes),
         None => {
@@ -51,8 +56,10 @@ fn folder_of(path: &Path) -> &Path {
 }
 
 /// Writes to a temporary file beside `path` and renames it over `path`, so a reader
-/// never sees a half-written file and a failed run leaves the old one intact.
+/// never sees a half-written file and a failed or interrupted run leaves the old one
+/// intact.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    interrupt::check()?;
     check_destination(path)?;
     let dir = folder_of(path);
     let mut tmp = tempfile::Builder::new()

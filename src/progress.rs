@@ -37,6 +37,12 @@ impl Progress {
         }
     }
 
+    /// Whether a bar can appear at all (not quiet, standard error a terminal); a small
+    /// run shows none even then.
+    pub fn may_show_bars(&self) -> bool {
+        !self.quiet && self.terminal
+    }
+
     /// A bar over `jobs` runs of `scenarios` at their scales, `replications` each;
     /// hidden when the work is small, stderr is not a terminal, or quiet was asked.
     pub fn bar(&self, jobs: u64, scenarios: &[Scenario], replications: u64) -> ProgressBar {

@@ -31,6 +31,8 @@ pub struct ScenarioReport {
     pub results: Vec<ScaleResult>,
     /// Present when the scenario declares revenue.
     pub break_even: Option<BreakEven>,
+    /// The scenario's p99 latency objective, ms, when it declares one.
+    pub p99_objective_ms: Option<f64>,
 }
 
 /// The smallest user count at which monthly profit reaches zero.
@@ -53,6 +55,21 @@ pub struct BreakEven {
 pub struct Probe {
     pub users: f64,
     pub monthly_profit: f64,
+    /// Running costs per month at this load.
+    pub monthly_cost: f64,
+    pub monthly_revenue: f64,
+}
+
+impl Probe {
+    fn of(users: f64, e: &Economics) -> Option<Probe> {
+        let revenue = e.revenue.as_ref()?;
+        Some(Probe {
+            users,
+            monthly_profit: revenue.margin,
+            monthly_cost: e.monthly_total,
+            monthly_revenue: revenue.monthly,
+        })
+    }
 }
 
 /// Relative precision the break-even search stops at.
@@ -105,6 +122,7 @@ pub fn run_scenario_with(
         warmup_hours: scenario.workload.warmup.as_hours_f64(),
         results,
         break_even,
+        p99_objective_ms: scenario.slo.p99_latency.map(|t| t.as_millis_f64()),
     }
 }
 
@@ -113,31 +131,32 @@ pub fn run_scenario_with(
 /// parallel, until the bracket is within [`BREAK_EVEN_PRECISION`].
 pub fn break_even(scenario: &Scenario, results: &[ScaleResult]) -> BreakEven {
     let users0 = scenario.workload.users;
-    let mut known: Vec<(f64, f64)> = results
+    // Probes are kept in scale units while searching, converted to users at the end.
+    let mut known: Vec<(f64, Probe)> = results
         .iter()
-        .filter_map(|r| economics::monthly_profit(&r.economics).map(|p| (r.metrics.scale, p)))
+        .filter_map(|r| Probe::of(r.metrics.users, &r.economics).map(|p| (r.metrics.scale, p)))
         .collect();
     known.sort_by(|a, b| a.0.total_cmp(&b.0));
     let lowest = known.first().map(|k| k.0).unwrap_or(1.0);
     let highest = known.last().map(|k| k.0).unwrap_or(1.0);
-    let mut probes: Vec<Probe> = known
-        .iter()
-        .map(|&(s, p)| Probe {
-            users: s * users0,
-            monthly_profit: p,
-        })
-        .collect();
-    let done = |status, users, precision, probes| BreakEven {
-        status,
-        users,
-        search_users: [lowest * users0, highest * users0],
-        precision,
-        probes,
+    let mut probes: Vec<Probe> = known.iter().map(|(_, p)| p.clone()).collect();
+    let done = |status, users, precision, mut probes: Vec<Probe>| {
+        probes.sort_by(|a, b| a.users.total_cmp(&b.users));
+        BreakEven {
+            status,
+            users,
+            search_users: [lowest * users0, highest * users0],
+            precision,
+            probes,
+        }
     };
-    if known.first().is_some_and(|k| k.1 >= 0.0) {
+    if known.first().is_some_and(|k| k.1.monthly_profit >= 0.0) {
         return done("below_range", Some(lowest * users0), 0.0, probes);
     }
-    let Some(i) = known.windows(2).position(|w| w[0].1 < 0.0 && w[1].1 >= 0.0) else {
+    let Some(i) = known
+        .windows(2)
+        .position(|w| w[0].1.monthly_profit < 0.0 && w[1].1.monthly_profit >= 0.0)
+    else {
         return done("never", None, 0.0, probes);
     };
     let (mut lo, mut hi) = (known[i].0, known[i + 1].0);
@@ -146,29 +165,25 @@ pub fn break_even(scenario: &Scenario, results: &[ScaleResult]) -> BreakEven {
         let points: Vec<f64> = (1..=PROBES_PER_ROUND)
             .map(|k| lo * (step * k as f64).exp())
             .collect();
-        let profits: Vec<f64> = points
+        let round: Vec<Probe> = points
             .par_iter()
             .map(|&s| {
-                economics::monthly_profit(&run_scale(scenario, s, 0).economics)
-                    .unwrap_or(f64::NEG_INFINITY)
+                let r = run_scale(scenario, s, 0);
+                Probe::of(r.metrics.users, &r.economics).expect("revenue is declared")
             })
             .collect();
-        probes.extend(points.iter().zip(&profits).map(|(&s, &p)| Probe {
-            users: s * users0,
-            monthly_profit: p,
-        }));
         // The first profitable point closes the bracket from above.
         let (mut new_lo, mut new_hi) = (lo, hi);
-        for (&s, &p) in points.iter().zip(&profits) {
-            if p >= 0.0 {
+        for (&s, p) in points.iter().zip(&round) {
+            if p.monthly_profit >= 0.0 {
                 new_hi = s;
                 break;
             }
             new_lo = s;
         }
+        probes.extend(round);
         lo = new_lo;
         hi = new_hi;
     }
-    probes.sort_by(|a, b| a.users.total_cmp(&b.users));
     done("found", Some(hi * users0), hi / lo - 1.0, probes)
 }

@@ -352,3 +352,37 @@ fn drift_raises_escalation_until_retraining_resets_it() {
     ));
     assert!(heavy(&with_r) < 0.5 * heavy(&without_r));
 }
+
+#[test]
+fn a_pool_whose_queue_dominates_latency_is_named_the_bottleneck() {
+    // M/M/1 at ρ = 0.95: requests wait ρ/(1−ρ) = 19 service times on average, with no
+    // max to hit and a queue too long to shed from: only the latency rule can name it.
+    let report = run(r#"
+seed: 4
+scales: [1, 0.5]
+workload:
+  users: 95
+  requests_per_user_per_day: 86400
+  horizon: 3h
+  warmup: 1h
+  classes:
+    all: {share: 1, input_tokens: 1, output_tokens: 1}
+routing:
+  routes: {all: pool}
+tiers:
+  pool:
+    kind: self_hosted
+    service_time: {dist: exponential, mean: 10ms}
+    instances: 1
+    price_per_instance_hour: 1
+    queue_capacity: 1000000
+"#);
+    let b = report.results[0]
+        .metrics
+        .bottleneck
+        .as_ref()
+        .expect("a bottleneck at ρ = 0.95");
+    assert_eq!((b.tier.as_str(), b.reason), ("pool", "latency_breaking"));
+    // At half the load (ρ = 0.475, waits of 0.9 service times) nothing gives way.
+    assert!(report.results[1].metrics.bottleneck.is_none());
+}

@@ -19,6 +19,15 @@ pub fn render(reports: &[ScenarioReport]) -> anyhow::Result<Vec<u8>> {
                 ("seed".to_string(), report.seed.to_string()),
             ];
             flatten("", &serde_json::to_value(result)?, &mut cells);
+            // Break-even belongs to the scenario, not the scale: repeated on each row.
+            if let Some(be) = &report.break_even {
+                cells.push(("break_even.status".into(), be.status.into()));
+                cells.push((
+                    "break_even.users".into(),
+                    be.users.map(|u| u.to_string()).unwrap_or_default(),
+                ));
+                cells.push(("break_even.precision".into(), be.precision.to_string()));
+            }
             rows.push(cells);
         }
     }

@@ -225,10 +225,10 @@ fn render_one(report: &ScenarioReport) -> String {
         Some(b) => format!(
             "{} {} ({})",
             b.tier,
-            if b.reason == "at_max_instances" {
-                "at max instances"
-            } else {
-                "shedding load"
+            match b.reason {
+                "at_max_instances" => "at max instances",
+                "shedding_load" => "shedding load",
+                _ => "waits exceed service",
             },
             day_time(b.at_hours)
         ),

@@ -881,7 +881,8 @@ fn autoscaling(c: &mut Checker, path: &str, a: &RawAutoscaling) -> Autoscaling {
     let field = |name: &str| format!("{path}.{name}");
     let min = c.whole(&field("min"), a.min, 0.0, MAX_INSTANCES) as u32;
     let max = c.whole(&field("max"), a.max, 1.0, MAX_INSTANCES) as u32;
-    if a.max.is_finite() && a.min.is_finite() && a.max < a.min {
+    // Only when max is itself acceptable: a max of 0 is already reported above.
+    if a.max >= 1.0 && a.min.is_finite() && a.max < a.min {
         c.err(
             field("max"),
             format!(

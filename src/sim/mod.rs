@@ -53,6 +53,9 @@ enum Event {
 }
 
 /// Runs `scenario` at load multiplier `scale`; `replication` selects independent seeds.
+///
+/// After Ctrl-C ([`crate::interrupt`]) it stops early and returns partial figures, which
+/// the writers in [`crate::output`] then refuse to write.
 pub fn simulate(scenario: &Scenario, scale: f64, replication: u64) -> RunMetrics {
     Simulation::new(scenario, scale, replication).run()
 }
@@ -212,6 +215,10 @@ impl<'a> Simulation<'a> {
     }
 
     fn run(mut self) -> RunMetrics {
+        // An interrupted study may still start thousands of runs: each ends here.
+        if crate::interrupt::requested() {
+            return self.finish();
+        }
         if self.warmup > SimTime::ZERO {
             // Scheduled first, so at its instant it is handled before anything else.
             self.events.schedule(self.warmup, Event::WarmupEnd);
@@ -228,7 +235,13 @@ impl<'a> Simulation<'a> {
         // heap operations per request. At equal times scheduled events go first, so the
         // order stays total and deterministic.
         let mut next_arrival = self.arrivals.next_arrival();
+        let mut steps: u32 = 0;
         loop {
+            // Ctrl-C is polled every 65,536 steps (a few milliseconds), off the hot path.
+            steps = steps.wrapping_add(1);
+            if steps & 0xFFFF == 0 && crate::interrupt::requested() {
+                break;
+            }
             if let Some(at) = next_arrival
                 && self.events.peek_time().is_none_or(|due| at < due)
             {
@@ -766,7 +779,9 @@ impl<'a> Simulation<'a> {
                 mean_time_in_tier_ms: ratio(a.sojourn_us, a.departures as f64) / 1e3,
                 first_at_max_hours: run.first_at_max.map(|t| t.as_hours_f64()),
             });
-            // A tier gives way when it hits its max instances or sheds over 1% of an hour's requests.
+            // A tier gives way when it hits its max instances, sheds over 1% of an hour's
+            // requests, or makes them wait longer for a slot than their service takes:
+            // queueing then dominates latency and grows without bound as load rises.
             let warmup_hour = (self.warmup.0 / SimTime::HOUR.0) as usize;
             let shedding = self.timeline.iter().skip(warmup_hour).find(|h| {
                 let ht = &h.tiers[t];
@@ -776,7 +791,16 @@ impl<'a> Simulation<'a> {
                 run.first_at_max
                     .map(|at| ("at_max_instances", at.as_hours_f64())),
                 shedding.map(|h| ("shedding_load", h.hour as f64)),
+                self.timeline
+                    .iter()
+                    .skip(warmup_hour)
+                    .find(|h| {
+                        h.tiers[t].mean_service_ms > 0.0
+                            && h.tiers[t].mean_wait_ms > h.tiers[t].mean_service_ms
+                    })
+                    .map(|h| ("latency_breaking", h.hour as f64)),
             ];
+
             for (reason, at_hours) in candidates.into_iter().flatten() {
                 if bottleneck.as_ref().is_none_or(|b| at_hours < b.at_hours) {
                     bottleneck = Some(Bottleneck {

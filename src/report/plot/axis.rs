@@ -64,7 +64,7 @@ const TARGET_TICKS: usize = 7;
 
 /// When the largest value is more than this many times the smallest, a logarithmic
 /// axis shows them all; a linear one would flatten the small ones against zero.
-const LOG_ABOVE_RATIO: f64 = 20.0;
+pub const LOG_ABOVE_RATIO: f64 = 20.0;
 
 impl Axis {
     /// A linear axis over `[lo, hi]`.
@@ -76,6 +76,18 @@ impl Axis {
             hi,
             log: false,
             unit,
+        }
+    }
+
+    /// Named slots at 0, 1, 2, …, with half a slot of room at each end and a tick at
+    /// each name.
+    pub fn categories(names: Vec<String>) -> Axis {
+        Axis {
+            lo: -0.5,
+            hi: names.len().max(1) as f64 - 0.5,
+            log: false,
+            ticks: (0..names.len()).map(|i| i as f64).collect(),
+            unit: Unit::Categories(names),
         }
     }
 

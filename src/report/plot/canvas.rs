@@ -130,7 +130,9 @@ pub enum Swatch {
     Line,
     /// A dashed line with a triangular marker.
     Dashed,
-    /// A plain dashed line, for reference lines and markers.
+    /// A dashed line without markers, for a series drawn without its points.
+    DashedLine,
+    /// A thin line of short dashes, for reference lines and markers.
     Reference,
     /// A filled square, for bars and shaded areas.
     Box,
@@ -208,10 +210,15 @@ fn draw_swatch(area: &Area, entry: &LegendEntry, x: i32, y: i32) -> Result<()> {
             area.draw(&PathElement::new(vec![(x0, y), (x1, y)], c.stroke_width(3)))?;
             area.draw(&Circle::new(((x0 + x1) / 2, y), 5, c.filled()))?;
         }
-        Swatch::Dashed | Swatch::Reference => {
-            let width = if entry.swatch == Swatch::Dashed { 3 } else { 2 };
-            for start in [x0, x0 + 13, x0 + 26] {
-                let end = (start + 8).min(x1);
+        Swatch::Dashed | Swatch::DashedLine | Swatch::Reference => {
+            // The dashes of the lines themselves, shortened to fit the swatch.
+            let (width, dash, step) = if entry.swatch == Swatch::Reference {
+                (2, 5, 10)
+            } else {
+                (3, 8, 13)
+            };
+            for start in (x0..x1).step_by(step) {
+                let end = (start + dash).min(x1);
                 area.draw(&PathElement::new(
                     vec![(start, y), (end, y)],
                     c.stroke_width(width),

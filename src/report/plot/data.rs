@@ -1,18 +1,21 @@
 //! From reports to chart inputs: picks out the figures each chart shows.
 //!
-//! Every number comes finished from the run or its economics; this only selects,
-//! converts units (hours to days) and names things. The one ratio formed here, a
-//! component's share of the month, exists only for the chart that shows it.
+//! Every number comes finished from the run, its economics, a comparison or a sweep;
+//! this only selects, converts units (hours to days), turns confidence intervals into
+//! bands and names things. The one ratio formed here, a component's share of the
+//! month, exists only for the chart that shows it.
 
 use anyhow::{Result, anyhow};
 
-use super::axis::compact;
+use super::axis::{Unit, compact};
 use super::input::{
-    CostBar, CostPerTransactionChart, LatencyChart, LatencyLines, Marker, MonthlyCostChart, Point,
-    Series, TimelineChart,
+    BreakEvenChart, BreakEvenMark, CostBar, CostPerTransactionChart, LatencyChart, LatencyLines,
+    Marker, MonthlyCostChart, Point, ReferenceLine, Series, SweepChart, TimelineChart,
 };
-use crate::report::format::{quantity, scale};
+use crate::report::format::{money, percent, quantity, scale};
 use crate::runner::{ScaleResult, ScenarioReport};
+use crate::stats::Estimate;
+use crate::study::{Comparison, Point as StudyPoint, Sweep};
 
 /// A chart's input, ready to render.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,6 +24,8 @@ pub enum Chart {
     Latency(LatencyChart),
     MonthlyCost(MonthlyCostChart),
     Timeline(TimelineChart),
+    BreakEven(BreakEvenChart),
+    Sweep(SweepChart),
 }
 
 /// A chart and the file name it is written under.
@@ -32,8 +37,8 @@ pub struct NamedChart {
 }
 
 /// Every chart for `reports`: cost per transaction and latency across all of them,
-/// then each scenario's monthly cost and the timeline of one scale (`timeline_scale`,
-/// or the largest).
+/// then each scenario's monthly cost, its break-even when it declares revenue, and the
+/// timeline of one scale (`timeline_scale`, or the largest).
 pub fn charts(reports: &[ScenarioReport], timeline_scale: Option<f64>) -> Result<Vec<NamedChart>> {
     let mut out = Vec::new();
     let per_currency = cost_per_transaction(reports);
@@ -60,6 +65,12 @@ pub fn charts(reports: &[ScenarioReport], timeline_scale: Option<f64>) -> Result
             file_name: format!("monthly-cost-{name}.png"),
             chart: Chart::MonthlyCost(monthly_cost(report)),
         });
+        if let Some(chart) = break_even(report) {
+            out.push(NamedChart {
+                file_name: format!("break-even-{name}.png"),
+                chart: Chart::BreakEven(chart),
+            });
+        }
         let result = match timeline_scale {
             Some(s) => report
                 .results
@@ -85,11 +96,20 @@ pub fn charts(reports: &[ScenarioReport], timeline_scale: Option<f64>) -> Result
     Ok(out)
 }
 
-/// Cost per successful transaction against users, one series per scenario; one chart
-/// per currency, in the order the currencies first appear.
+/// Cost per successful transaction against users, one series per scenario, with its
+/// revenue per transaction when it declares revenue; one chart per currency, in the
+/// order the currencies first appear.
 pub fn cost_per_transaction(reports: &[ScenarioReport]) -> Vec<CostPerTransactionChart> {
     let mut charts: Vec<CostPerTransactionChart> = Vec::new();
     for report in reports {
+        let revenue: Vec<Point> = report
+            .results
+            .iter()
+            .filter_map(|r| {
+                let per_transaction = r.economics.revenue.as_ref()?.per_transaction?;
+                Some(Point::new(r.metrics.users, per_transaction))
+            })
+            .collect();
         let series = Series {
             label: report.scenario.clone(),
             points: report
@@ -103,19 +123,24 @@ pub fn cost_per_transaction(reports: &[ScenarioReport]) -> Vec<CostPerTransactio
                 .collect(),
         };
         match charts.iter_mut().find(|c| c.currency == report.currency) {
-            Some(chart) => chart.scenarios.push(series),
+            Some(chart) => {
+                chart.scenarios.push(series);
+                chart.revenue_per_transaction.push(revenue);
+            }
             None => charts.push(CostPerTransactionChart {
                 currency: report.currency.clone(),
                 scenarios: vec![series],
+                revenue_per_transaction: vec![revenue],
                 references: Vec::new(),
+                replications: 1,
             }),
         }
     }
     charts
 }
 
-/// p50 and p99 latency against users for each scenario. Scales where nothing was
-/// served have no latency and no point.
+/// p50 and p99 latency against users for each scenario, with the p99 objectives the
+/// scenarios declare. Scales where nothing was served have no latency and no point.
 pub fn latency(reports: &[ScenarioReport]) -> LatencyChart {
     let scenarios = reports
         .iter()
@@ -137,10 +162,290 @@ pub fn latency(reports: &[ScenarioReport]) -> LatencyChart {
             }
         })
         .collect();
+    let declared: Vec<(&str, Option<f64>)> = reports
+        .iter()
+        .map(|r| (r.scenario.as_str(), r.p99_objective_ms))
+        .collect();
     LatencyChart {
         scenarios,
-        objectives: Vec::new(),
+        objectives: objectives(&declared, "SLO p99", &Unit::Millis),
+        replications: 1,
     }
+}
+
+/// Monthly revenue and running costs at every load the break-even search simulated;
+/// `None` when the scenario declares no revenue.
+pub fn break_even(report: &ScenarioReport) -> Option<BreakEvenChart> {
+    let be = report.break_even.as_ref()?;
+    let revenue = be
+        .probes
+        .iter()
+        .map(|p| Point::new(p.users, p.monthly_revenue))
+        .collect();
+    let cost = be
+        .probes
+        .iter()
+        .map(|p| Point::new(p.users, p.monthly_cost))
+        .collect();
+    let [from, to] = be.search_users;
+    // The answer is itself a simulated load, so its probe holds the costs there.
+    let found = (be.status == "found")
+        .then_some(be.users)
+        .flatten()
+        .and_then(|users| {
+            be.probes
+                .iter()
+                .find(|p| (p.users - users).abs() <= users * 1e-9)
+        });
+    let mark = found.map(|p| BreakEvenMark {
+        users: p.users,
+        monthly_cost: p.monthly_cost,
+        label: format!(
+            "break-even: {} users (±{}), running costs {} a month",
+            quantity(p.users),
+            percent(be.precision),
+            money(&report.currency, p.monthly_cost)
+        ),
+    });
+    let note = match (be.status, be.users) {
+        ("found", _) if mark.is_some() => None,
+        ("found", Some(users)) => Some(format!("break-even: {} users", quantity(users))),
+        ("below_range", users) => Some(format!(
+            "profitable already at {} users, the smallest load simulated: break-even is below it",
+            quantity(users.unwrap_or(from))
+        )),
+        _ => Some(format!(
+            "no break-even between {} and {} users: running costs exceed revenue at every load simulated",
+            quantity(from),
+            quantity(to)
+        )),
+    };
+    Some(BreakEvenChart {
+        scenario: report.scenario.clone(),
+        currency: report.currency.clone(),
+        revenue,
+        cost,
+        break_even: mark,
+        note,
+    })
+}
+
+/// The charts of a comparison: cost per transaction and latency against users, one
+/// line per scenario, with confidence bands when replicated and the objectives the
+/// scenarios declare.
+pub fn comparison(c: &Comparison) -> Vec<NamedChart> {
+    // Rows come scale by scale; the charts want each scenario's scales together.
+    let count = c.scales.first().map_or(0, |s| s.rows.len());
+    let per_scenario: Vec<Vec<&StudyPoint>> = (0..count)
+        .map(|i| c.scales.iter().map(|s| &s.rows[i].point).collect())
+        .collect();
+    let line = |points: &[&StudyPoint], figure: &dyn Fn(&StudyPoint) -> Estimate| {
+        points
+            .iter()
+            .map(|p| estimate_point(p.users, figure(p)))
+            .collect::<Vec<_>>()
+    };
+    let declared = |target: &str| {
+        per_scenario
+            .iter()
+            .map(|points| (name(points), limit(points, target)))
+            .collect::<Vec<_>>()
+    };
+    let cost = CostPerTransactionChart {
+        currency: c.currency.clone(),
+        scenarios: per_scenario
+            .iter()
+            .map(|points| Series {
+                label: name(points).to_string(),
+                points: line(points, &|p| p.figures.cost_per_transaction),
+            })
+            .collect(),
+        revenue_per_transaction: Vec::new(),
+        references: objectives(
+            &declared("cost_per_transaction"),
+            "SLO cost",
+            &Unit::Money(c.currency.clone()),
+        ),
+        replications: c.replications,
+    };
+    let latency = LatencyChart {
+        scenarios: per_scenario
+            .iter()
+            .map(|points| LatencyLines {
+                scenario: name(points).to_string(),
+                p50: line(points, &|p| p.figures.latency_p50_ms),
+                p99: line(points, &|p| p.figures.latency_p99_ms),
+            })
+            .collect(),
+        objectives: objectives(&declared("p99_latency_ms"), "SLO p99", &Unit::Millis),
+        replications: c.replications,
+    };
+    vec![
+        NamedChart {
+            file_name: "compare-cost-per-transaction.png".into(),
+            chart: Chart::CostPerTransaction(cost),
+        },
+        NamedChart {
+            file_name: "compare-latency.png".into(),
+            chart: Chart::Latency(latency),
+        },
+    ]
+}
+
+/// The chart of a sweep: cost per transaction and p99 latency against the first swept
+/// field, one line per scale and combination of the other fields' values, in the order
+/// they first appear in the grid.
+pub fn sweep(s: &Sweep) -> NamedChart {
+    let parameter = s.parameters.first().cloned().unwrap_or_default();
+    let first = |values: &[String]| values.first().cloned().unwrap_or_default();
+    let numbers: Option<Vec<f64>> = s
+        .rows
+        .iter()
+        .map(|r| {
+            first(&r.values)
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+        })
+        .collect();
+    let mut categories: Vec<String> = Vec::new();
+    if numbers.is_none() {
+        for r in &s.rows {
+            let value = first(&r.values);
+            if !categories.contains(&value) {
+                categories.push(value);
+            }
+        }
+    }
+    let mut keys: Vec<(f64, &[String])> = Vec::new();
+    let mut cost: Vec<Series> = Vec::new();
+    let mut p99: Vec<Series> = Vec::new();
+    for (i, r) in s.rows.iter().enumerate() {
+        let x = match &numbers {
+            Some(xs) => xs[i],
+            None => categories
+                .iter()
+                .position(|c| *c == first(&r.values))
+                .unwrap_or(0) as f64,
+        };
+        let others = r.values.get(1..).unwrap_or(&[]);
+        let key = (r.point.scale, others);
+        let k = match keys.iter().position(|k| *k == key) {
+            Some(k) => k,
+            None => {
+                keys.push(key);
+                let mut label = scale(r.point.scale);
+                for (path, value) in s.parameters.iter().skip(1).zip(others) {
+                    label.push_str(&format!(", {path} = {value}"));
+                }
+                cost.push(Series {
+                    label: label.clone(),
+                    points: Vec::new(),
+                });
+                p99.push(Series {
+                    label,
+                    points: Vec::new(),
+                });
+                keys.len() - 1
+            }
+        };
+        let figures = &r.point.figures;
+        cost[k]
+            .points
+            .push(estimate_point(x, figures.cost_per_transaction));
+        p99[k]
+            .points
+            .push(estimate_point(x, figures.latency_p99_ms));
+    }
+    // Every point is the same scenario, so an objective concerns every line: one line
+    // in ink per distinct limit (more than one only when the sweep varies the SLO).
+    let sweep_objectives = |target: &str, what: &str, unit: &Unit| {
+        let mut out: Vec<ReferenceLine> = Vec::new();
+        for r in &s.rows {
+            if let Some(value) = limit(&[&r.point], target)
+                && !out.iter().any(|o| o.value == value)
+            {
+                out.push(ReferenceLine {
+                    label: format!("{what} ({})", unit.label(value)),
+                    value,
+                    series: None,
+                });
+            }
+        }
+        out
+    };
+    let money_unit = Unit::Money(s.currency.clone());
+    NamedChart {
+        file_name: format!("sweep-{}.png", slug(&parameter)),
+        chart: Chart::Sweep(SweepChart {
+            scenario: s.scenario.clone(),
+            currency: s.currency.clone(),
+            other_parameters: s.parameters.iter().skip(1).cloned().collect(),
+            parameter,
+            categories,
+            cost,
+            p99,
+            cost_objectives: sweep_objectives("cost_per_transaction", "SLO cost", &money_unit),
+            p99_objectives: sweep_objectives("p99_latency_ms", "SLO p99", &Unit::Millis),
+            replications: s.replications,
+        }),
+    }
+}
+
+/// The scenario a comparison's points belong to.
+fn name<'a>(points: &[&'a StudyPoint]) -> &'a str {
+    points.first().map_or("", |p| p.scenario.as_str())
+}
+
+/// A point at an estimate's mean, with its 95% interval as a band when it comes from
+/// more than one run.
+fn estimate_point(x: f64, e: Estimate) -> Point {
+    Point {
+        x,
+        y: e.mean,
+        band: (e.n > 1).then(|| (e.low(), e.high())),
+    }
+}
+
+/// The limit an SLO sets on `target` ("p99_latency_ms", "cost_per_transaction") at the
+/// first of `points` that is judged on it.
+fn limit(points: &[&StudyPoint], target: &str) -> Option<f64> {
+    points.iter().find_map(|p| {
+        p.slo
+            .as_ref()?
+            .checks
+            .iter()
+            .find(|c| c.target == target)
+            .map(|c| c.limit)
+    })
+}
+
+/// One reference line per distinct objective among `declared` (each series' name and
+/// its objective, if any). An objective every series shares is drawn in ink and named
+/// plainly, e.g. "SLO p99 (3 s)"; one that only some declare carries their names, and
+/// is drawn in the colour of its series when it belongs to just one.
+fn objectives(declared: &[(&str, Option<f64>)], what: &str, unit: &Unit) -> Vec<ReferenceLine> {
+    let mut out: Vec<ReferenceLine> = Vec::new();
+    for (_, value) in declared {
+        let Some(value) = *value else { continue };
+        if out.iter().any(|r| r.value == value) {
+            continue;
+        }
+        let owners: Vec<usize> = (0..declared.len())
+            .filter(|&i| declared[i].1 == Some(value))
+            .collect();
+        let mut label = format!("{what} ({})", unit.label(value));
+        if owners.len() < declared.len() {
+            let names: Vec<&str> = owners.iter().map(|&i| declared[i].0).collect();
+            label.push_str(&format!(": {}", names.join(", ")));
+        }
+        out.push(ReferenceLine {
+            label,
+            value,
+            series: (owners.len() == 1 && declared.len() > 1).then(|| owners[0]),
+        });
+    }
+    out
 }
 
 /// Monthly cost of each component at each scale of one scenario.
@@ -216,7 +521,7 @@ pub fn timeline(report: &ScenarioReport, result: &ScaleResult) -> TimelineChart 
         .iter()
         .map(|b| Marker {
             label: format!("{} {}", b.tier, b.reason.replace('_', " ")),
-            day: b.at_hours / 24.0,
+            x: b.at_hours / 24.0,
         })
         .collect();
     TimelineChart {
@@ -281,6 +586,45 @@ fn unique_slugs<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_objective_shared_by_every_scenario_is_one_plain_line() {
+        let unit = Unit::Millis;
+        let shared = objectives(&[("a", Some(3e3)), ("b", Some(3e3))], "SLO p99", &unit);
+        assert_eq!(
+            shared,
+            [ReferenceLine {
+                label: "SLO p99 (3 s)".into(),
+                value: 3e3,
+                series: None,
+            }]
+        );
+        let apart = objectives(
+            &[
+                ("a", Some(3e3)),
+                ("b", Some(2e3)),
+                ("c", Some(3e3)),
+                ("d", None),
+            ],
+            "SLO p99",
+            &unit,
+        );
+        assert_eq!(
+            apart,
+            [
+                ReferenceLine {
+                    label: "SLO p99 (3 s): a, c".into(),
+                    value: 3e3,
+                    series: None,
+                },
+                ReferenceLine {
+                    label: "SLO p99 (2 s): b".into(),
+                    value: 2e3,
+                    series: Some(1),
+                },
+            ]
+        );
+    }
 
     #[test]
     fn file_names_are_safe_and_distinct() {

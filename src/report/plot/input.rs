@@ -32,19 +32,23 @@ pub struct Series {
 /// or a latency objective.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ReferenceLine {
-    /// Shown in the legend and beside the line, e.g. "price USD 0.002".
+    /// Shown in the legend and beside the line, e.g. "SLO p99 (3 s)".
     pub label: String,
     /// In the units of the chart's vertical axis.
     pub value: f64,
+    /// The series (a scenario's line) it belongs to, by index, whose colour it is drawn
+    /// in; `None` draws it in ink, for a line that concerns every series.
+    pub series: Option<usize>,
 }
 
-/// A vertical line at one moment of a timeline, e.g. when a tier became the bottleneck.
+/// A vertical line at one place on the horizontal axis, e.g. when a tier became the
+/// bottleneck, or the load at which a service breaks even.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Marker {
-    /// Written beside the line, e.g. "llm at max instances".
+    /// Written above the plot beside the line, e.g. "llm at max instances".
     pub label: String,
-    /// Days from the start of the run.
-    pub day: f64,
+    /// In the units of the horizontal axis: days on a timeline, users against load.
+    pub x: f64,
 }
 
 /// Cost per successful transaction against users, one line per scenario.
@@ -54,8 +58,16 @@ pub struct CostPerTransactionChart {
     pub currency: String,
     /// x: active users, y: cost per successful transaction. One series per scenario.
     pub scenarios: Vec<Series>,
-    /// Prices or revenue per transaction to compare the costs with.
+    /// Revenue per successful transaction of each scenario, in the order of `scenarios`
+    /// (empty for one that declares no revenue): x: active users, y: revenue per
+    /// transaction. Drawn dashed in the scenario's colour: where it lies above the
+    /// cost line, each transaction earns more than it costs.
+    pub revenue_per_transaction: Vec<Vec<Point>>,
+    /// Prices or objectives to compare the costs with.
     pub references: Vec<ReferenceLine>,
+    /// Runs behind each point; above 1, the points' bands are 95% confidence intervals
+    /// of the mean.
+    pub replications: u32,
 }
 
 /// The p50 and p99 latency of one scenario at each scale.
@@ -74,6 +86,65 @@ pub struct LatencyChart {
     pub scenarios: Vec<LatencyLines>,
     /// Latency objectives, ms.
     pub objectives: Vec<ReferenceLine>,
+    /// Runs behind each point; above 1, the points' bands are 95% confidence intervals
+    /// of the mean.
+    pub replications: u32,
+}
+
+/// Monthly revenue and running costs of one scenario against users, and where they meet.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BreakEvenChart {
+    pub scenario: String,
+    pub currency: String,
+    /// x: active users, y: monthly revenue, at every load simulated: the scales and the
+    /// loads the break-even search tried.
+    pub revenue: Vec<Point>,
+    /// x: active users, y: monthly running costs (one-off costs excluded), at the same loads.
+    pub cost: Vec<Point>,
+    /// The break-even load, when the search found one.
+    pub break_even: Option<BreakEvenMark>,
+    /// Said on the chart when there is no point to mark, e.g. "no break-even between
+    /// 5,000 and 500,000 users".
+    pub note: Option<String>,
+}
+
+/// Where a scenario breaks even: a simulated load, not an interpolation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BreakEvenMark {
+    /// Active users: the smallest profitable load the search simulated.
+    pub users: f64,
+    /// Monthly running costs at that load (equal to revenue, within the search's precision).
+    pub monthly_cost: f64,
+    /// Written above the plot, e.g. "break-even: 14,194 users, USD 11,275 a month".
+    pub label: String,
+}
+
+/// A sweep: cost per transaction and p99 latency against the first swept field, one
+/// line per scale and combination of the other swept fields' values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepChart {
+    pub scenario: String,
+    pub currency: String,
+    /// The swept field on the horizontal axis, e.g. "cache.hit_rate".
+    pub parameter: String,
+    /// The other swept fields, in `--set` order: each combination of their values has
+    /// its own line at each scale.
+    pub other_parameters: Vec<String>,
+    /// Names of its values when they are not all numbers: each point's x is then the
+    /// index of its value here. Empty when x is the value itself.
+    pub categories: Vec<String>,
+    /// x: the field's value, y: cost per successful transaction. One series per scale
+    /// and combination of the other fields, labelled e.g. "10x, cache.ttl = 1h".
+    pub cost: Vec<Series>,
+    /// x: the field's value, y: p99 latency of successful requests, ms; in the order
+    /// of `cost`.
+    pub p99: Vec<Series>,
+    /// Cost-per-transaction objectives, drawn on the cost panel.
+    pub cost_objectives: Vec<ReferenceLine>,
+    /// p99 latency objectives, ms, drawn on the latency panel.
+    pub p99_objectives: Vec<ReferenceLine>,
+    /// Runs behind each point; above 1, the bands are 95% confidence intervals.
+    pub replications: u32,
 }
 
 /// One bar of the monthly cost chart: one scale of one scenario.

@@ -84,14 +84,17 @@ pub fn render(chart: &TimelineChart) -> Result<Vec<u8>> {
         }
         let (_, height) = area.dim_in_pixel();
         let count = panels.len() as u32;
-        let panel_height = (height - X_LABEL_HEIGHT) / count;
+        let panel_height = height.saturating_sub(X_LABEL_HEIGHT) / count;
         let mut rest = area;
         let last = panels.len() - 1;
         for (i, (y, y_desc, lines)) in panels.into_iter().enumerate() {
-            let (here, below) = if i == last {
-                (rest.clone(), rest.clone())
+            // The lowest panel takes what is left, with room for the time axis labels.
+            let here = if i == last {
+                rest.clone()
             } else {
-                rest.split_vertically(panel_height as i32)
+                let (top, below) = rest.split_vertically(panel_height as i32);
+                rest = below;
+                top
             };
             panel::draw(
                 &here,
@@ -106,6 +109,8 @@ pub fn render(chart: &TimelineChart) -> Result<Vec<u8>> {
                     references: &[],
                     markers: &chart.markers,
                     marker_labels: i == 0,
+                    rings: &[],
+                    note: None,
                     shade: (chart.warmup_days > 0.0).then_some(Shade {
                         from: 0.0,
                         to: chart.warmup_days,
@@ -113,7 +118,6 @@ pub fn render(chart: &TimelineChart) -> Result<Vec<u8>> {
                     }),
                 },
             )?;
-            rest = below;
         }
         Ok(())
     })
