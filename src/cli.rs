@@ -80,26 +80,8 @@ pub struct CompareArgs {
     /// Scenario files; the first is the baseline. All run at its scales and seed.
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
-    /// Load multipliers instead of the baseline's, e.g. 1,10,100.
-    #[arg(long, value_delimiter = ',')]
-    pub scales: Option<Vec<f64>>,
-    /// Seed instead of the baseline's.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Independent runs per scenario and scale; figures then carry a 95% confidence interval.
-    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
-    pub replications: u64,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
-    /// Write to this file instead of standard output (replaced only when the run succeeds).
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
-    /// Also draw the comparison's charts (cost per transaction and latency against users)
-    /// into this folder, created if missing.
-    #[arg(long, value_name = "DIR")]
-    pub plot: Option<PathBuf>,
     #[command(flatten)]
-    pub threads: ThreadArgs,
+    pub study: StudyArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -110,13 +92,21 @@ pub struct SweepArgs {
     /// or a range START..END:STEP (tiers.small.autoscaling.max=10..80:10). Several make a grid.
     #[arg(long = "set", required = true, value_name = "PATH=VALUES")]
     pub set: Vec<String>,
-    /// Load multipliers instead of the scenario's, e.g. 1,10,100.
+    #[command(flatten)]
+    pub study: StudyArgs,
+}
+
+/// Options shared by `compare` and `sweep`.
+#[derive(Debug, clap::Args)]
+pub struct StudyArgs {
+    /// Load multipliers instead of the scenario's (compare: the baseline's), e.g. 1,10,100.
     #[arg(long, value_delimiter = ',')]
     pub scales: Option<Vec<f64>>,
-    /// Seed instead of the scenario's.
+    /// Seed instead of the scenario's (compare: the baseline's).
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Independent runs per point and scale; figures then carry a 95% confidence interval.
+    /// Independent runs per scenario (or point) and scale; figures then carry a 95%
+    /// confidence interval.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub replications: u64,
     #[arg(long, value_enum, default_value_t = Format::Table)]
@@ -124,8 +114,8 @@ pub struct SweepArgs {
     /// Write to this file instead of standard output (replaced only when the run succeeds).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// Also draw the sweep's chart (cost per transaction and p99 latency against the first
-    /// --set field) into this folder, created if missing.
+    /// Also draw the charts into this folder, created if missing: compare draws cost per
+    /// transaction and latency against users; sweep draws them against the first --set field.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
     #[command(flatten)]

@@ -42,8 +42,8 @@ pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Simulate(args) => with_threads(args.threads, || simulate(args)),
         Command::Plot(args) => with_threads(args.threads, || plot(args)),
-        Command::Compare(args) => with_threads(args.threads, || compare(args)),
-        Command::Sweep(args) => with_threads(args.threads, || sweep(args)),
+        Command::Compare(args) => with_threads(args.study.threads, || compare(args)),
+        Command::Sweep(args) => with_threads(args.study.threads, || sweep(args)),
         Command::Validate { files } => validate(&files),
         Command::Init { file, force } => init(&file, force),
     }
@@ -61,46 +61,52 @@ fn with_threads(threads: cli::ThreadArgs, f: impl FnOnce() -> Result<()> + Send)
     }
 }
 
-fn compare(args: cli::CompareArgs) -> Result<()> {
-    if let Some(path) = &args.output {
+/// Checks where results and charts will go before any simulation time is spent.
+fn check_destinations(
+    output: Option<&std::path::Path>,
+    plot: Option<&std::path::Path>,
+) -> Result<()> {
+    if let Some(path) = output {
         output::check_destination(path)?;
     }
-    if let Some(dir) = &args.plot {
+    if let Some(dir) = plot {
         chart_folder(dir)?;
     }
+    Ok(())
+}
+
+fn compare(args: cli::CompareArgs) -> Result<()> {
+    let study = &args.study;
+    check_destinations(study.output.as_deref(), study.plot.as_deref())?;
     let scenarios = args
         .scenarios
         .iter()
-        .map(|file| load_scenario(file, args.scales.clone(), args.seed))
+        .map(|file| load_scenario(file, study.scales.clone(), study.seed))
         .collect::<Result<Vec<_>>>()?;
-    let progress = progress::Progress::new(args.threads.quiet);
-    let comparison = study::compare(scenarios, args.replications, &progress);
-    let bytes = report::render_comparison(&comparison, args.format)?;
-    output::emit(args.output.as_deref(), &bytes)?;
-    if let Some(dir) = &args.plot {
+    let progress = progress::Progress::new(study.threads.quiet);
+    let comparison = study::compare(scenarios, study.replications, &progress);
+    let bytes = report::render_comparison(&comparison, study.format)?;
+    output::emit(study.output.as_deref(), &bytes)?;
+    if let Some(dir) = &study.plot {
         write_charts(dir, &report::plot::render_comparison(&comparison)?)?;
     }
     Ok(())
 }
 
 fn sweep(args: cli::SweepArgs) -> Result<()> {
-    if let Some(path) = &args.output {
-        output::check_destination(path)?;
-    }
-    if let Some(dir) = &args.plot {
-        chart_folder(dir)?;
-    }
+    let study = &args.study;
+    check_destinations(study.output.as_deref(), study.plot.as_deref())?;
     let sets = args
         .set
         .iter()
         .map(|s| scenario::overrides::parse_set(s))
         .collect::<Result<Vec<_>, _>>()?;
     // Checks the file (and the scales) once, with line numbers, before the grid.
-    load_scenario(&args.scenario, args.scales.clone(), args.seed)?;
+    load_scenario(&args.scenario, study.scales.clone(), study.seed)?;
     let text = scenario::read_text(&args.scenario)?;
     let shown = args.scenario.display().to_string();
     let stem = scenario::stem_of(&args.scenario);
-    let scales = args.scales.clone().map(check_scales).transpose()?;
+    let scales = study.scales.clone().map(check_scales).transpose()?;
     // The grid: every combination, the first --set outermost.
     let mut grid: Vec<Vec<scenario::overrides::SetValue>> = vec![Vec::new()];
     for set in &sets {
@@ -134,30 +140,25 @@ fn sweep(args: cli::SweepArgs) -> Result<()> {
             if let Some(scales) = &scales {
                 s.scales = scales.clone();
             }
-            if let Some(seed) = args.seed {
+            if let Some(seed) = study.seed {
                 s.seed = seed;
             }
             Ok((values, s))
         })
         .collect::<Result<Vec<_>, InputError>>()?;
-    let progress = progress::Progress::new(args.threads.quiet);
+    let progress = progress::Progress::new(study.threads.quiet);
     let parameters = sets.into_iter().map(|s| s.path).collect();
-    let result = study::sweep(parameters, points, args.replications, &progress);
-    let bytes = report::render_sweep(&result, args.format)?;
-    output::emit(args.output.as_deref(), &bytes)?;
-    if let Some(dir) = &args.plot {
+    let result = study::sweep(parameters, points, study.replications, &progress);
+    let bytes = report::render_sweep(&result, study.format)?;
+    output::emit(study.output.as_deref(), &bytes)?;
+    if let Some(dir) = &study.plot {
         write_charts(dir, &report::plot::render_sweep(&result)?)?;
     }
     Ok(())
 }
 
 fn simulate(args: SimulateArgs) -> Result<()> {
-    if let Some(path) = &args.output {
-        output::check_destination(path)?;
-    }
-    if let Some(dir) = &args.plot {
-        chart_folder(dir)?;
-    }
+    check_destinations(args.output.as_deref(), args.plot.as_deref())?;
     let scenario = load_scenario(&args.scenario, args.scales, args.seed)?;
     let report = runner::run_scenario_with(&scenario, &progress::Progress::new(args.threads.quiet));
 

@@ -72,7 +72,25 @@ impl Probe {
     }
 }
 
+impl ScenarioReport {
+    /// Names of the cost lines, the same at every scale (declared costs with a zero
+    /// amount at some scale still have their line).
+    pub fn component_names(&self) -> Vec<String> {
+        self.results
+            .first()
+            .map(|r| {
+                r.economics
+                    .components
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
 /// Relative precision the break-even search stops at.
+
 pub const BREAK_EVEN_PRECISION: f64 = 0.01;
 /// Loads simulated per round of the search; fixed so the answer does not depend on
 /// how many threads there are.

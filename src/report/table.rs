@@ -111,17 +111,7 @@ fn render_one(report: &ScenarioReport) -> String {
         });
     }
 
-    let lines: Vec<String> = results
-        .first()
-        .map(|r| {
-            r.economics
-                .components
-                .iter()
-                .map(|c| c.name.clone())
-                .collect()
-        })
-        .unwrap_or_default();
-    for (i, name) in lines.iter().enumerate() {
+    for (i, name) in report.component_names().iter().enumerate() {
         row(&format!("Monthly cost: {name}"), &|r| {
             money(cur, r.economics.components[i].monthly)
         });

@@ -450,17 +450,7 @@ fn objectives(declared: &[(&str, Option<f64>)], what: &str, unit: &Unit) -> Vec<
 
 /// Monthly cost of each component at each scale of one scenario.
 pub fn monthly_cost(report: &ScenarioReport) -> MonthlyCostChart {
-    let components = report
-        .results
-        .first()
-        .map(|r| {
-            r.economics
-                .components
-                .iter()
-                .map(|c| c.name.clone())
-                .collect()
-        })
-        .unwrap_or_default();
+    let components = report.component_names();
     let bars = report
         .results
         .iter()
