@@ -28,12 +28,16 @@ fn speed_cases() -> Vec<(String, PathBuf, f64)> {
             root().join("benches/scenarios/mm8.yaml"),
             1.0,
         ),
-        (
-            "(b) full pipeline, 10x".to_string(),
-            root().join("benches/scenarios/pipeline.yaml"),
-            10.0,
-        ),
     ];
+    // The pipeline at three loads: runtime should grow in step with the requests.
+    for scale in [1.0, 10.0, 100.0] {
+        cases.push((
+            format!("(b) full pipeline, {scale}x"),
+            root().join("benches/scenarios/pipeline.yaml"),
+            scale,
+        ));
+    }
+
     for name in ["support-chatbot", "fraud-detection", "rag-assistant"] {
         cases.push((
             format!("(c) {name}, 100x"),
