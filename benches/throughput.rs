@@ -176,4 +176,27 @@ fn parallel_speedup() {
         "8 independent runs of the pipeline at 10x: {one:.2} s on 1 thread, {all:.2} s on {threads}: speed-up {:.2}x",
         one / all
     );
+    // What the machine itself gives: the same pure arithmetic on 1 thread and on all.
+    // Virtual cores that share a physical one cannot speed anything up, and the runner's
+    // speed-up is only meaningful next to this figure.
+    let spin = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+        let start = Instant::now();
+        pool.install(|| {
+            (0..8u64).into_par_iter().for_each(|seed| {
+                let mut x = seed;
+                for _ in 0..2_000_000_000u64 {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                }
+                std::hint::black_box(x);
+            })
+        });
+        start.elapsed().as_secs_f64()
+    };
+    let (spin_one, spin_all) = (spin(1), spin(threads));
+    println!(
+        "the machine on pure arithmetic: {spin_one:.2} s on 1 thread, {spin_all:.2} s on {threads}: speed-up {:.2}x",
+        spin_one / spin_all
+    );
 }
+
