@@ -107,20 +107,8 @@ fn sweep(args: cli::SweepArgs) -> Result<()> {
     let shown = args.scenario.display().to_string();
     let stem = scenario::stem_of(&args.scenario);
     let scales = study.scales.clone().map(check_scales).transpose()?;
-    // The grid: every combination, the first --set outermost.
-    let mut grid: Vec<Vec<scenario::overrides::SetValue>> = vec![Vec::new()];
-    for set in &sets {
-        grid = grid
-            .into_iter()
-            .flat_map(|prefix| {
-                set.values.iter().map(move |v| {
-                    let mut point = prefix.clone();
-                    point.push(v.clone());
-                    point
-                })
-            })
-            .collect();
-    }
+    let grid = scenario::overrides::grid(&sets);
+
     if grid.len() > 10_000 {
         return Err(InputError::new(format!(
             "--set: the grid has {} points; at most 10,000",

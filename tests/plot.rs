@@ -79,19 +79,8 @@ fn sweep_of(path: &Path, sets: &[&str]) -> Sweep {
         .map(|s| overrides::parse_set(s).expect("a valid --set"))
         .collect();
     let text = scenario::read_text(path).expect("the scenario text");
-    let mut grid: Vec<Vec<overrides::SetValue>> = vec![Vec::new()];
-    for set in &sets {
-        grid = grid
-            .into_iter()
-            .flat_map(|prefix| {
-                set.values.iter().map(move |v| {
-                    let mut point = prefix.clone();
-                    point.push(v.clone());
-                    point
-                })
-            })
-            .collect();
-    }
+    let grid = overrides::grid(&sets);
+
     let points = grid
         .into_iter()
         .map(|values| {

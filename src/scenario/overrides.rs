@@ -117,7 +117,26 @@ pub fn parse_set(arg: &str) -> Result<SetArg, InputError> {
     })
 }
 
+/// Every combination of the values of `sets`, the first set outermost.
+pub fn grid(sets: &[SetArg]) -> Vec<Vec<SetValue>> {
+    let mut grid: Vec<Vec<SetValue>> = vec![Vec::new()];
+    for set in sets {
+        grid = grid
+            .into_iter()
+            .flat_map(|prefix| {
+                set.values.iter().map(move |v| {
+                    let mut point = prefix.clone();
+                    point.push(v.clone());
+                    point
+                })
+            })
+            .collect();
+    }
+    grid
+}
+
 /// Splits `a.b[2].c` into keys and indices.
+
 fn segments(path: &str) -> Vec<Segment<'_>> {
     let mut out = Vec::new();
     for part in path.split('.') {
@@ -223,6 +242,16 @@ mod tests {
         assert_eq!(d.values[0], SetValue::Text("5s".into()));
         assert!(parse_set("nothing").is_err());
         assert!(parse_set("a=5..1:1").is_err());
+    }
+
+    #[test]
+    fn the_grid_has_every_combination_first_set_outermost() {
+        let sets = [parse_set("a=1,2").unwrap(), parse_set("b=x,y,z").unwrap()];
+        let grid: Vec<String> = grid(&sets)
+            .iter()
+            .map(|p| format!("{}{}", p[0], p[1]))
+            .collect();
+        assert_eq!(grid, ["1x", "1y", "1z", "2x", "2y", "2z"]);
     }
 
     #[test]
