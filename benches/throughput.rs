@@ -22,13 +22,11 @@ fn root() -> PathBuf {
 
 /// (label, scenario file, scale)
 fn speed_cases() -> Vec<(String, PathBuf, f64)> {
-    let mut cases = vec![
-        (
-            "(a) M/M/8, rho 0.8".to_string(),
-            root().join("benches/scenarios/mm8.yaml"),
-            1.0,
-        ),
-    ];
+    let mut cases = vec![(
+        "(a) M/M/8, rho 0.8".to_string(),
+        root().join("benches/scenarios/mm8.yaml"),
+        1.0,
+    )];
     // The pipeline at three loads: runtime should grow in step with the requests.
     for scale in [1.0, 10.0, 100.0] {
         cases.push((
@@ -180,13 +178,18 @@ fn parallel_speedup() {
     // Virtual cores that share a physical one cannot speed anything up, and the runner's
     // speed-up is only meaningful next to this figure.
     let spin = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("thread pool");
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .expect("thread pool");
         let start = Instant::now();
         pool.install(|| {
             (0..8u64).into_par_iter().for_each(|seed| {
                 let mut x = seed;
                 for _ in 0..2_000_000_000u64 {
-                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
                 }
                 std::hint::black_box(x);
             })
@@ -199,4 +202,3 @@ fn parallel_speedup() {
         spin_one / spin_all
     );
 }
-

@@ -62,8 +62,13 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     interrupt::check()?;
     check_destination(path)?;
     let dir = folder_of(path);
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".scalecost-")
+    // A temporary file is private (0600); the result should read like any other file.
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".scalecost-");
+    if let Some(permissions) = permissions_for(path) {
+        builder.permissions(permissions);
+    }
+    let mut tmp = builder
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     tmp.write_all(bytes)
@@ -75,4 +80,19 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| e.error)
         .with_context(|| format!("cannot replace {}", path.display()))?;
     Ok(())
+}
+
+/// Permissions for a new result file: the old file's when replacing one, else
+/// rw-r--r-- (on Unix; elsewhere temporary files are not private to begin with).
+fn permissions_for(path: &Path) -> Option<std::fs::Permissions> {
+    if let Ok(m) = std::fs::metadata(path) {
+        return Some(m.permissions());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Some(std::fs::Permissions::from_mode(0o644))
+    }
+    #[cfg(not(unix))]
+    None
 }

@@ -844,6 +844,16 @@ mod output_file {
         let json: Value = serde_json::from_str(&ws.read("results.json")).expect("the file is JSON");
         assert_eq!(json["results"].as_array().unwrap().len(), 1);
         assert_eq!(ws.listing(), ["results.json", "small.yaml"]);
+        // Regression: the temporary file's private mode (0600) used to carry over.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(ws.path("results.json"))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o644, "{mode:o}");
+        }
     }
 
     #[test]

@@ -277,3 +277,46 @@ tiers:
         m.requests.offered
     );
 }
+
+/// A request's input and output tokens were added as `u32` before being widened, so a
+/// request whose tokens sum past 2³² (each count may reach u32::MAX on a heavy tail)
+/// overflowed: a panic in a checked build, and served tokens (which usage revenue
+/// bills) silently too small in a release build.
+///
+/// Log-normal tokens with mean 10⁷ and sd 10⁸ exceed 2³² with probability about
+/// 5·10⁻⁵ per draw, so 50,000 requests hold several such requests. Every call is
+/// answered (no limit, no timeout, 1 ms latency), so the tokens of the served requests
+/// are exactly the tokens the API billed.
+#[test]
+fn served_tokens_of_huge_requests_do_not_overflow() {
+    let report = run(r#"
+name: huge-requests
+seed: 3
+scales: [1]
+workload:
+  users: 100
+  requests_per_user_per_day: 500
+  horizon: 1d
+  classes:
+    chat:
+      share: 1
+      input_tokens: {dist: lognormal, mean: 10000000, sd: 100000000}
+      output_tokens: {dist: lognormal, mean: 10000000, sd: 100000000}
+routing:
+  routes: {chat: gpt}
+tiers:
+  gpt:
+    kind: api
+    price_per_1k_input_tokens: 0
+    price_per_1k_output_tokens: 0
+    latency: 1ms
+"#);
+    let m = &report.results[0].metrics;
+    let api = &m.tiers[0];
+    assert_eq!(m.requests.in_flight + m.requests.failed.total, 0);
+    assert_eq!(m.requests.served, m.requests.offered);
+    assert_eq!(
+        m.requests.served_tokens,
+        api.input_tokens + api.output_tokens
+    );
+}

@@ -174,14 +174,14 @@ fn a_pipe_closed_early_ends_the_run_quietly_with_success() {
     let dir = tempfile::tempdir().expect("create a temporary folder");
     fs::write(dir.path().join("scenario.yaml"), STARTER).expect("write the scenario");
     let args = ["simulate", "scenario.yaml", "--format", "json"];
-    // The whole output must be more than a pipe holds (64 kB on Linux), or the binary
+    // The whole output must be well over what a pipe holds (64 KiB on Linux), or the binary
     // would finish writing before the pipe closed and the test would prove nothing.
     let whole = scalecost(dir.path(), &args)
         .output()
         .expect("run scalecost");
     assert!(whole.status.success());
     assert!(
-        whole.stdout.len() > 4 * 65_536,
+        whole.stdout.len() > 2 * 65_536,
         "the JSON is only {} bytes",
         whole.stdout.len()
     );

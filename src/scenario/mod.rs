@@ -224,8 +224,10 @@ fn describe_yaml_error(error: &serde_saphyr::Error, text: &str, shown: &str) -> 
                 "floating point" | "integer" => "a number",
                 other => other,
             };
-            let overflows = value
-                .and_then(|v| v.shown.trim_matches('"').parse::<f64>().ok())
+            // Read from the file, not from `found`: a long number is shown cut short.
+            let overflows = at
+                .and_then(|p| word_at(text, p))
+                .and_then(|w| w.parse::<f64>().ok())
                 .is_some_and(|x| x.is_infinite());
             if overflows {
                 format!("{found} is too large to be read as a number")
@@ -313,6 +315,10 @@ fn describe_yaml_error(error: &serde_saphyr::Error, text: &str, shown: &str) -> 
 
 /// Plain words for the YAML reader's terser syntax errors: (part of its message, hint).
 const SYNTAX_HINTS: &[(&str, &str)] = &[
+    (
+        "recursion limit exceeded",
+        "the YAML is nested too deeply; a scenario needs only a few levels",
+    ),
     ("found a tab", "YAML indents with spaces, not tabs"),
     ("tabs disallowed", "YAML indents with spaces, not tabs"),
     (
@@ -336,6 +342,17 @@ const SYNTAX_HINTS: &[(&str, &str)] = &[
         "look for an unclosed bracket, brace or quote, or a line indented differently from its neighbours",
     ),
 ];
+
+/// The plain or quoted scalar written at `p`, up to the next space, comma or bracket.
+fn word_at(text: &str, p: Position) -> Option<&str> {
+    let line = text.lines().nth(p.line.checked_sub(1)?)?;
+    let start = line.char_indices().nth(p.column.checked_sub(1)?)?.0;
+    let rest = &line[start..];
+    let end = rest
+        .find(|c: char| c.is_whitespace() || ",]}#".contains(c))
+        .unwrap_or(rest.len());
+    Some(rest[..end].trim_matches(['"', '\'']))
+}
 
 /// Whether the text holds no YAML at all: only blank lines, comments or `---`.
 fn is_blank(text: &str) -> bool {

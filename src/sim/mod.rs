@@ -333,7 +333,8 @@ impl<'a> Simulation<'a> {
                 if hit {
                     self.cohort.cache_hits += 1;
                     self.cohort.record_success(self.lookup_latency);
-                    self.cohort.served_tokens += (req.input_tokens + req.output_tokens) as u64;
+                    self.cohort.served_tokens +=
+                        u64::from(req.input_tokens) + u64::from(req.output_tokens);
                 }
             }
             if hit {
@@ -683,7 +684,7 @@ impl<'a> Simulation<'a> {
         if req.measured {
             self.tier_cohort[t].served += 1;
             self.cohort.record_success(now.minus(req.arrival));
-            self.cohort.served_tokens += (req.input_tokens + req.output_tokens) as u64;
+            self.cohort.served_tokens += u64::from(req.input_tokens) + u64::from(req.output_tokens);
         }
     }
 
