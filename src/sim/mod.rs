@@ -112,6 +112,8 @@ struct Simulation<'a> {
     tier_cohort: Vec<TierCohort>,
     warmup: SimTime,
     horizon: SimTime,
+    /// Events after this are not handled: the horizon, or the instant Ctrl-C was seen.
+    until: SimTime,
     arrivals_total: u64,
     at_warmup: Vec<TierAccum>,
     at_last_hour: Vec<TierAccum>,
@@ -205,6 +207,7 @@ impl<'a> Simulation<'a> {
             tier_cohort: vec![TierCohort::default(); n_tiers],
             warmup: w.warmup,
             horizon: w.horizon,
+            until: w.horizon,
             arrivals_total: 0,
             at_warmup: vec![TierAccum::default(); n_tiers],
             at_last_hour: vec![TierAccum::default(); n_tiers],
@@ -235,26 +238,35 @@ impl<'a> Simulation<'a> {
         // heap operations per request. At equal times scheduled events go first, so the
         // order stays total and deterministic.
         let mut next_arrival = self.arrivals.next_arrival();
-        let mut steps: u32 = 0;
         loop {
-            // Ctrl-C is polled every 65,536 steps (a few milliseconds), off the hot path.
-            steps = steps.wrapping_add(1);
-            if steps & 0xFFFF == 0 && crate::interrupt::requested() {
-                break;
-            }
             if let Some(at) = next_arrival
                 && self.events.peek_time().is_none_or(|due| at < due)
             {
                 next_arrival = self.arrivals.next_arrival();
                 self.on_arrival(at);
+                // Ctrl-C is polled every 65,536 arrivals (a few milliseconds of work), on
+                // a counter the arrival keeps anyway, so the hot path gains nothing. Once
+                // asked, the run takes no more arrivals and ends at this instant.
+                if self.arrivals_total & 0xFFFF == 0 && self.stop_if_interrupted(at) {
+                    next_arrival = None;
+                }
                 continue;
             }
-            match self.events.pop_until(self.horizon) {
+            match self.events.pop_until(self.until) {
                 Some((now, event)) => self.handle(now, event),
                 None => break,
             }
         }
         self.finish()
+    }
+
+    /// After Ctrl-C, ends the run at `now`; returns whether it did.
+    fn stop_if_interrupted(&mut self, now: SimTime) -> bool {
+        let stop = crate::interrupt::requested();
+        if stop {
+            self.until = now;
+        }
+        stop
     }
 
     fn start_tier(&mut self, t: usize) {
@@ -295,14 +307,21 @@ impl<'a> Simulation<'a> {
                 instance,
                 generation,
             } => self.on_instance_ready(tier as usize, instance, generation, now),
-            Event::Autoscale { tier } => self.on_autoscale(tier as usize, now),
+            Event::Autoscale { tier } => {
+                self.on_autoscale(tier as usize, now);
+                // Also polled here and hourly, for runs with few arrivals but many ticks.
+                self.stop_if_interrupted(now);
+            }
             Event::WarmupEnd => {
                 for (t, tier) in self.tiers.iter_mut().enumerate() {
                     tier.advance(now);
                     self.at_warmup[t] = tier.accum;
                 }
             }
-            Event::HourTick => self.close_hour(now),
+            Event::HourTick => {
+                self.close_hour(now);
+                self.stop_if_interrupted(now);
+            }
         }
     }
 
