@@ -90,7 +90,6 @@ impl ScenarioReport {
 }
 
 /// Relative precision the break-even search stops at.
-
 pub const BREAK_EVEN_PRECISION: f64 = 0.01;
 /// Loads simulated per round of the search; fixed so the answer does not depend on
 /// how many threads there are.

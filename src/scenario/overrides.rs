@@ -136,7 +136,6 @@ pub fn grid(sets: &[SetArg]) -> Vec<Vec<SetValue>> {
 }
 
 /// Splits `a.b[2].c` into keys and indices.
-
 fn segments(path: &str) -> Vec<Segment<'_>> {
     let mut out = Vec::new();
     for part in path.split('.') {
