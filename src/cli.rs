@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::report::Format;
+use crate::scenario::plan::ExchangeRate;
 
 /// What an AI service will cost per transaction as its load grows.
 #[derive(Debug, Parser)]
@@ -59,6 +60,10 @@ pub struct SimulateArgs {
     /// Also draw the charts of `scalecost plot` into this folder (created if missing).
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
+    /// Independent runs per scale; the headline figures then carry a 95% confidence
+    /// interval, and the full table shows the first run.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
+    pub replications: u64,
     #[command(flatten)]
     pub threads: ThreadArgs,
 }
@@ -77,11 +82,40 @@ pub struct ThreadArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct CompareArgs {
-    /// Scenario files; the first is the baseline. All run at its scales and seed.
+    /// Scenario files; the first is the baseline. All run at its scales, its seed and
+    /// (unless --own-load) its users.
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
+    /// Keep each scenario's own users instead of the baseline's; rows at one scale are
+    /// then different loads, and say so.
+    #[arg(long)]
+    pub own_load: bool,
+    /// CUR=RATE: a scenario in currency CUR is converted at RATE baseline units per
+    /// CUR, e.g. --exchange-rate EUR=1.08 for a USD baseline. Without it, scenarios in
+    /// another currency than the baseline's are refused.
+    #[arg(long = "exchange-rate", value_name = "CUR=RATE", value_parser = parse_rate)]
+    pub exchange_rates: Vec<ExchangeRate>,
     #[command(flatten)]
     pub study: StudyArgs,
+}
+
+fn parse_rate(arg: &str) -> Result<ExchangeRate, String> {
+    let usage = "write CUR=RATE, e.g. EUR=1.08 (baseline currency units per EUR)";
+    let (currency, rate) = arg.split_once('=').ok_or(format!("no '='; {usage}"))?;
+    let rate: f64 = rate
+        .trim()
+        .parse()
+        .ok()
+        .filter(|r: &f64| r.is_finite() && *r > 0.0 && *r <= 1e9)
+        .ok_or(format!("\"{rate}\" is not a positive number; {usage}"))?;
+    let currency = currency.trim();
+    if currency.is_empty() || currency.len() > 8 {
+        return Err(format!("\"{currency}\" is not a currency code; {usage}"));
+    }
+    Ok(ExchangeRate {
+        currency: currency.to_string(),
+        rate,
+    })
 }
 
 #[derive(Debug, clap::Args)]

@@ -22,9 +22,7 @@ pub const PAYBACK_HORIZON_MONTHS: u32 = 120;
 pub struct CostLine {
     /// What is paid for, e.g. "cache", "light compute", "gpt api", "retraining".
     pub name: String,
-    /// "cache", "compute", "api" (simulated); "volume", "storage", "egress" (grow with
-    /// traffic); "fixed", "periodic", "step" (fixed and hidden costs).
-    pub kind: &'static str,
+    pub kind: CostKind,
     /// Whether the line grows with traffic (variable) or not (fixed).
     pub variable: bool,
     /// Money for the measured window (hidden costs prorated).
@@ -32,6 +30,31 @@ pub struct CostLine {
     /// Money per 30-day month (periodic costs: average over the first 12 months;
     /// storage: once the retention period is full).
     pub monthly: f64,
+}
+
+/// What a cost line pays for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CostKind {
+    /// Simulated: the response cache, a self-hosted tier's instances, an API's calls.
+    Cache,
+    Compute,
+    Api,
+    /// Declared, growing with traffic.
+    Volume,
+    Storage,
+    Egress,
+    /// Declared, fixed and hidden.
+    Fixed,
+    Periodic,
+    Step,
+}
+
+impl CostKind {
+    /// Whether the simulation measures it (rather than the scenario declaring it).
+    pub fn is_simulated(self) -> bool {
+        matches!(self, CostKind::Cache | CostKind::Compute | CostKind::Api)
+    }
 }
 
 /// Revenue and margin at one scale.
@@ -136,7 +159,7 @@ pub fn evaluate(scenario: &Scenario, metrics: &RunMetrics) -> Economics {
     let mut components: Vec<CostLine> = Vec::new();
     let line = |components: &mut Vec<CostLine>,
                 name: String,
-                kind: &'static str,
+                kind: CostKind,
                 variable: bool,
                 monthly: f64| {
         components.push(CostLine {
@@ -149,32 +172,32 @@ pub fn evaluate(scenario: &Scenario, metrics: &RunMetrics) -> Economics {
     };
     // Simulated infrastructure, measured in the window.
     let cache_per_hour = scenario
-        .cache
+        .cache()
         .as_ref()
         .map(|c| c.price_per_hour)
         .unwrap_or(0.0);
-    if scenario.cache.is_some() {
+    if scenario.cache().is_some() {
         line(
             &mut components,
             "cache".into(),
-            "cache",
+            CostKind::Cache,
             true,
             cache_per_hour * metrics.window_hours * month_factor,
         );
     }
-    for (tier, stats) in scenario.tiers.iter().zip(&metrics.tiers) {
+    for (tier, stats) in scenario.tiers().iter().zip(&metrics.tiers) {
         match &tier.kind {
             TierKind::SelfHosted(s) => line(
                 &mut components,
                 format!("{} compute", tier.name),
-                "compute",
+                CostKind::Compute,
                 true,
                 stats.billed_instance_hours * s.price_per_instance_hour * month_factor,
             ),
             TierKind::Api(a) => line(
                 &mut components,
                 format!("{} api", tier.name),
-                "api",
+                CostKind::Api,
                 true,
                 api_cost(a, stats.input_tokens, stats.output_tokens, stats.api_calls)
                     * month_factor,
@@ -185,7 +208,7 @@ pub fn evaluate(scenario: &Scenario, metrics: &RunMetrics) -> Economics {
     let total = simulated_monthly / month_factor;
 
     // Declared costs that grow with traffic.
-    let costs = &scenario.costs;
+    let costs = &scenario.costs();
     for v in &costs.volume {
         let volume = match v.driver {
             Driver::Users => users,
@@ -194,7 +217,7 @@ pub fn evaluate(scenario: &Scenario, metrics: &RunMetrics) -> Economics {
         line(
             &mut components,
             v.name.clone(),
-            "volume",
+            CostKind::Volume,
             true,
             v.amount * (volume / v.unit).powf(v.exponent),
         );
@@ -207,7 +230,7 @@ pub fn evaluate(scenario: &Scenario, metrics: &RunMetrics) -> Economics {
         line(
             &mut components,
             s.name.clone(),
-            "storage",
+            CostKind::Storage,
             true,
             storage_at(s, f64::INFINITY),
         );
@@ -216,20 +239,20 @@ pub fn evaluate(scenario: &Scenario, metrics: &RunMetrics) -> Economics {
         line(
             &mut components,
             e.name.clone(),
-            "egress",
+            CostKind::Egress,
             true,
             requests_per_month * e.bytes_per_request / 1e9 * e.price_per_gb,
         );
     }
     // Fixed and hidden costs.
     for m in &costs.monthly {
-        line(&mut components, m.name.clone(), "fixed", false, m.amount);
+        line(&mut components, m.name.clone(), CostKind::Fixed, false, m.amount);
     }
     for p in &costs.periodic {
         line(
             &mut components,
             p.name.clone(),
-            "periodic",
+            CostKind::Periodic,
             false,
             periodic_in(p, 0.0, 12.0 * DAYS_PER_MONTH) / 12.0,
         );
@@ -239,7 +262,7 @@ pub fn evaluate(scenario: &Scenario, metrics: &RunMetrics) -> Economics {
         line(
             &mut components,
             s.name.clone(),
-            "step",
+            CostKind::Step,
             false,
             s.amount_per_month * count,
         );
@@ -259,9 +282,9 @@ pub fn evaluate(scenario: &Scenario, metrics: &RunMetrics) -> Economics {
     let per_transaction =
         |x: f64| (transactions_per_month > 0.0).then(|| x / transactions_per_month);
 
-    let revenue_monthly = scenario.revenue.map(|r| {
+    let revenue_monthly = scenario.revenue().map(|r| {
         revenue(
-            r,
+            *r,
             users,
             transactions_per_month,
             metrics.requests.served_tokens as f64 * month_factor,
@@ -285,7 +308,7 @@ pub fn evaluate(scenario: &Scenario, metrics: &RunMetrics) -> Economics {
         .sum();
     let periodic_average: f64 = components
         .iter()
-        .filter(|c| c.kind == "periodic")
+        .filter(|c| c.kind == CostKind::Periodic)
         .map(|c| c.monthly)
         .sum();
     let steady_without = monthly_total - storage_steady - periodic_average;
@@ -322,9 +345,9 @@ pub fn evaluate(scenario: &Scenario, metrics: &RunMetrics) -> Economics {
     });
 
     let spend_per_hour = hourly_spend(scenario, metrics, cache_per_hour);
-    let measured_from = (scenario.workload.warmup.0 / SimTime::HOUR.0) as usize;
+    let measured_from = (scenario.workload().warmup.0 / SimTime::HOUR.0) as usize;
     let measured = &spend_per_hour[measured_from.min(spend_per_hour.len())..];
-    let budget = scenario.budget.monthly.map(|limit| {
+    let budget = scenario.budget().monthly.map(|limit| {
         budget_status(limit, &schedule, measured, simulated_monthly, &|m| {
             let start = (m - 1) as f64 * DAYS_PER_MONTH;
             costs
@@ -442,7 +465,7 @@ fn hourly_spend(scenario: &Scenario, metrics: &RunMetrics, cache_per_hour: f64) 
         .iter()
         .map(|hour| {
             let tiers: f64 = scenario
-                .tiers
+                .tiers()
                 .iter()
                 .zip(&hour.tiers)
                 .map(|(tier, h)| match &tier.kind {
@@ -539,7 +562,7 @@ fn anomalies(
             continue;
         }
         let typical = median(&spend[from..h]);
-        if typical <= 0.0 || spend[h] <= typical * scenario.budget.anomaly_multiple {
+        if typical <= 0.0 || spend[h] <= typical * scenario.budget().anomaly_multiple {
             continue;
         }
         let history = &timeline[from..h];
@@ -549,7 +572,7 @@ fn anomalies(
                 .map(|x| x.arrivals as f64)
                 .collect::<Vec<_>>(),
         );
-        let typical_peaks: Vec<f64> = (0..scenario.tiers.len())
+        let typical_peaks: Vec<f64> = (0..scenario.tiers().len())
             .map(|t| {
                 median(
                     &history
@@ -588,7 +611,7 @@ fn cause_of(
     typical_peaks: &[f64],
 ) -> String {
     let mut causes = Vec::new();
-    for (t, (tier, h)) in scenario.tiers.iter().zip(&hour.tiers).enumerate() {
+    for (t, (tier, h)) in scenario.tiers().iter().zip(&hour.tiers).enumerate() {
         if h.wanted_more_than_max {
             causes.push(format!(
                 "{} scaled out to its max ({} instances)",

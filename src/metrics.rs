@@ -215,8 +215,7 @@ pub struct Latency {
 #[derive(Clone, Debug, Serialize)]
 pub struct TierStats {
     pub name: String,
-    /// "self_hosted" or "api".
-    pub kind: &'static str,
+    pub kind: TierKindName,
     /// Requests that reached the tier in the window (escalations and first attempts).
     pub requests: u64,
     /// Successful answers this tier gave last (not escalated further).
@@ -255,14 +254,42 @@ pub struct TierStats {
     pub first_at_max_hours: Option<f64>,
 }
 
+/// Which kind a tier is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TierKindName {
+    SelfHosted,
+    Api,
+}
+
+/// How a tier gave way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BottleneckReason {
+    /// The autoscaler wanted more than its max instances.
+    AtMaxInstances,
+    /// Over 1% of an hour's requests were shed.
+    SheddingLoad,
+    /// Requests waited longer for a slot than their service took, over an hour.
+    LatencyBreaking,
+}
+
+impl BottleneckReason {
+    /// In words, for tables and charts.
+    pub fn describe(self) -> &'static str {
+        match self {
+            BottleneckReason::AtMaxInstances => "at max instances",
+            BottleneckReason::SheddingLoad => "shedding load",
+            BottleneckReason::LatencyBreaking => "waits exceed service",
+        }
+    }
+}
+
 /// Which tier gave way first and how.
 #[derive(Clone, Debug, Serialize)]
 pub struct Bottleneck {
     pub tier: String,
-    /// "at_max_instances", "shedding_load", or "latency_breaking" (requests waited
-    /// longer for a slot than their service took, on average over an hour).
-    pub reason: &'static str,
-
+    pub reason: BottleneckReason,
     /// Hours from the start of the run.
     pub at_hours: f64,
 }

@@ -7,26 +7,96 @@
 use crate::time::SimTime;
 
 /// A whole scenario: load, architecture and prices.
+///
+/// Sealed: only the scenario reader makes one, from text it has checked, and nothing
+/// changes it afterwards. A command that wants other values writes them into the text
+/// and reads it again ([`crate::scenario::Source`]).
 #[derive(Clone, Debug)]
 pub struct Scenario {
+    name: String,
+    currency: String,
+    seed: u64,
+    scales: Vec<f64>,
+    workload: Workload,
+    cache: Option<Cache>,
+    tiers: Vec<Tier>,
+    costs: HiddenCosts,
+    revenue: Option<Revenue>,
+    budget: Budget,
+    slo: Slo,
+}
+
+impl Scenario {
+    /// Assembles a validated scenario; called by `scenario::validate` only.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn assemble(
+        name: String,
+        currency: String,
+        seed: u64,
+        scales: Vec<f64>,
+        workload: Workload,
+        cache: Option<Cache>,
+        tiers: Vec<Tier>,
+        costs: HiddenCosts,
+        revenue: Option<Revenue>,
+        budget: Budget,
+        slo: Slo,
+    ) -> Scenario {
+        Scenario {
+            name,
+            currency,
+            seed,
+            scales,
+            workload,
+            cache,
+            tiers,
+            costs,
+            revenue,
+            budget,
+            slo,
+        }
+    }
+
     /// Short name shown in tables and plots.
-    pub name: String,
+    pub fn name(&self) -> &str {
+        &self.name
+    }
     /// Currency code all prices are written in, e.g. "USD".
-    pub currency: String,
+    pub fn currency(&self) -> &str {
+        &self.currency
+    }
     /// Seed for every random stream of the run.
-    pub seed: u64,
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
     /// Load multipliers to simulate, e.g. [1, 10, 100].
-    pub scales: Vec<f64>,
-    pub workload: Workload,
-    pub cache: Option<Cache>,
+    pub fn scales(&self) -> &[f64] {
+        &self.scales
+    }
+    pub fn workload(&self) -> &Workload {
+        &self.workload
+    }
+    pub fn cache(&self) -> Option<&Cache> {
+        self.cache.as_ref()
+    }
     /// Tiers in declaration order; routes and escalations refer to them by index.
-    pub tiers: Vec<Tier>,
+    pub fn tiers(&self) -> &[Tier] {
+        &self.tiers
+    }
     /// Costs beyond the simulated infrastructure.
-    pub costs: HiddenCosts,
-    pub revenue: Option<Revenue>,
-    pub budget: Budget,
+    pub fn costs(&self) -> &HiddenCosts {
+        &self.costs
+    }
+    pub fn revenue(&self) -> Option<&Revenue> {
+        self.revenue.as_ref()
+    }
+    pub fn budget(&self) -> &Budget {
+        &self.budget
+    }
     /// Service-level objectives every result is judged against.
-    pub slo: Slo,
+    pub fn slo(&self) -> &Slo {
+        &self.slo
+    }
 }
 
 /// Targets a result must meet; absent targets are not checked.

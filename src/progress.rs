@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::model::Scenario;
+use crate::scenario::plan::Plan;
 
 /// Below this many simulated requests a run takes about a second: no bar.
 const BAR_ABOVE_REQUESTS: f64 = 5e6;
@@ -37,16 +38,15 @@ impl Progress {
         }
     }
 
-    /// Whether a bar can appear at all (not quiet, standard error a terminal); a small
-    /// run shows none even then.
-    pub fn may_show_bars(&self) -> bool {
-        !self.quiet && self.terminal
-    }
-
-    /// A bar over `jobs` runs of `scenarios` at their scales, `replications` each;
-    /// hidden when the work is small, stderr is not a terminal, or quiet was asked.
-    pub fn bar(&self, jobs: u64, scenarios: &[Scenario], replications: u64) -> ProgressBar {
-        let work: f64 = scenarios.iter().map(estimated_requests).sum::<f64>() * replications as f64;
+    /// A bar over the `jobs` runs of `plan`; hidden when the work is small, stderr is
+    /// not a terminal, or quiet was asked.
+    pub fn bar(&self, plan: &Plan, jobs: u64) -> ProgressBar {
+        let work: f64 = plan
+            .designs()
+            .iter()
+            .map(|d| estimated_requests(d.scenario()))
+            .sum::<f64>()
+            * plan.replications() as f64;
         if !self.quiet && work > NOTICE_ABOVE_REQUESTS {
             let threads = rayon::current_num_threads() as f64;
             eprintln!(
@@ -72,6 +72,6 @@ impl Progress {
 
 /// Requests a scenario will simulate over all its scales (bursts not counted).
 pub fn estimated_requests(scenario: &Scenario) -> f64 {
-    let per_scale = scenario.base_rate_per_us() * scenario.workload.horizon.0 as f64;
-    scenario.scales.iter().map(|s| per_scale * s).sum()
+    let per_scale = scenario.base_rate_per_us() * scenario.workload().horizon.0 as f64;
+    scenario.scales().iter().map(|s| per_scale * s).sum()
 }

@@ -1,93 +1,16 @@
-//! Fans independent runs out over the cores and gathers them in input order, and
-//! searches for break-even by simulating intermediate loads.
+//! The one fan-out: runs a plan's jobs on the thread pool and gathers them in input
+//! order, then searches for break-even with the same job function, round by round.
 //!
 //! Each run owns its state and its seeded streams, so the results do not depend on
 //! how many threads ran them or in which order they finished.
 
 use rayon::prelude::*;
-use serde::Serialize;
 
-use crate::economics::{self, Economics};
-use crate::metrics::RunMetrics;
-use crate::model::Scenario;
+use crate::economics;
+use crate::outcome::{self, BreakEven, BreakEvenStatus, Outcome, Probe, ScaleResult};
+use crate::progress::Progress;
+use crate::scenario::plan::{Job, Plan};
 use crate::sim;
-
-/// One scale of one scenario: what was measured and what it costs.
-#[derive(Clone, Debug, Serialize)]
-pub struct ScaleResult {
-    #[serde(flatten)]
-    pub metrics: RunMetrics,
-    pub economics: Economics,
-}
-
-/// All scales of one scenario.
-#[derive(Clone, Debug, Serialize)]
-pub struct ScenarioReport {
-    pub scenario: String,
-    pub currency: String,
-    pub seed: u64,
-    /// Warm-up left out of the statistics, hours.
-    pub warmup_hours: f64,
-    pub results: Vec<ScaleResult>,
-    /// Present when the scenario declares revenue.
-    pub break_even: Option<BreakEven>,
-    /// The scenario's p99 latency objective, ms, when it declares one.
-    pub p99_objective_ms: Option<f64>,
-}
-
-/// The smallest user count at which monthly profit reaches zero.
-#[derive(Clone, Debug, Serialize)]
-pub struct BreakEven {
-    /// "found"; "below_range" (already profitable at the smallest scale); "never"
-    /// (not profitable at any simulated load in the range).
-    pub status: &'static str,
-    /// Break-even users (the smallest profitable load found), when found or below range.
-    pub users: Option<f64>,
-    /// The user range searched: the scenario's smallest and largest scale.
-    pub search_users: [f64; 2],
-    /// Relative width of the final bracket: the answer is within this fraction.
-    pub precision: f64,
-    /// Every load simulated, in users, with its monthly profit.
-    pub probes: Vec<Probe>,
-}
-
-#[derive(Clone, Debug, Serialize)]
-pub struct Probe {
-    pub users: f64,
-    pub monthly_profit: f64,
-    /// Running costs per month at this load.
-    pub monthly_cost: f64,
-    pub monthly_revenue: f64,
-}
-
-impl Probe {
-    fn of(users: f64, e: &Economics) -> Option<Probe> {
-        let revenue = e.revenue.as_ref()?;
-        Some(Probe {
-            users,
-            monthly_profit: revenue.margin,
-            monthly_cost: e.monthly_total,
-            monthly_revenue: revenue.monthly,
-        })
-    }
-}
-
-impl ScenarioReport {
-    /// Names of the cost lines, the same at every scale (declared costs with a zero
-    /// amount at some scale still have their line).
-    pub fn component_names(&self) -> Vec<String> {
-        self.results
-            .first()
-            .map(|r| {
-                r.economics
-                    .components
-                    .iter()
-                    .map(|c| c.name.clone())
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-}
 
 /// Relative precision the break-even search stops at.
 pub const BREAK_EVEN_PRECISION: f64 = 0.01;
@@ -95,112 +18,164 @@ pub const BREAK_EVEN_PRECISION: f64 = 0.01;
 /// how many threads there are.
 const PROBES_PER_ROUND: usize = 3;
 
-/// Simulates and prices one scale.
-pub fn run_scale(scenario: &Scenario, scale: f64, replication: u64) -> ScaleResult {
-    let metrics = sim::simulate(scenario, scale, replication);
+/// Runs `plan` and returns its outcome.
+pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
+    let jobs = plan.jobs();
+    let bar = progress.bar(plan, jobs.len() as u64);
+    let results = run_jobs(plan, &jobs, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let break_evens = break_even(plan, &jobs, &results);
+    outcome::build(plan, &jobs, results, break_evens)
+}
+
+/// Simulates and prices one job.
+pub fn run_job(plan: &Plan, job: &Job) -> ScaleResult {
+    let scenario = plan.designs()[job.design].scenario();
+    let metrics = sim::simulate(scenario, job.scale, job.replication);
     let economics = economics::evaluate(scenario, &metrics);
     ScaleResult { metrics, economics }
 }
 
-/// Simulates every scale of `scenario` in parallel, then searches for break-even.
-pub fn run_scenario(scenario: &Scenario) -> ScenarioReport {
-    run_scenario_with(scenario, &crate::progress::Progress::silent())
-}
-
-/// [`run_scenario`], showing progress as `progress` says.
-pub fn run_scenario_with(
-    scenario: &Scenario,
-    progress: &crate::progress::Progress,
-) -> ScenarioReport {
-    let bar = progress.bar(
-        scenario.scales.len() as u64,
-        std::slice::from_ref(scenario),
-        1,
-    );
-    let results: Vec<ScaleResult> = scenario
-        .scales
-        .par_iter()
-        .map(|&scale| {
-            let result = run_scale(scenario, scale, 0);
-            bar.inc(1);
+/// Runs `jobs` in parallel; results come back in the order of `jobs`.
+pub fn run_jobs(plan: &Plan, jobs: &[Job], done: &(dyn Fn() + Sync)) -> Vec<ScaleResult> {
+    jobs.par_iter()
+        .map(|job| {
+            let result = run_job(plan, job);
+            done();
             result
         })
-        .collect();
-    bar.finish_and_clear();
-
-    let break_even = scenario
-        .revenue
-        .is_some()
-        .then(|| break_even(scenario, &results));
-    ScenarioReport {
-        scenario: scenario.name.clone(),
-        currency: scenario.currency.clone(),
-        seed: scenario.seed,
-        warmup_hours: scenario.workload.warmup.as_hours_f64(),
-        results,
-        break_even,
-        p99_objective_ms: scenario.slo.p99_latency.map(|t| t.as_millis_f64()),
-    }
+        .collect()
 }
 
-/// Brackets the first sign change of monthly profit between the simulated scales, then
-/// narrows it by simulating loads spaced evenly in log-space, a few per round in
-/// parallel, until the bracket is within [`BREAK_EVEN_PRECISION`].
-pub fn break_even(scenario: &Scenario, results: &[ScaleResult]) -> BreakEven {
-    let users0 = scenario.workload.users;
-    // Probes are kept in scale units while searching, converted to users at the end.
-    let mut known: Vec<(f64, Probe)> = results
-        .iter()
-        .filter_map(|r| Probe::of(r.metrics.users, &r.economics).map(|p| (r.metrics.scale, p)))
-        .collect();
-    known.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let lowest = known.first().map(|k| k.0).unwrap_or(1.0);
-    let highest = known.last().map(|k| k.0).unwrap_or(1.0);
-    let mut probes: Vec<Probe> = known.iter().map(|(_, p)| p.clone()).collect();
-    let done = |status, users, precision, mut probes: Vec<Probe>| {
+/// One design's search: the loads known so far (in scale units) and the bracket.
+struct Search {
+    design: usize,
+    users0: f64,
+    lowest: f64,
+    highest: f64,
+    probes: Vec<Probe>,
+    bracket: Option<(f64, f64)>,
+    status: BreakEvenStatus,
+    users: Option<f64>,
+}
+
+impl Search {
+    fn done(self) -> BreakEven {
+        let mut probes = self.probes;
         probes.sort_by(|a, b| a.users.total_cmp(&b.users));
+        let precision = match (self.status, self.bracket) {
+            (BreakEvenStatus::Found, Some((lo, hi))) => hi / lo - 1.0,
+            _ => 0.0,
+        };
         BreakEven {
-            status,
-            users,
-            search_users: [lowest * users0, highest * users0],
+            status: self.status,
+            users: self.users,
+            search_users: [self.lowest * self.users0, self.highest * self.users0],
             precision,
             probes,
         }
-    };
-    if known.first().is_some_and(|k| k.1.monthly_profit >= 0.0) {
-        return done("below_range", Some(lowest * users0), 0.0, probes);
     }
-    let Some(i) = known
-        .windows(2)
-        .position(|w| w[0].1.monthly_profit < 0.0 && w[1].1.monthly_profit >= 0.0)
-    else {
-        return done("never", None, 0.0, probes);
-    };
-    let (mut lo, mut hi) = (known[i].0, known[i + 1].0);
-    while hi / lo - 1.0 > BREAK_EVEN_PRECISION {
-        let step = (hi / lo).ln() / (PROBES_PER_ROUND + 1) as f64;
-        let points: Vec<f64> = (1..=PROBES_PER_ROUND)
-            .map(|k| lo * (step * k as f64).exp())
-            .collect();
-        let round: Vec<Probe> = points
-            .par_iter()
-            .map(|&s| {
-                let r = run_scale(scenario, s, 0);
-                Probe::of(r.metrics.users, &r.economics).expect("revenue is declared")
-            })
-            .collect();
-        // The first profitable point closes the bracket from above.
-        let (mut new_lo, mut new_hi) = (lo, hi);
-        for (&s, p) in points.iter().zip(&round) {
-            if p.monthly_profit >= 0.0 {
-                new_hi = s;
-                break;
+}
+
+/// For each design that asks for it: brackets the first sign change of monthly profit
+/// between its simulated scales, then narrows it by simulating loads spaced evenly in
+/// log-space, a few per round, until the bracket is within [`BREAK_EVEN_PRECISION`].
+/// Every design's probes of a round run in one fan-out.
+fn break_even(plan: &Plan, jobs: &[Job], results: &[ScaleResult]) -> Vec<Option<BreakEven>> {
+    let mut searches: Vec<Option<Search>> = (0..plan.designs().len())
+        .map(|d| {
+            if !plan.searches_break_even(d) {
+                return None;
             }
-            new_lo = s;
+            let users0 = plan.designs()[d].scenario().workload().users;
+            let mut known: Vec<(f64, Probe)> = jobs
+                .iter()
+                .zip(results)
+                .filter(|(j, _)| j.design == d && j.replication == 0)
+                .filter_map(|(j, r)| Probe::of(r.metrics.users, &r.economics).map(|p| (j.scale, p)))
+                .collect();
+            known.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let lowest = known.first().map_or(1.0, |k| k.0);
+            let highest = known.last().map_or(1.0, |k| k.0);
+            let mut search = Search {
+                design: d,
+                users0,
+                lowest,
+                highest,
+                probes: known.iter().map(|(_, p)| p.clone()).collect(),
+                bracket: None,
+                status: BreakEvenStatus::Never,
+                users: None,
+            };
+            if known.first().is_some_and(|k| k.1.monthly_profit >= 0.0) {
+                search.status = BreakEvenStatus::BelowRange;
+                search.users = Some(lowest * users0);
+            } else if let Some(i) = known
+                .windows(2)
+                .position(|w| w[0].1.monthly_profit < 0.0 && w[1].1.monthly_profit >= 0.0)
+            {
+                search.status = BreakEvenStatus::Found;
+                search.bracket = Some((known[i].0, known[i + 1].0));
+            }
+            Some(search)
+        })
+        .collect();
+    loop {
+        // The next round of every search whose bracket is still too wide.
+        let mut round: Vec<Job> = Vec::new();
+        for s in searches.iter().flatten() {
+            if let Some((lo, hi)) = s.bracket
+                && hi / lo - 1.0 > BREAK_EVEN_PRECISION
+            {
+                let step = (hi / lo).ln() / (PROBES_PER_ROUND + 1) as f64;
+                round.extend((1..=PROBES_PER_ROUND).map(|k| Job {
+                    design: s.design,
+                    scale: lo * (step * k as f64).exp(),
+                    replication: 0,
+                }));
+            }
         }
-        probes.extend(round);
-        lo = new_lo;
-        hi = new_hi;
+        if round.is_empty() {
+            break;
+        }
+        let found = run_jobs(plan, &round, &|| {});
+        for s in searches.iter_mut().flatten() {
+            let Some((lo, hi)) = s.bracket else { continue };
+            let mine: Vec<(f64, Probe)> = round
+                .iter()
+                .zip(&found)
+                .filter(|(j, _)| j.design == s.design)
+                .map(|(j, r)| {
+                    let p = Probe::of(r.metrics.users, &r.economics)
+                        .expect("the search runs only designs that declare revenue");
+                    (j.scale, p)
+                })
+                .collect();
+            if mine.is_empty() {
+                continue;
+            }
+            // The first profitable point closes the bracket from above.
+            let (mut new_lo, mut new_hi) = (lo, hi);
+            for (scale, p) in &mine {
+                if p.monthly_profit >= 0.0 {
+                    new_hi = *scale;
+                    break;
+                }
+                new_lo = *scale;
+            }
+            s.probes.extend(mine.into_iter().map(|(_, p)| p));
+            s.bracket = Some((new_lo, new_hi));
+        }
     }
-    done("found", Some(hi * users0), hi / lo - 1.0, probes)
+    searches
+        .into_iter()
+        .map(|s| {
+            s.map(|mut s| {
+                if let (BreakEvenStatus::Found, Some((_, hi))) = (s.status, s.bracket) {
+                    s.users = Some(hi * s.users0);
+                }
+                s.done()
+            })
+        })
+        .collect()
 }

@@ -11,9 +11,10 @@
 use scalecost::economics::Economics;
 use scalecost::metrics::RunMetrics;
 use scalecost::model::Billing;
-use scalecost::runner::{ScenarioReport, run_scenario};
-use scalecost::scenario::parse;
 use scalecost::time::SimTime;
+
+mod common;
+use common::{Report as ScenarioReport, report as run_scenario};
 
 /// Relative tolerance for deterministic arithmetic (see the file comment).
 const EXACT: f64 = 1e-12;
@@ -22,8 +23,7 @@ const HOUR_US: u64 = 3_600_000_000;
 const MINUTE_US: u64 = 60_000_000;
 
 fn run(yaml: &str) -> ScenarioReport {
-    let scenario = parse(yaml, "costs.yaml", "costs").unwrap_or_else(|e| panic!("{e}"));
-    run_scenario(&scenario)
+    common::run(yaml)
 }
 
 #[track_caller]
@@ -514,18 +514,19 @@ mod determinism {
     use super::*;
 
     /// The starter scenario (cache, autoscaling, escalation, rate-limited API), shrunk
-    /// to a day and two scales so the test stays quick.
+    /// to 40 hours and two scales so the test stays quick.
+    fn text() -> String {
+        let yaml = common::with(scalecost::STARTER_SCENARIO, "scales", "[1, 5]");
+        let yaml = common::with(&yaml, "workload.horizon", "40h");
+        common::with(&yaml, "workload.warmup", "6h")
+    }
+
     fn scenario() -> scalecost::model::Scenario {
-        let mut s = parse(scalecost::STARTER_SCENARIO, "starter.yaml", "starter")
-            .unwrap_or_else(|e| panic!("{e}"));
-        s.scales = vec![1.0, 5.0];
-        s.workload.horizon = SimTime(36 * HOUR_US);
-        s.workload.warmup = SimTime(6 * HOUR_US);
-        s
+        common::parse(&text())
     }
 
     fn json(report: &ScenarioReport) -> String {
-        serde_json::to_string(report).expect("reports serialize")
+        common::json(report)
     }
 
     #[test]
@@ -558,8 +559,8 @@ mod determinism {
     fn a_different_seed_gives_a_different_report() {
         // Guards the two tests above against passing because nothing is random.
         let s = scenario();
-        let mut other = s.clone();
-        other.seed += 1;
+        let seed = s.seed() + 1;
+        let other = common::parse(&common::with(&text(), "seed", &seed.to_string()));
         assert_ne!(json(&run_scenario(&s)), json(&run_scenario(&other)));
     }
 }

@@ -1,12 +1,13 @@
 //! Unit economics: hidden costs, revenue, break-even, payback, budget, anomalies and drift,
 //! checked against hand calculation and against what the simulation must show.
 
-use scalecost::runner::{ScenarioReport, run_scenario};
-use scalecost::scenario::parse;
+mod common;
+use scalecost::metrics::BottleneckReason;
+use scalecost::outcome::BreakEvenStatus;
+use common::Report as ScenarioReport;
 
 fn run(yaml: &str) -> ScenarioReport {
-    let scenario = parse(yaml, "test.yaml", "test").unwrap_or_else(|e| panic!("{e}"));
-    run_scenario(&scenario)
+    common::run(yaml)
 }
 
 /// A pool of 2 fixed instances at 1.5/hour: its cost does not depend on load, so every
@@ -85,7 +86,7 @@ revenue:
     let be = report
         .break_even
         .expect("break-even searched when revenue is declared");
-    assert_eq!(be.status, "found");
+    assert_eq!(be.status, BreakEvenStatus::Found);
     let users = be.users.expect("found");
     // The search stops when the bracket is within 1%; the answer is its upper end.
     assert!(be.precision <= 0.01, "{}", be.precision);
@@ -112,7 +113,7 @@ revenue:
 "
     );
     let be = run(&yaml).break_even.expect("searched");
-    assert_eq!(be.status, "never");
+    assert_eq!(be.status, BreakEvenStatus::Never);
     assert_eq!(be.users, None);
     assert!(be.probes.iter().all(|p| p.monthly_profit < 0.0));
     assert_eq!(be.search_users, [1000.0, 10_000.0]);
@@ -382,7 +383,10 @@ tiers:
         .bottleneck
         .as_ref()
         .expect("a bottleneck at ρ = 0.95");
-    assert_eq!((b.tier.as_str(), b.reason), ("pool", "latency_breaking"));
+    assert_eq!(
+        (b.tier.as_str(), b.reason),
+        ("pool", BottleneckReason::LatencyBreaking)
+    );
     // At half the load (ρ = 0.475, waits of 0.9 service times) nothing gives way.
     assert!(report.results[1].metrics.bottleneck.is_none());
 }

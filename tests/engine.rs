@@ -4,12 +4,12 @@
 //! Each scenario is built so that the expected figure follows from the scenario alone,
 //! without statistics: the comment above each test works it out.
 
-use scalecost::runner::{ScenarioReport, run_scenario};
+mod common;
 use scalecost::scenario::parse;
+use common::Report as ScenarioReport;
 
 fn run(yaml: &str) -> ScenarioReport {
-    let scenario = parse(yaml, "engine.yaml", "engine").unwrap_or_else(|e| panic!("{e}"));
-    run_scenario(&scenario)
+    common::run(yaml)
 }
 
 /// Open: an API's request fee is booked when a call is admitted, its tokens when the call

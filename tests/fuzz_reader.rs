@@ -34,6 +34,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::strategy::ValueTree;
 use scalecost::model::Scenario;
+use scalecost::scenario::Source;
 use scalecost::report::{self, Format};
 use scalecost::time::SimTime;
 
@@ -158,7 +159,7 @@ impl Tally {
 fn read_and_run(text: &str) -> bool {
     match scalecost::scenario::parse(text, "fuzz.yaml", "fuzz") {
         Ok(scenario) => {
-            simulate_briefly(scenario);
+            simulate_briefly(text, scenario);
             true
         }
         Err(refused) => {
@@ -174,30 +175,43 @@ fn read_and_run(text: &str) -> bool {
 }
 
 /// Cuts an accepted scenario down to a run of about [`BRIEF_REQUESTS`] requests over at
-/// most 6 hours, then simulates and renders it.
-fn simulate_briefly(mut s: Scenario) {
-    let w = &mut s.workload;
-    w.horizon = w.horizon.min(SimTime(6 * SimTime::HOUR.0));
-    if w.warmup >= w.horizon {
-        w.warmup = SimTime(w.horizon.0 / 2);
-    }
+/// most 6 hours, as the command line would (by writing the values into its text),
+/// then simulates and renders it. A scenario whose horizon, warm-up or scales are
+/// written through an alias cannot be cut this way and is only read.
+fn simulate_briefly(text: &str, s: Scenario) {
+    let w = s.workload();
+    let horizon = w.horizon.min(SimTime(6 * SimTime::HOUR.0));
+    let warmup = if w.warmup >= horizon {
+        SimTime(horizon.0 / 2)
+    } else {
+        w.warmup
+    };
     // The busiest the arrival rate can be: the diurnal peak is at most twice the mean,
     // the weekly factor at most 7/2 (a weekend 100 times busier than a weekday is
     // normalised to 7/2 on the weekend), and bursts may all overlap.
     let bursts: f64 = w.bursts.iter().map(|b| b.multiplier.max(1.0)).product();
     let peak_factor = 2.0 * 3.5 * bursts;
-    let requests_at_1 = s.base_rate_per_us() * s.workload.horizon.0 as f64 * peak_factor;
+    let requests_at_1 = s.base_rate_per_us() * horizon.0 as f64 * peak_factor;
     let scale = (BRIEF_REQUESTS / requests_at_1).min(1.0);
     // Keeps the scale positive when the load is so large that the ratio underflows.
-    s.scales = vec![if scale > 0.0 {
-        scale
-    } else {
-        f64::MIN_POSITIVE
-    }];
-    let report = scalecost::runner::run_scenario(&s);
-    let reports = std::slice::from_ref(&report);
+    let scale = if scale > 0.0 { scale } else { f64::MIN_POSITIVE };
+    let mut source = Source::from_text(text, "fuzz.yaml", "fuzz");
+    let edited = source
+        .set("workload.horizon", &format!("{}us", horizon.0), "fuzz")
+        .and_then(|_| source.set("workload.warmup", &format!("{}us", warmup.0), "fuzz"))
+        .and_then(|_| source.replace("scales", &format!("[{scale:e}]"), "fuzz"));
+    if edited.is_err() {
+        return;
+    }
+    let Ok(brief) = scalecost::scenario::read(&source) else {
+        return;
+    };
+    let plan = scalecost::scenario::plan::single(brief, 1);
+    let outcome = scalecost::runner::run(&plan, &scalecost::progress::Progress::silent());
     for format in [Format::Table, Format::Json, Format::Csv] {
-        report::render(reports, format).expect("a simulated scenario renders");
+        report::exporter(format)
+            .export(&outcome)
+            .expect("a simulated scenario renders");
     }
 }
 

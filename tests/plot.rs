@@ -13,15 +13,15 @@ use std::sync::OnceLock;
 
 use assert_cmd::Command;
 use rayon::prelude::*;
-use scalecost::model::Scenario;
+use scalecost::outcome::{BreakEvenStatus, DesignOutcome as ScenarioReport, Outcome};
 use scalecost::progress::Progress;
 use scalecost::report::plot::{
     self, BreakEvenChart, Chart, CostPerTransactionChart, LatencyChart, MonthlyCostChart,
     NamedChart, Point, ReferenceLine, SweepChart, TimelineChart, data,
 };
-use scalecost::runner::{self, ScenarioReport};
-use scalecost::scenario::{self, overrides};
-use scalecost::study::{self, Comparison, Sweep};
+use scalecost::runner;
+use scalecost::scenario::overrides;
+use scalecost::scenario::plan::{self, Overrides};
 
 /// Scales the shipped scenarios are simulated at here.
 const SCALES: [f64; 2] = [1.0, 10.0];
@@ -41,68 +41,62 @@ fn shipped_scenarios() -> Vec<PathBuf> {
     files
 }
 
-/// A shipped scenario at [`SCALES`].
-fn load(path: &Path) -> Scenario {
-    let mut scenario = scenario::load(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    scenario.scales = SCALES.to_vec();
-    scenario
+/// The shipped scenarios' scales replaced by [`SCALES`], as `--scales` does.
+fn at_scales(scales: &[f64]) -> Overrides {
+    Overrides {
+        scales: Some(scales.to_vec()),
+        seed: None,
+    }
 }
 
-/// Every shipped scenario simulated once, shared by the tests of this file.
+/// Every shipped scenario simulated once, as `scalecost plot` does, shared by the tests
+/// of this file.
 fn reports() -> &'static [ScenarioReport] {
-    static REPORTS: OnceLock<Vec<ScenarioReport>> = OnceLock::new();
-    REPORTS.get_or_init(|| {
-        shipped_scenarios()
-            .par_iter()
-            .map(|path| runner::run_scenario(&load(path)))
-            .collect()
-    })
+    static REPORTS: OnceLock<Outcome> = OnceLock::new();
+    &REPORTS
+        .get_or_init(|| {
+            let plan = plan::plot(&shipped_scenarios(), &at_scales(&SCALES)).expect("valid");
+            runner::run(&plan, &Progress::silent())
+        })
+        .designs
 }
 
 /// Runs behind each point of the comparison and the sweeps: enough for a band.
 const REPLICATIONS: u64 = 3;
 
 /// Every shipped scenario compared with the others, replicated so the charts have bands.
-fn comparison() -> &'static Comparison {
-    static COMPARISON: OnceLock<Comparison> = OnceLock::new();
+fn comparison() -> &'static Outcome {
+    static COMPARISON: OnceLock<Outcome> = OnceLock::new();
     COMPARISON.get_or_init(|| {
-        let scenarios = shipped_scenarios().iter().map(|p| load(p)).collect();
-        study::compare(scenarios, REPLICATIONS, &Progress::silent())
+        // Each at its own load, as the charts have always shown them.
+        let plan = plan::compare(
+            &shipped_scenarios(),
+            &at_scales(&SCALES),
+            REPLICATIONS,
+            true,
+            &[],
+        )
+        .expect("valid");
+        runner::run(&plan, &Progress::silent())
     })
 }
 
 /// A sweep of `path` as `scalecost sweep --set` would run it, with `sets` such as
 /// "workload.users=500,1000".
-fn sweep_of(path: &Path, sets: &[&str]) -> Sweep {
+fn sweep_of(path: &Path, sets: &[&str]) -> Outcome {
     let sets: Vec<overrides::SetArg> = sets
         .iter()
         .map(|s| overrides::parse_set(s).expect("a valid --set"))
         .collect();
-    let text = scenario::read_text(path).expect("the scenario text");
-    let grid = overrides::grid(&sets);
-
-    let points = grid
-        .into_iter()
-        .map(|values| {
-            let pairs: Vec<(String, overrides::SetValue)> = sets
-                .iter()
-                .map(|s| s.path.clone())
-                .zip(values.iter().cloned())
-                .collect();
-            let mut s = scenario::parse_with_overrides(&text, "test", "test", &pairs)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            s.scales = vec![1.0, 2.0];
-            (values, s)
-        })
-        .collect();
-    let parameters = sets.into_iter().map(|s| s.path).collect();
-    study::sweep(parameters, points, REPLICATIONS, &Progress::silent())
+    let plan = plan::sweep(path, &sets, &at_scales(&[1.0, 2.0]), REPLICATIONS)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    runner::run(&plan, &Progress::silent())
 }
 
 /// Each shipped scenario swept over its users (numbers), and over its warm-up
 /// (durations: categories) crossed with its users.
-fn sweeps() -> &'static [Sweep] {
-    static SWEEPS: OnceLock<Vec<Sweep>> = OnceLock::new();
+fn sweeps() -> &'static [Outcome] {
+    static SWEEPS: OnceLock<Vec<Outcome>> = OnceLock::new();
     SWEEPS.get_or_init(|| {
         shipped_scenarios()
             .par_iter()
@@ -129,7 +123,7 @@ fn charts_per_scenario() -> Vec<(String, NamedChart)> {
     reports()
         .iter()
         .flat_map(|r| {
-            data::charts(std::slice::from_ref(r), None)
+            data::scenario_charts(std::slice::from_ref(r), None)
                 .expect("build the charts")
                 .into_iter()
                 .map(|c| (r.scenario.clone(), c))
@@ -229,7 +223,7 @@ fn every_chart_renders_for_every_shipped_scenario_at_its_size_and_not_blank() {
 
 #[test]
 fn all_scenarios_together_give_one_cost_and_one_latency_chart_and_two_or_three_per_scenario() {
-    let names: Vec<String> = data::charts(reports(), None)
+    let names: Vec<String> = data::scenario_charts(reports(), None)
         .expect("build the charts")
         .into_iter()
         .map(|c| c.file_name)
@@ -259,7 +253,7 @@ fn all_scenarios_together_give_one_cost_and_one_latency_chart_and_two_or_three_p
 
 #[test]
 fn rendering_twice_gives_identical_bytes() {
-    let charts = data::charts(reports(), None).expect("build the charts");
+    let charts = data::scenario_charts(reports(), None).expect("build the charts");
     for named in charts.into_iter().chain(study_charts()) {
         let first = named.chart.render().expect("render");
         let second = named.chart.render().expect("render again");
@@ -283,7 +277,7 @@ fn assert_pixels_change(what: &str, before: &Chart, after: &Chart) {
 }
 
 fn first_chart(pick: impl Fn(&Chart) -> bool) -> Chart {
-    data::charts(reports(), None)
+    data::scenario_charts(reports(), None)
         .expect("build the charts")
         .into_iter()
         .map(|c| c.chart)
@@ -429,7 +423,8 @@ fn break_even_marks_the_simulated_load_where_profit_turns_and_its_cost() {
     let report = chatbot();
     let be = report.break_even.as_ref().expect("revenue is declared");
     assert_eq!(
-        be.status, "found",
+        be.status,
+        BreakEvenStatus::Found,
         "the chatbot breaks even between 1x and 10x"
     );
     let chart = data::break_even(report).expect("a break-even chart");
@@ -439,7 +434,7 @@ fn break_even_marks_the_simulated_load_where_profit_turns_and_its_cost() {
     for (point, probe) in chart.cost.iter().zip(&be.probes) {
         assert_eq!((point.x, point.y), (probe.users, probe.monthly_cost));
     }
-    for r in &report.results {
+    for r in report.details() {
         assert!(
             chart.revenue.iter().any(|p| p.x == r.metrics.users),
             "scale {} is drawn",
@@ -468,7 +463,7 @@ fn break_even_says_so_when_there_is_none_in_the_range() {
     let found = data::break_even(chatbot()).expect("a break-even chart");
     let mut never = chatbot().clone();
     if let Some(be) = never.break_even.as_mut() {
-        be.status = "never";
+        be.status = BreakEvenStatus::Never;
         be.users = None;
     }
     let never = data::break_even(&never).expect("a break-even chart");
@@ -486,7 +481,7 @@ fn break_even_says_so_when_there_is_none_in_the_range() {
 
     let mut below = chatbot().clone();
     if let Some(be) = below.break_even.as_mut() {
-        be.status = "below_range";
+        be.status = BreakEvenStatus::BelowRange;
         be.users = Some(5_000.0);
     }
     let below = data::break_even(&below).expect("a break-even chart");
@@ -521,8 +516,7 @@ fn cost_per_transaction_shows_revenue_per_transaction_where_it_is_declared() {
             .find(|r| r.scenario == series.label)
             .expect("a report per series");
         let expected: Vec<(f64, f64)> = report
-            .results
-            .iter()
+            .details()
             .filter_map(|r| {
                 let per = r.economics.revenue.as_ref()?.per_transaction?;
                 Some((r.metrics.users, per))
@@ -592,10 +586,10 @@ fn compare_charts_have_a_line_and_a_band_per_scenario() {
     let Chart::Latency(latency) = &charts[1].chart else {
         panic!("then the latency chart")
     };
-    let names: Vec<&str> = comparison().scales[0]
-        .rows
+    let names: Vec<&str> = comparison()
+        .designs
         .iter()
-        .map(|r| r.point.scenario.as_str())
+        .map(|d| d.scenario.as_str())
         .collect();
     assert_eq!(
         cost.scenarios
@@ -607,8 +601,8 @@ fn compare_charts_have_a_line_and_a_band_per_scenario() {
     assert_eq!(cost.replications, REPLICATIONS as u32);
     for (i, series) in cost.scenarios.iter().enumerate() {
         assert_eq!(series.points.len(), SCALES.len());
-        for (point, scale) in series.points.iter().zip(&comparison().scales) {
-            let e = scale.rows[i].point.figures.cost_per_transaction;
+        for (point, r) in series.points.iter().zip(&comparison().designs[i].results) {
+            let e = r.summary.figures.cost_per_transaction;
             assert_eq!(point.y, e.mean);
             assert_eq!(point.band, Some((e.low(), e.high())));
         }

@@ -30,8 +30,11 @@
 use proptest::prelude::*;
 use proptest::test_runner::TestCaseError;
 use scalecost::metrics::RunMetrics;
-use scalecost::report::{self, Format};
-use scalecost::runner::{ScaleResult, ScenarioReport, run_scenario};
+use scalecost::outcome::ScaleResult;
+use scalecost::report::Format;
+
+mod common;
+use common::{Report as ScenarioReport, report as run_scenario};
 
 /// Random scenarios checked for every invariant but the price one.
 const INVARIANT_CASES: u32 = 1024;
@@ -1231,15 +1234,12 @@ fn check_littles_law(m: &RunMetrics) -> Result<(), TestCaseError> {
 
 /// Every format renders whatever the figures, and the JSON reads back.
 fn check_renderers(report: &ScenarioReport) -> Result<(), TestCaseError> {
-    let reports = std::slice::from_ref(report);
     for format in [Format::Table, Format::Csv] {
-        let bytes = report::render(reports, format)
-            .map_err(|e| TestCaseError::fail(format!("{format:?}: {e:#}")))?;
-        prop_assert!(!bytes.is_empty());
+        let text = common::export(report, format);
+        prop_assert!(!text.is_empty(), "{format:?} is empty");
     }
-    let json = report::render(reports, Format::Json)
-        .map_err(|e| TestCaseError::fail(format!("json: {e:#}")))?;
-    serde_json::from_slice::<serde_json::Value>(&json)
+    let json = common::json(report);
+    serde_json::from_str::<serde_json::Value>(&json)
         .map_err(|e| TestCaseError::fail(format!("the JSON does not read back: {e}")))?;
     Ok(())
 }

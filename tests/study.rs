@@ -2,9 +2,17 @@
 //! they say, results that do not depend on the thread count, and clear errors.
 
 use assert_cmd::Command;
-use scalecost::progress::Progress;
 use scalecost::scenario::parse;
-use scalecost::study::compare;
+
+mod common;
+
+/// The mean latency estimate of one scenario over `replications` runs.
+fn latency(s: &scalecost::model::Scenario, replications: u64) -> scalecost::stats::Estimate {
+    common::report_with(s, replications).design.results[0]
+        .summary
+        .figures
+        .latency_mean_ms
+}
 
 fn scalecost() -> Command {
     let mut cmd = Command::cargo_bin("scalecost").expect("binary built");
@@ -63,8 +71,7 @@ fn the_interval_covers_erlang_c_in_most_seeds_and_shrinks_as_one_over_root_n() {
     let mut covered = 0;
     for seed in 0..20 {
         let s = parse(&mm4(seed, "10m 30s"), "mm4.yaml", "mm4").unwrap();
-        let c = compare(vec![s], 5, &Progress::silent());
-        let e = c.scales[0].rows[0].point.figures.latency_mean_ms;
+        let e = latency(&s, 5);
         if e.low() <= truth && truth <= e.high() {
             covered += 1;
         }
@@ -82,20 +89,9 @@ fn the_interval_covers_erlang_c_in_most_seeds_and_shrinks_as_one_over_root_n() {
     for seed in 100..108 {
         let s = parse(&mm4(seed, "5m 30s"), "mm4.yaml", "mm4").unwrap();
         // Student t at 3 and 15 degrees of freedom: 3.182 and 2.131.
-        few += compare(vec![s.clone()], 4, &Progress::silent()).scales[0].rows[0]
-            .point
-            .figures
-            .latency_mean_ms
-            .half_width
-            / 3.182;
-        let mut other = s;
-        other.seed += 1000;
-        many += compare(vec![other], 16, &Progress::silent()).scales[0].rows[0]
-            .point
-            .figures
-            .latency_mean_ms
-            .half_width
-            / 2.131;
+        few += latency(&s, 4).half_width / 3.182;
+        let other = parse(&mm4(seed + 1000, "5m 30s"), "mm4.yaml", "mm4").unwrap();
+        many += latency(&other, 16).half_width / 2.131;
     }
     let ratio = few / many;
     assert!(
@@ -236,6 +232,19 @@ fn results_are_byte_identical_with_one_thread_or_four() {
         run(&[&sweep[..], &["--jobs", "1"]].concat()),
         run(&[&sweep[..], &["--jobs", "4"]].concat())
     );
+    let simulate = [
+        "simulate",
+        "dear-cached.yaml",
+        "--replications",
+        "3",
+        "--format",
+        "json",
+        "-q",
+    ];
+    assert_eq!(
+        run(&[&simulate[..], &["--jobs", "1"]].concat()),
+        run(&[&simulate[..], &["--jobs", "4"]].concat())
+    );
 }
 
 #[test]
@@ -263,18 +272,18 @@ fn a_sweep_over_the_hit_rate_lowers_the_api_bill_step_by_step() {
         String::from_utf8_lossy(&out.stderr)
     );
     let sweep: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let rows = sweep["rows"].as_array().unwrap();
-    assert_eq!(rows.len(), 10);
-    let costs: Vec<f64> = rows
+    let points = sweep["designs"].as_array().unwrap();
+    assert_eq!(points.len(), 10);
+    let costs: Vec<f64> = points
         .iter()
-        .map(|r| r["figures"]["monthly_cost"]["mean"].as_f64().unwrap())
+        .map(|p| p["results"][0]["summary"]["figures"]["monthly_cost"]["mean"].as_f64().unwrap())
         .collect();
     // Shared random numbers: a higher hit rate hits a superset of the requests, so the
     // API bill falls strictly at every step, not just on average.
     for pair in costs.windows(2) {
         assert!(pair[1] < pair[0], "{costs:?}");
     }
-    assert_eq!(rows[3]["values"][0], "0.3");
+    assert_eq!(points[3]["values"][0], 0.3);
 }
 
 #[test]
@@ -295,4 +304,159 @@ fn a_bad_set_path_or_value_names_what_exists() {
     insta::assert_snapshot!("bad_value", err("tiers.llm.price_per_1k_input_tokens=-1"));
     insta::assert_snapshot!("not_a_scalar", err("tiers.llm=1"));
     insta::assert_snapshot!("bad_range", err("workload.users=10..5:1"));
+}
+
+/// Runs scalecost in `dir`; returns the exit code, standard output and standard error.
+fn run_in(dir: &std::path::Path, args: &[&str]) -> (Option<i32>, String, String) {
+    let out = scalecost().current_dir(dir).args(args).output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn a_run_simulate_would_refuse_is_refused_by_sweep_and_compare_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    designs(dir.path());
+    // 30 million users × 100 × 20 requests a day for a day: 6e10 requests in one run.
+    let started = std::time::Instant::now();
+    let (code, out, sweep) = run_in(
+        dir.path(),
+        &["sweep", "dear.yaml", "--set", "workload.users=1000,30000000", "--scales", "100"],
+    );
+    assert_eq!(code, Some(2), "{sweep}");
+    assert!(out.is_empty());
+    assert!(
+        sweep.contains("workload.users:") && sweep.contains("requests in one run"),
+        "{sweep}"
+    );
+    assert!(sweep.contains("(set by --set workload.users=30000000)"), "{sweep}");
+    // The same file with the value written in it gets the same message.
+    std::fs::write(
+        dir.path().join("huge.yaml"),
+        std::fs::read_to_string(dir.path().join("dear.yaml"))
+            .unwrap()
+            .replace("users: 2000", "users: 30000000"),
+    )
+    .unwrap();
+    let (code, _, simulate) = run_in(dir.path(), &["simulate", "huge.yaml", "--scales", "100"]);
+    assert_eq!(code, Some(2));
+    let message = |text: &str| {
+        let at = text.find("workload.users:").expect("the field is named");
+        text[at..].split(" (set by").next().unwrap().trim().to_string()
+    };
+    assert_eq!(message(&sweep), message(&simulate));
+    // Compare runs the second scenario at the baseline's scales: refused the same way.
+    let (code, _, compare) = run_in(
+        dir.path(),
+        &["compare", "dear.yaml", "huge.yaml", "--own-load", "--scales", "1,100"],
+    );
+    assert_eq!(code, Some(2), "{compare}");
+    assert_eq!(message(&compare), message(&simulate));
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
+
+#[test]
+fn a_set_value_of_the_wrong_type_reads_as_the_same_value_in_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    designs(dir.path());
+    let text = std::fs::read_to_string(dir.path().join("dear.yaml")).unwrap();
+    std::fs::write(dir.path().join("bad.yaml"), text.replace("users: 2000", "users: lots")).unwrap();
+    let (code, _, in_file) = run_in(dir.path(), &["simulate", "bad.yaml"]);
+    assert_eq!(code, Some(2));
+    let (code, _, by_set) = run_in(dir.path(), &["sweep", "dear.yaml", "--set", "workload.users=lots"]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        in_file.trim().replace("bad.yaml", "dear.yaml"),
+        by_set.trim().replace(" (set by --set workload.users=lots)", ""),
+    );
+    assert!(by_set.contains("dear.yaml:6:10: workload.users: \"lots\" is not a number"), "{by_set}");
+}
+
+#[test]
+fn compare_refuses_mixed_currencies_unless_given_a_rate() {
+    let dir = tempfile::tempdir().unwrap();
+    designs(dir.path());
+    let text = std::fs::read_to_string(dir.path().join("dear.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join("euro.yaml"),
+        text.replace("name: dear", "name: euro\ncurrency: EUR"),
+    )
+    .unwrap();
+    let (code, out, err) = run_in(dir.path(), &["compare", "dear.yaml", "euro.yaml", "-q"]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(out.is_empty());
+    assert!(err.contains("currency EUR differs from the baseline's USD"), "{err}");
+    assert!(err.contains("--exchange-rate EUR="), "{err}");
+    // At 2 USD per EUR the same prices cost twice as much.
+    let (code, out, err) = run_in(
+        dir.path(),
+        &["compare", "dear.yaml", "euro.yaml", "--exchange-rate", "EUR=2", "--format", "json", "-q"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let c: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let cost = |d: usize| c["designs"][d]["results"][0]["summary"]["figures"]["monthly_cost"]["mean"].as_f64().unwrap();
+    assert!((cost(1) / cost(0) - 2.0).abs() < 1e-9, "{} vs {}", cost(1), cost(0));
+    assert!(c["notes"][0].as_str().unwrap().contains("converted from EUR at 2 USD per EUR"));
+}
+
+#[test]
+fn a_design_that_fails_its_requests_never_gets_the_star_even_without_an_slo() {
+    let dir = tempfile::tempdir().unwrap();
+    designs(dir.path());
+    let text = std::fs::read_to_string(dir.path().join("dear.yaml")).unwrap();
+    let no_slo = text.replace("slo: {p99_latency: 3s}\n", "");
+    std::fs::write(dir.path().join("serves.yaml"), no_slo.replace("name: dear", "name: serves")).unwrap();
+    // A tenth of the price, but an account limit of 6 calls a minute against about 28
+    // arriving: most requests are throttled.
+    std::fs::write(
+        dir.path().join("throttled.yaml"),
+        no_slo
+            .replace("name: dear", "name: throttled")
+            .replace("price_per_1k_input_tokens: 0.002", "price_per_1k_input_tokens: 0.0002")
+            .replace("price_per_1k_output_tokens: 0.002", "price_per_1k_output_tokens: 0.0002\n    rate_limit: {requests_per_minute: 6}\n    retry: {max_retries: 0, backoff: 1s}"),
+    )
+    .unwrap();
+    let (code, out, err) = run_in(
+        dir.path(),
+        &["compare", "serves.yaml", "throttled.yaml", "--scales", "1", "--format", "json", "-q"],
+    );
+    assert_eq!(code, Some(0), "{err}");
+    let c: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let summary = |d: usize| &c["designs"][d]["results"][0]["summary"];
+    assert!(summary(1)["figures"]["error_rate"]["mean"].as_f64().unwrap() > 0.5);
+    assert!(
+        summary(1)["figures"]["cost_per_transaction"]["mean"].as_f64().unwrap()
+            < summary(0)["figures"]["cost_per_transaction"]["mean"].as_f64().unwrap(),
+        "the failing design is the cheaper one"
+    );
+    assert_eq!(summary(1)["degraded"], true);
+    assert_eq!(summary(1)["best"], false);
+    assert_eq!(summary(0)["best"], true);
+    let (_, table, _) = run_in(dir.path(), &["compare", "serves.yaml", "throttled.yaml", "--scales", "1", "-q"]);
+    assert!(table.contains("★ serves") && table.contains("(degraded)"), "{table}");
+}
+
+#[test]
+fn compare_runs_every_design_at_the_baseline_users_unless_told_otherwise() {
+    let dir = tempfile::tempdir().unwrap();
+    designs(dir.path());
+    let text = std::fs::read_to_string(dir.path().join("dear.yaml")).unwrap();
+    std::fs::write(
+        dir.path().join("bigger.yaml"),
+        text.replace("name: dear", "name: bigger").replace("users: 2000", "users: 6000"),
+    )
+    .unwrap();
+    let (code, table, err) = run_in(dir.path(), &["compare", "dear.yaml", "bigger.yaml", "--scales", "1", "-q"]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(table.contains("bigger declares 6,000 users; it runs with the baseline's 2,000"), "{table}");
+    assert!(table.contains("At 1x (2,000 users)"), "{table}");
+    let (_, table, _) = run_in(
+        dir.path(),
+        &["compare", "dear.yaml", "bigger.yaml", "--scales", "1", "--own-load", "-q"],
+    );
+    assert!(table.contains("different loads"), "{table}");
+    assert!(table.contains("6,000"), "{table}");
 }

@@ -1,72 +1,49 @@
-//! CSV output: one row per scenario × scale, nested fields flattened to dotted columns.
+//! CSV: one row per design × scale, nested fields flattened to dotted columns.
 //!
 //! Columns come from the JSON form of the results, so CSV and JSON always agree on
-//! names: `latency_ms.p99`, `tiers.light.utilization`, `economics.cost_per_transaction`.
+//! names: `latency_ms.p99`, `tiers.light.utilization`, `summary.figures.monthly_cost.mean`.
 //! Lists of named entries (tiers, cost lines) are keyed by name; the hourly timeline
 //! is left to JSON.
 
 use serde_json::Value;
 
-use crate::runner::ScenarioReport;
+use super::{Artifact, Exporter};
+use crate::outcome::Outcome;
 
-pub fn render(reports: &[ScenarioReport]) -> anyhow::Result<Vec<u8>> {
-    let mut rows = Vec::new();
-    for report in reports {
-        for result in &report.results {
-            let mut cells = vec![
-                ("scenario".to_string(), report.scenario.clone()),
-                ("currency".to_string(), report.currency.clone()),
-                ("seed".to_string(), report.seed.to_string()),
-            ];
-            flatten("", &serde_json::to_value(result)?, &mut cells);
-            // Break-even belongs to the scenario, not the scale: repeated on each row.
-            if let Some(be) = &report.break_even {
-                cells.push(("break_even.status".into(), be.status.into()));
-                cells.push((
-                    "break_even.users".into(),
-                    be.users.map(|u| u.to_string()).unwrap_or_default(),
-                ));
-                cells.push(("break_even.precision".into(), be.precision.to_string()));
+pub struct Csv;
+
+impl Exporter for Csv {
+    fn export(&self, outcome: &Outcome) -> anyhow::Result<Vec<Artifact>> {
+        let mut rows = Vec::new();
+        for design in &outcome.designs {
+            for result in &design.results {
+                let mut cells = vec![
+                    ("scenario".to_string(), design.scenario.clone()),
+                    ("currency".to_string(), design.currency.clone()),
+                    ("seed".to_string(), design.seed.to_string()),
+                ];
+                for (path, value) in outcome.parameters.iter().zip(&design.values) {
+                    cells.push((path.clone(), value.to_string()));
+                }
+                flatten("", &serde_json::to_value(result)?, &mut cells);
+                // Break-even belongs to the design, not the scale: repeated on each row.
+                if let Some(be) = &design.break_even {
+                    let status = serde_json::to_value(be.status)?;
+                    cells.push((
+                        "break_even.status".into(),
+                        status.as_str().unwrap_or_default().to_string(),
+                    ));
+                    cells.push((
+                        "break_even.users".into(),
+                        be.users.map(|u| u.to_string()).unwrap_or_default(),
+                    ));
+                    cells.push(("break_even.precision".into(), be.precision.to_string()));
+                }
+                rows.push(cells);
             }
-            rows.push(cells);
         }
+        Ok(vec![Artifact::main(write(rows)?)])
     }
-    write(rows)
-}
-
-/// A comparison: one row per scale × scenario.
-pub fn render_comparison(c: &crate::study::Comparison) -> anyhow::Result<Vec<u8>> {
-    let mut rows = Vec::new();
-    for at in &c.scales {
-        for row in &at.rows {
-            let mut cells = vec![
-                ("currency".to_string(), c.currency.clone()),
-                ("baseline".to_string(), c.baseline.clone()),
-                ("seed".to_string(), c.seed.to_string()),
-            ];
-            flatten("", &serde_json::to_value(row)?, &mut cells);
-            rows.push(cells);
-        }
-    }
-    write(rows)
-}
-
-/// A sweep: one row per point × scale, the swept fields first.
-pub fn render_sweep(s: &crate::study::Sweep) -> anyhow::Result<Vec<u8>> {
-    let mut rows = Vec::new();
-    for row in &s.rows {
-        let mut cells: Vec<(String, String)> = s
-            .parameters
-            .iter()
-            .cloned()
-            .zip(row.values.iter().cloned())
-            .collect();
-        cells.push(("currency".to_string(), s.currency.clone()));
-        cells.push(("seed".to_string(), s.seed.to_string()));
-        flatten("", &serde_json::to_value(&row.point)?, &mut cells);
-        rows.push(cells);
-    }
-    write(rows)
 }
 
 /// Writes rows of (column, cell) with the union of their columns as the header, in

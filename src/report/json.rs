@@ -1,20 +1,19 @@
-//! JSON output: the reports exactly as computed, pretty-printed.
+//! JSON: the outcome exactly as computed, pretty-printed. `simulate` gives its one
+//! design as an object, as it always has; the other commands give the whole outcome.
 
-use crate::runner::ScenarioReport;
+use super::{Artifact, Exporter};
+use crate::outcome::Outcome;
+use crate::scenario::plan::Command;
 
-/// One report renders as an object; several as an array of them.
-pub fn render(reports: &[ScenarioReport]) -> anyhow::Result<Vec<u8>> {
-    let mut out = match reports {
-        [one] => serde_json::to_vec_pretty(one)?,
-        many => serde_json::to_vec_pretty(many)?,
-    };
-    out.push(b'\n');
-    Ok(out)
-}
+pub struct Json;
 
-/// Any finished result, pretty-printed.
-pub fn render_value<T: serde::Serialize>(value: &T) -> anyhow::Result<Vec<u8>> {
-    let mut out = serde_json::to_vec_pretty(value)?;
-    out.push(b'\n');
-    Ok(out)
+impl Exporter for Json {
+    fn export(&self, outcome: &Outcome) -> anyhow::Result<Vec<Artifact>> {
+        let mut out = match (outcome.command, outcome.designs.as_slice()) {
+            (Command::Simulate, [one]) => serde_json::to_vec_pretty(one)?,
+            _ => serde_json::to_vec_pretty(outcome)?,
+        };
+        out.push(b'\n');
+        Ok(vec![Artifact::main(out)])
+    }
 }

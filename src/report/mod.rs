@@ -1,48 +1,53 @@
-//! Renderers: finished results in, bytes out. They format; they never compute.
+//! Exporters: a finished [`Outcome`] in, bytes out, one module per format. They
+//! format; they never compute.
 
 pub mod csv;
 pub mod format;
 pub mod json;
 pub mod plot;
-pub mod study;
 pub mod table;
 
-use crate::runner::ScenarioReport;
+use crate::outcome::Outcome;
 
-/// Output formats of `simulate`.
+/// Output formats for standard output or `--output`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
-    /// A terminal table, one column per scale.
+    /// A terminal table (simulate: one column per scale).
     Table,
     /// The full results, nested, with the hourly timeline.
     Json,
-    /// One row per scale, nested fields joined with dots.
+    /// One row per design and scale, nested fields joined with dots.
     Csv,
 }
 
-/// Renders reports in `format`.
-pub fn render(reports: &[ScenarioReport], format: Format) -> anyhow::Result<Vec<u8>> {
-    match format {
-        Format::Table => Ok(table::render(reports).into_bytes()),
-        Format::Json => json::render(reports),
-        Format::Csv => csv::render(reports),
+/// One file an exporter produces: the main output (no name), or a named file for a
+/// folder, such as a chart.
+#[derive(Clone, Debug)]
+pub struct Artifact {
+    pub file_name: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+impl Artifact {
+    /// The main output of a command.
+    pub fn main(bytes: Vec<u8>) -> Artifact {
+        Artifact {
+            file_name: None,
+            bytes,
+        }
     }
 }
 
-/// Renders a comparison in `format`.
-pub fn render_comparison(c: &crate::study::Comparison, format: Format) -> anyhow::Result<Vec<u8>> {
-    match format {
-        Format::Table => Ok(study::render_comparison(c).into_bytes()),
-        Format::Json => json::render_value(c),
-        Format::Csv => csv::render_comparison(c),
-    }
+/// Turns an outcome into files.
+pub trait Exporter {
+    fn export(&self, outcome: &Outcome) -> anyhow::Result<Vec<Artifact>>;
 }
 
-/// Renders a sweep in `format`.
-pub fn render_sweep(s: &crate::study::Sweep, format: Format) -> anyhow::Result<Vec<u8>> {
+/// The exporter of a format.
+pub fn exporter(format: Format) -> &'static dyn Exporter {
     match format {
-        Format::Table => Ok(study::render_sweep(s).into_bytes()),
-        Format::Json => json::render_value(s),
-        Format::Csv => csv::render_sweep(s),
+        Format::Table => &table::Table,
+        Format::Json => &json::Json,
+        Format::Csv => &csv::Csv,
     }
 }

@@ -31,14 +31,28 @@ pub use monthly::render as monthly_cost;
 pub use sweep::{SWEEP_HEIGHT, render as sweep};
 pub use timeline::{TIMELINE_HEIGHT, render as timeline};
 
-use crate::runner::ScenarioReport;
-use crate::study::{Comparison, Sweep};
+use super::{Artifact, Exporter};
+use crate::outcome::Outcome;
 
-/// A rendered chart and the file name it belongs under.
-#[derive(Clone, Debug)]
-pub struct RenderedChart {
-    pub file_name: String,
-    pub png: Vec<u8>,
+/// The charts of an outcome, as PNG files named for a folder.
+pub struct Charts {
+    /// Which scale's timeline to draw (default: the largest).
+    pub timeline_scale: Option<f64>,
+}
+
+impl Exporter for Charts {
+    fn export(&self, outcome: &Outcome) -> Result<Vec<Artifact>> {
+        let charts = data::charts(outcome, self.timeline_scale)?;
+        charts
+            .into_par_iter()
+            .map(|named| {
+                Ok(Artifact {
+                    bytes: named.chart.render()?,
+                    file_name: Some(named.file_name),
+                })
+            })
+            .collect()
+    }
 }
 
 impl Chart {
@@ -62,36 +76,4 @@ impl Chart {
             _ => (WIDTH, HEIGHT),
         }
     }
-}
-
-/// Every chart for `reports` (see [`data::charts`]), rendered in parallel and returned
-/// in a fixed order.
-pub fn render_all(
-    reports: &[ScenarioReport],
-    timeline_scale: Option<f64>,
-) -> Result<Vec<RenderedChart>> {
-    render_named(data::charts(reports, timeline_scale)?)
-}
-
-/// The charts of a comparison (see [`data::comparison`]), rendered in parallel.
-pub fn render_comparison(comparison: &Comparison) -> Result<Vec<RenderedChart>> {
-    render_named(data::comparison(comparison))
-}
-
-/// The chart of a sweep (see [`data::sweep`]).
-pub fn render_sweep(sweep: &Sweep) -> Result<Vec<RenderedChart>> {
-    render_named(vec![data::sweep(sweep)])
-}
-
-/// Renders charts in parallel, keeping their order.
-fn render_named(charts: Vec<NamedChart>) -> Result<Vec<RenderedChart>> {
-    charts
-        .into_par_iter()
-        .map(|named| {
-            Ok(RenderedChart {
-                png: named.chart.render()?,
-                file_name: named.file_name,
-            })
-        })
-        .collect()
 }

@@ -1,29 +1,60 @@
-//! The terminal table: one column per scale, one row per figure a reader looks for.
+//! The terminal table. `simulate` shows one design with a column per scale and a row
+//! per figure a reader looks for; `compare` and `sweep` show a row per design (or grid
+//! point), with `mean ± half-width` where there are replications.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table as Grid};
 
 use super::format::{count, day_time, millis, money, percent, quantity, scale, trimmed};
-use crate::runner::{ScaleResult, ScenarioReport};
+use super::{Artifact, Exporter};
+use crate::metrics::TierKindName;
+use crate::outcome::{
+    BreakEvenStatus, DesignOutcome, Outcome, ScaleResult, SloTarget, SloVerdict, Summary,
+};
+use crate::scenario::plan::Command;
+use crate::stats::Estimate;
 
-pub fn render(reports: &[ScenarioReport]) -> String {
-    let mut out = String::new();
-    for report in reports {
-        out.push_str(&render_one(report));
-        out.push('\n');
+pub struct Table;
+
+impl Exporter for Table {
+    fn export(&self, outcome: &Outcome) -> anyhow::Result<Vec<Artifact>> {
+        let text = match outcome.command {
+            Command::Simulate | Command::Plot => {
+                let mut out = String::new();
+                for design in &outcome.designs {
+                    out.push_str(&render_one(design));
+                    if outcome.replications > 1 {
+                        out.push_str(&replicated(outcome, design));
+                    }
+                    out.push('\n');
+                }
+                out
+            }
+            Command::Compare => render_comparison(outcome),
+            Command::Sweep => render_sweep(outcome),
+        };
+        Ok(vec![Artifact::main(text.into_bytes())])
     }
-    out
 }
 
-fn render_one(report: &ScenarioReport) -> String {
-    let results = &report.results;
-    let cur = report.currency.as_str();
-    let mut table = Table::new();
-    table
-        .load_style(UTF8_FULL_CONDENSED)
+fn new_grid() -> Grid {
+    let mut t = Grid::new();
+    t.load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled);
+    t
+}
+
+fn render_one(design: &DesignOutcome) -> String {
+    let results: Vec<&ScaleResult> = design.details().collect();
+    let summaries: Vec<&Summary> = design.results.iter().map(|r| &r.summary).collect();
+    let cur = design.currency.as_str();
+    let mut table = new_grid();
     let mut header = vec![Cell::new("")];
-    header.extend(results.iter().map(|r| Cell::new(scale(r.metrics.scale))));
+    header.extend(summaries.iter().map(|s| {
+        // A scale that fails its requests is marked wherever its cost is read.
+        let mark = if s.degraded { " (degraded)" } else { "" };
+        Cell::new(format!("{}{mark}", scale(s.scale)))
+    }));
     table.set_header(header);
 
     let mut row = |label: &str, f: &dyn Fn(&ScaleResult) -> String| {
@@ -68,7 +99,7 @@ fn render_one(report: &ScenarioReport) -> String {
     row("Latency p99", &|r| millis(r.metrics.latency_ms.p99));
     row("Latency max", &|r| millis(r.metrics.latency_ms.max));
 
-    let tier_names: Vec<(String, &'static str)> = results
+    let tier_names: Vec<(String, TierKindName)> = results
         .first()
         .map(|r| {
             r.metrics
@@ -85,7 +116,7 @@ fn render_one(report: &ScenarioReport) -> String {
         row(&format!("{name}: escalated on"), &|r| {
             count(r.metrics.tiers[i].escalated)
         });
-        if *kind == "self_hosted" {
+        if *kind == TierKindName::SelfHosted {
             row(&format!("{name}: utilisation"), &|r| {
                 percent(r.metrics.tiers[i].utilization)
             });
@@ -111,7 +142,7 @@ fn render_one(report: &ScenarioReport) -> String {
         });
     }
 
-    for (i, name) in report.component_names().iter().enumerate() {
+    for (i, name) in design.component_names().iter().enumerate() {
         row(&format!("Monthly cost: {name}"), &|r| {
             money(cur, r.economics.components[i].monthly)
         });
@@ -120,7 +151,7 @@ fn render_one(report: &ScenarioReport) -> String {
     let has_hidden = first.is_some_and(|e| {
         e.components
             .iter()
-            .any(|c| !matches!(c.kind, "cache" | "compute" | "api"))
+            .any(|c| !c.kind.is_simulated())
     });
     if has_hidden {
         row("Monthly cost: variable", &|r| {
@@ -215,36 +246,35 @@ fn render_one(report: &ScenarioReport) -> String {
         Some(b) => format!(
             "{} {} ({})",
             b.tier,
-            match b.reason {
-                "at_max_instances" => "at max instances",
-                "shedding_load" => "shedding load",
-                _ => "waits exceed service",
-            },
+            b.reason.describe(),
             day_time(b.at_hours)
         ),
     });
 
     let mut notes = String::new();
-    if let Some(be) = &report.break_even {
+    if let Some(be) = &design.break_even {
         let range = format!(
             "{}–{} users",
             quantity(be.search_users[0]),
             quantity(be.search_users[1])
         );
         notes.push_str(&match (be.status, be.users) {
-            ("found", Some(u)) => format!(
+            (BreakEvenStatus::Found, Some(u)) => format!(
                 "Break-even: {} users (to within {}; searched {range})\n",
                 quantity(u),
                 percent(be.precision)
             ),
-            ("below_range", Some(u)) => format!(
+            (BreakEvenStatus::BelowRange, Some(u)) => format!(
                 "Break-even: already profitable at {} users, the smallest load simulated\n",
                 quantity(u)
             ),
             _ => format!("Break-even: never within {range}\n"),
         });
     }
-    for r in results {
+    if summaries.iter().any(|s| s.degraded) {
+        notes.push_str(DEGRADED_NOTE);
+    }
+    for r in &results {
         for a in &r.economics.anomalies {
             notes.push_str(&format!(
                 "Cost anomaly at {}: {} h from {}, peak {} per hour vs typical {}: {}\n",
@@ -264,10 +294,10 @@ fn render_one(report: &ScenarioReport) -> String {
         .unwrap_or(0.0);
     format!(
         "{} — seed {}, {} measured after {} warm-up\n{table}\n{notes}",
-        report.scenario,
-        report.seed,
+        design.scenario,
+        design.seed,
         hours_text(window),
-        hours_text(report.warmup_hours),
+        hours_text(design.warmup_hours),
     )
 }
 
@@ -291,4 +321,217 @@ fn hours_text(hours: f64) -> String {
     } else {
         format!("{} h", trimmed(hours, 1))
     }
+}
+
+/// `mean ± half-width` through `f`, or just the mean for a single run.
+fn est(e: &Estimate, f: &dyn Fn(f64) -> String) -> String {
+    if e.n > 1 {
+        format!("{} ± {}", f(e.mean), f(e.half_width))
+    } else {
+        f(e.mean)
+    }
+}
+
+fn slo(verdict: &Option<SloVerdict>, cur: &str) -> String {
+    let Some(v) = verdict else {
+        return "—".into();
+    };
+    if v.pass {
+        return "pass".into();
+    }
+    let failed: Vec<String> = v
+        .checks
+        .iter()
+        .filter(|c| !c.pass)
+        .map(|c| {
+            let by = match c.target {
+                SloTarget::P99LatencyMs => format!("p99 +{}", millis(c.excess)),
+                SloTarget::ErrorRate => format!("errors +{}", percent(c.excess)),
+                SloTarget::CostPerTransaction => format!("cost +{}", money(cur, c.excess)),
+            };
+            match c.excess_fraction {
+                Some(p) => format!("{by} ({})", percent(p)),
+                None => by,
+            }
+        })
+        .collect();
+    format!("fail: {}", failed.join(", "))
+}
+
+/// The figures every summary row shows, after its leading cells.
+fn figure_cells(s: &Summary, cur: &str) -> Vec<String> {
+    let f = &s.figures;
+    let cost = est(&f.cost_per_transaction, &|x| money(cur, x));
+    vec![
+        if s.degraded {
+            format!("{cost} (degraded)")
+        } else {
+            cost
+        },
+        est(&f.monthly_cost, &|x| money(cur, x)),
+        f.margin
+            .as_ref()
+            .map(|m| est(m, &|x| money(cur, x)))
+            .unwrap_or_else(|| "—".into()),
+        est(&f.latency_p50_ms, &millis),
+        est(&f.latency_p99_ms, &millis),
+        est(&f.error_rate, &percent),
+        est(&f.peak_instances, &|x| trimmed(x, 1)),
+        slo(&s.slo, cur),
+    ]
+}
+
+const FIGURE_HEADERS: [&str; 8] = [
+    "Cost / transaction",
+    "Monthly cost",
+    "Margin",
+    "p50",
+    "p99",
+    "Errors",
+    "Peak instances",
+    "SLO",
+];
+
+const DEGRADED_NOTE: &str = "(degraded): fewer requests succeeded than the SLO allows (99% without one); its cost per transaction is that of a failing system\n";
+
+fn add_row(t: &mut Grid, cells: Vec<String>, right_from: usize) {
+    t.add_row(cells.into_iter().enumerate().map(|(i, c)| {
+        let cell = Cell::new(c);
+        if i >= right_from {
+            cell.set_alignment(CellAlignment::Right)
+        } else {
+            cell
+        }
+    }));
+}
+
+fn plural(n: u32) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// Simulate with replications: the headline figures over every run of each scale.
+fn replicated(outcome: &Outcome, design: &DesignOutcome) -> String {
+    let cur = design.currency.as_str();
+    let mut header = vec!["Scale"];
+    header.extend(FIGURE_HEADERS);
+    let mut t = new_grid();
+    t.set_header(header);
+    for r in &design.results {
+        let mut cells = vec![scale(r.summary.scale)];
+        cells.extend(figure_cells(&r.summary, cur));
+        add_row(&mut t, cells, 0);
+    }
+    format!(
+        "Over {} replications (mean ± 95% confidence half-width; the table above is the first):\n{t}\n",
+        outcome.replications
+    )
+}
+
+fn render_comparison(c: &Outcome) -> String {
+    let cur = c.currency.as_str();
+    let mut out = format!(
+        "Compared on the same random numbers (seed {}, {} replication{} each); baseline: {}\n",
+        c.seed,
+        c.replications,
+        plural(c.replications),
+        c.baseline.as_deref().unwrap_or_default()
+    );
+    for note in &c.notes {
+        out.push_str(&format!("note: {note}\n"));
+    }
+    let scales = c.designs.first().map_or(0, |d| d.results.len());
+    for k in 0..scales {
+        let at: Vec<(&DesignOutcome, &Summary)> = c
+            .designs
+            .iter()
+            .filter_map(|d| d.results.get(k).map(|r| (d, &r.summary)))
+            .collect();
+        let Some((_, first)) = at.first() else { continue };
+        let same_users = at.iter().all(|(_, s)| s.users == first.users);
+        let users = if same_users {
+            format!("{} users", quantity(first.users))
+        } else {
+            "different loads: see each row's users".to_string()
+        };
+        out.push_str(&format!("\nAt {} ({users})\n", scale(first.scale)));
+        let mut header = vec!["Scenario"];
+        if !same_users {
+            header.push("Users");
+        }
+        header.extend(FIGURE_HEADERS.iter().take(1));
+        header.push("vs baseline");
+        header.extend(FIGURE_HEADERS.iter().skip(1));
+        let mut t = new_grid();
+        t.set_header(header);
+        for (design, s) in &at {
+            let mut cells = figure_cells(s, cur);
+            let name = if s.best {
+                format!("★ {}", design.scenario)
+            } else {
+                design.scenario.clone()
+            };
+            let sign = |x: f64| if x >= 0.0 { "+" } else { "" };
+            let delta = match &s.vs_baseline {
+                Some(d) => match d.cost_per_transaction_fraction {
+                    Some(p) => format!(
+                        "{}{} ({}{})",
+                        sign(d.cost_per_transaction),
+                        money(cur, d.cost_per_transaction),
+                        sign(p),
+                        percent(p)
+                    ),
+                    None => money(cur, d.cost_per_transaction),
+                },
+                None => "baseline".into(),
+            };
+            cells.insert(1, delta);
+            if !same_users {
+                cells.insert(0, quantity(s.users));
+            }
+            cells.insert(0, name);
+            add_row(&mut t, cells, 1);
+        }
+        out.push_str(&format!("{t}\n"));
+    }
+    out.push_str("★ cheapest per transaction among the scenarios that meet their SLO and serve at least 99% of requests where none is declared\n");
+    if c.designs.iter().flat_map(|d| &d.results).any(|r| r.summary.degraded) {
+        out.push_str(DEGRADED_NOTE);
+    }
+    out
+}
+
+fn render_sweep(s: &Outcome) -> String {
+    let cur = s.currency.as_str();
+    let mut out = format!(
+        "Sweep of {} over {} (seed {}, {} replication{} per point)\n",
+        s.designs.first().map_or("", |d| d.scenario.as_str()),
+        s.parameters.join(" × "),
+        s.seed,
+        s.replications,
+        plural(s.replications)
+    );
+    let mut header: Vec<&str> = s.parameters.iter().map(String::as_str).collect();
+    header.push("Scale");
+    header.extend(FIGURE_HEADERS);
+    let mut t = new_grid();
+    t.set_header(header);
+    for design in &s.designs {
+        for r in &design.results {
+            let mut cells: Vec<String> = design.values.iter().map(|v| v.to_string()).collect();
+            if r.summary.best {
+                if let Some(first) = cells.first_mut() {
+                    *first = format!("★ {first}");
+                }
+            }
+            cells.push(scale(r.summary.scale));
+            cells.extend(figure_cells(&r.summary, cur));
+            add_row(&mut t, cells, 0);
+        }
+    }
+    out.push_str(&format!("{t}\n"));
+    out.push_str("★ cheapest point per transaction at its scale among those that meet the SLO and serve at least 99% of requests where none is declared\n");
+    if s.designs.iter().flat_map(|d| &d.results).any(|r| r.summary.degraded) {
+        out.push_str(DEGRADED_NOTE);
+    }
+    out
 }

@@ -17,6 +17,8 @@ pub struct Position {
 #[derive(Debug, Default)]
 pub struct PathIndex {
     positions: HashMap<String, Position>,
+    /// Paths written in the file, in the order they appear.
+    order: Vec<String>,
     /// Where a key is written → the path of the field it names.
     keys_at: HashMap<Position, String>,
     /// Where a value starts → its path and how to show it; the outermost value wins
@@ -47,6 +49,7 @@ impl PathIndex {
         let mut positions = HashMap::new();
         let mut keys_at = HashMap::new();
         let mut values_at = HashMap::new();
+        let mut order = Vec::new();
         let mut stack: Vec<Frame> = Vec::new();
         for item in Parser::new_from_str(text) {
             let Ok((event, span)) = item else { break };
@@ -83,7 +86,10 @@ impl PathIndex {
                         p
                     }
                 };
-                positions.entry(path.clone()).or_insert(position);
+                if !positions.contains_key(&path) {
+                    positions.insert(path.clone(), position);
+                    order.push(path.clone());
+                }
                 let shown = match &event {
                     Event::Scalar(text, ScalarStyle::Plain, ..)
                         if matches!(text.as_ref(), "" | "~" | "null") =>
@@ -110,6 +116,7 @@ impl PathIndex {
         }
         PathIndex {
             positions,
+            order,
             keys_at,
             values_at,
         }
@@ -126,6 +133,33 @@ impl PathIndex {
             let cut = candidate.rfind(['.', '['])?;
             candidate = &candidate[..cut];
         }
+    }
+
+    /// Whether a value is written at exactly `path`.
+    pub fn has(&self, path: &str) -> bool {
+        self.positions.contains_key(path)
+    }
+
+    /// The fields (or items, as `[0]`, `[1]`) written directly inside `path`.
+    pub fn children(&self, path: &str) -> Vec<String> {
+        let direct = |rest: &str| !rest.is_empty() && !rest.contains(['.', '[']);
+        self.order
+            .iter()
+            .filter_map(|p| {
+                if path.is_empty() {
+                    return direct(p).then(|| p.clone());
+                }
+                let rest = p.strip_prefix(path)?;
+                if let Some(key) = rest.strip_prefix('.') {
+                    direct(key).then(|| key.to_string())
+                } else {
+                    let item = rest.strip_prefix('[')?.strip_suffix(']')?;
+                    item.bytes()
+                        .all(|b| b.is_ascii_digit())
+                        .then(|| rest.to_string())
+                }
+            })
+            .collect()
     }
 
     /// The field whose key is written at `position` (`workload.warmpu` for a typo).

@@ -6,7 +6,9 @@
 pub mod business;
 pub mod locate;
 pub mod overrides;
+pub mod plan;
 pub mod raw;
+pub mod source;
 pub mod validate;
 
 use std::path::Path;
@@ -15,79 +17,24 @@ use crate::error::InputError;
 use crate::model::Scenario;
 use locate::{PathIndex, Position, join};
 use raw::RawScenario;
-
-/// Largest scenario file read; real scenarios are a few kilobytes.
-const MAX_FILE_BYTES: u64 = 1 << 20;
+pub use source::{Source, stem_of};
 
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario, InputError> {
-    load_with_scales(path, None)
-}
-
-/// Like [`load`], with the scenario's scales replaced by `scales` (already checked)
-/// before validation, so the checks that depend on the scales see the ones that will run.
-pub fn load_with_scales(path: &Path, scales: Option<&[f64]>) -> Result<Scenario, InputError> {
-    let text = read_text(path)?;
-    parse_with_scales(&text, &path.display().to_string(), &stem_of(path), scales)
-}
-
-/// The file name without its extension: a scenario's default name.
-pub fn stem_of(path: &Path) -> String {
-    path.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "scenario".into())
+    read(&Source::read(path)?)
 }
 
 /// Parses and validates scenario text; `shown` names the source in messages.
 pub fn parse(text: &str, shown: &str, default_name: &str) -> Result<Scenario, InputError> {
-    parse_with_scales(text, shown, default_name, None)
+    read(&Source::from_text(text, shown, default_name))
 }
 
-/// Reads the text of a scenario file, with the size and encoding checks of [`load`].
-pub fn read_text(path: &Path) -> Result<String, InputError> {
-    let shown = path.display().to_string();
-    let size = std::fs::metadata(path)
-        .map_err(|e| InputError::new(format!("{shown}: cannot read the scenario: {e}")))?
-        .len();
-    if size > MAX_FILE_BYTES {
-        return Err(InputError::new(format!(
-            "{shown}: the file is {size} bytes; scenarios are limited to 1 MiB"
-        )));
-    }
-    let bytes = std::fs::read(path)
-        .map_err(|e| InputError::new(format!("{shown}: cannot read the scenario: {e}")))?;
-    String::from_utf8(bytes)
-        .map_err(|e| InputError::new(format!("{shown}: the file is not UTF-8 text: {e}")))
-}
-
-/// Parses scenario text with `--set` overrides applied, each `(path, value)`.
-pub fn parse_with_overrides(
-    text: &str,
-    shown: &str,
-    default_name: &str,
-    overrides: &[(String, overrides::SetValue)],
-) -> Result<Scenario, InputError> {
-    let described: Vec<String> = overrides.iter().map(|(p, v)| format!("{p}={v}")).collect();
-    let context = format!("{shown} with --set {}", described.join(" --set "));
-    let suffix = format!(" (with --set {})", described.join(" --set "));
-    let mut tree: serde_json::Value =
-        serde_saphyr::from_str_with_options(text, reader_options())
-            .map_err(|e| InputError::new(describe_yaml_error(&e, text, shown)))?;
-    for (path, value) in overrides {
-        overrides::apply(&mut tree, path, value)
-            .map_err(|e| InputError::new(format!("{context}: --set {path}: {e}")))?;
-    }
-    let raw: RawScenario =
-        serde_json::from_value(tree).map_err(|e| InputError::new(format!("{context}: {e}")))?;
-    validate_raw(raw, text, shown, default_name, None).map_err(|e| {
-        // Lines keep their file:line:column start; the overrides are named at the end.
-        let lines: Vec<String> = e
-            .to_string()
-            .lines()
-            .map(|l| format!("{l}{suffix}"))
-            .collect();
-        InputError::new(lines.join("\n"))
-    })
+/// The one reader: YAML text (with any command-line changes written in) → raw mirror →
+/// validated scenario, or every problem with its place in the file.
+pub fn read(source: &Source) -> Result<Scenario, InputError> {
+    let raw: RawScenario = serde_saphyr::from_str_with_options(source.text(), reader_options())
+        .map_err(|e| InputError::new(describe_yaml_error(&e, source)))?;
+    validate_raw(raw, source)
 }
 
 fn reader_options() -> serde_saphyr::Options {
@@ -98,30 +45,10 @@ fn reader_options() -> serde_saphyr::Options {
     }
 }
 
-fn parse_with_scales(
-    text: &str,
-    shown: &str,
-    default_name: &str,
-    scales: Option<&[f64]>,
-) -> Result<Scenario, InputError> {
-    let raw: RawScenario = serde_saphyr::from_str_with_options(text, reader_options())
-        .map_err(|e| InputError::new(describe_yaml_error(&e, text, shown)))?;
-    validate_raw(raw, text, shown, default_name, scales)
-}
-
-/// Validates a raw scenario and places each issue in `text` by its field path.
-fn validate_raw(
-    mut raw: RawScenario,
-    text: &str,
-    shown: &str,
-    default_name: &str,
-    scales: Option<&[f64]>,
-) -> Result<Scenario, InputError> {
-    if let Some(scales) = scales {
-        raw.scales = Some(scales.to_vec());
-    }
-    let index = PathIndex::build(text);
-    validate::validate(&raw, default_name).map_err(|issues| {
+/// Validates a raw scenario and places each issue in the file by its field path.
+fn validate_raw(raw: RawScenario, source: &Source) -> Result<Scenario, InputError> {
+    let index = PathIndex::build(source.text());
+    validate::validate(&raw, &source.default_name).map_err(|issues| {
         // In file order, so the list reads top to bottom alongside the file.
         let mut placed: Vec<(Option<Position>, &validate::Issue)> = issues
             .iter()
@@ -130,16 +57,24 @@ fn validate_raw(
         placed.sort_by_key(|(p, _)| p.map(|p| (p.line, p.column)).unwrap_or((usize::MAX, 0)));
         let lines: Vec<String> = placed
             .iter()
-            .map(|(place, issue)| match place {
-                Some(p) => format!(
-                    "{shown}:{}:{}: {}: {}",
-                    p.line, p.column, issue.path, issue.message
-                ),
-                None => format!("{shown}: {}: {}", issue.path, issue.message),
+            .map(|(place, issue)| {
+                let line = match place {
+                    Some(p) => format!("{}: {}: {}", source.place(*p), issue.path, issue.message),
+                    None => format!("{}: {}: {}", source.shown, issue.path, issue.message),
+                };
+                with_origin(line, source, &issue.path)
             })
             .collect();
         InputError::new(lines.join("\n"))
     })
+}
+
+/// Adds `(set by --set PATH=V)` to a message about a value the command line changed.
+fn with_origin(line: String, source: &Source, path: &str) -> String {
+    match source.origin_of(path) {
+        Some(origin) => format!("{line} (set by {origin})"),
+        None => line,
+    }
 }
 
 /// Turns a reader error into `file:line:col: field.path: message`.
@@ -147,8 +82,9 @@ fn validate_raw(
 /// The reader knows where it stopped but not which field it was reading, so the field
 /// path is found from the position: errors about a key (a typo, a duplicate) point at the
 /// key; errors about a value point at the value.
-fn describe_yaml_error(error: &serde_saphyr::Error, text: &str, shown: &str) -> String {
+fn describe_yaml_error(error: &serde_saphyr::Error, source: &Source) -> String {
     use serde_saphyr::Error as E;
+    let (text, shown) = (source.text(), source.shown.as_str());
     let error = error.without_snippet();
     // Through an alias, the place worth showing is where the alias is used (the primary
     // location), and the message is the inner error's.
@@ -304,11 +240,11 @@ fn describe_yaml_error(error: &serde_saphyr::Error, text: &str, shown: &str) -> 
         }
     };
     let place = match at {
-        Some(p) => format!("{shown}:{}:{}", p.line, p.column),
+        Some(p) => source.place(p),
         None => shown.to_string(),
     };
     match path.filter(|p| !p.is_empty()) {
-        Some(path) => format!("{place}: {path}: {message}"),
+        Some(path) => with_origin(format!("{place}: {path}: {message}"), source, &path),
         None => format!("{place}: {message}"),
     }
 }

@@ -1,29 +1,50 @@
-//! `--set PATH=VALUES`: changing scalar fields of a scenario by their path, for sweeps.
+//! `--set PATH=VALUES`: the values a sweep tries for a field, and the grid they make.
 //!
-//! Overrides are applied to the parsed YAML tree before it becomes the raw mirror, so an
-//! overridden value goes through exactly the checks a written one does.
+//! Each value is written into the scenario's text at its path ([`super::Source::set`])
+//! before the one reader runs, so it goes through exactly the checks a written one does.
 
-use serde_json::Value;
+use serde::Serialize;
 
 use crate::error::InputError;
 
 /// Most points one `--set` may produce.
 const MAX_VALUES: usize = 1000;
 
-/// A value given on the command line.
-#[derive(Clone, Debug, PartialEq)]
+/// A value given on the command line: a number, or text such as a duration (`30s`).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(untagged)]
 pub enum SetValue {
     Number(f64),
     Text(String),
 }
 
 impl SetValue {
-    fn to_json(&self) -> Value {
+    /// The value as YAML text: a number as written back, text plain when YAML reads it
+    /// as the same string, quoted otherwise.
+    pub fn to_yaml(&self) -> String {
         match self {
-            SetValue::Number(x) => serde_json::Number::from_f64(*x)
-                .map(Value::Number)
-                .unwrap_or(Value::Null),
-            SetValue::Text(s) => Value::String(s.clone()),
+            SetValue::Number(x) => crate::scenario::validate::fmt_num(*x),
+            SetValue::Text(s) => {
+                let special = s.is_empty()
+                    || s.starts_with(|c: char| "[]{}&*!|>'\"%@`#,-?:".contains(c) || c.is_whitespace())
+                    || s.ends_with(char::is_whitespace)
+                    || s.contains(": ")
+                    || s.contains(" #")
+                    || s.contains(['\n', '\r', '\t']);
+                if special {
+                    serde_json::to_string(s).unwrap_or_else(|_| format!("\"{s}\""))
+                } else {
+                    s.clone()
+                }
+            }
+        }
+    }
+
+    /// The value as a number, when it is one.
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            SetValue::Number(x) => Some(*x),
+            SetValue::Text(_) => None,
         }
     }
 }
@@ -135,94 +156,6 @@ pub fn grid(sets: &[SetArg]) -> Vec<Vec<SetValue>> {
     grid
 }
 
-/// Splits `a.b[2].c` into keys and indices.
-fn segments(path: &str) -> Vec<Segment<'_>> {
-    let mut out = Vec::new();
-    for part in path.split('.') {
-        let (key, mut rest) = match part.find('[') {
-            Some(i) => (&part[..i], &part[i..]),
-            None => (part, ""),
-        };
-        out.push(Segment::Key(key));
-        while let Some(close) = rest.find(']') {
-            match rest[1..close].parse() {
-                Ok(i) => out.push(Segment::Index(i)),
-                Err(_) => out.push(Segment::Key(&rest[1..close])),
-            }
-            rest = &rest[close + 1..];
-        }
-    }
-    out
-}
-
-enum Segment<'a> {
-    Key(&'a str),
-    Index(usize),
-}
-
-/// Sets the scalar at `path` in `tree`. Every step but the last must exist; the last
-/// may be new (an optional field the file leaves out), and a misspelt one is then
-/// refused by the scenario's own field check.
-pub fn apply(tree: &mut Value, path: &str, value: &SetValue) -> Result<(), String> {
-    let segs = segments(path);
-    let mut at = tree;
-    let mut walked = String::new();
-    for (i, seg) in segs.iter().enumerate() {
-        let last = i + 1 == segs.len();
-        let here = if walked.is_empty() {
-            "the top level".to_string()
-        } else {
-            walked.clone()
-        };
-        match seg {
-            Segment::Key(key) => {
-                let Value::Object(map) = at else {
-                    return Err(format!(
-                        "{here} is not a mapping, so it has no field `{key}`"
-                    ));
-                };
-                if !map.contains_key(*key) && !last {
-                    let known: Vec<&str> = map.keys().map(String::as_str).collect();
-                    return Err(format!(
-                        "{here} has no field `{key}`; it has: {}",
-                        known.join(", ")
-                    ));
-                }
-                walked = if walked.is_empty() {
-                    key.to_string()
-                } else {
-                    format!("{walked}.{key}")
-                };
-                at = map.entry(key.to_string()).or_insert(Value::Null);
-            }
-            Segment::Index(index) => {
-                let Value::Array(items) = at else {
-                    return Err(format!("{here} is not a list, so it has no item [{index}]"));
-                };
-                let len = items.len();
-                at = items
-                    .get_mut(*index)
-                    .ok_or_else(|| format!("{here} has {len} items; [{index}] is past the end"))?;
-                walked = format!("{walked}[{index}]");
-            }
-        }
-    }
-    if matches!(at, Value::Object(_) | Value::Array(_)) {
-        let fields = match at {
-            Value::Object(map) => format!(
-                "; its fields: {}",
-                map.keys().cloned().collect::<Vec<_>>().join(", ")
-            ),
-            _ => String::new(),
-        };
-        return Err(format!(
-            "{path} is a mapping or list, not a single value{fields}"
-        ));
-    }
-    *at = value.to_json();
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,23 +187,10 @@ mod tests {
     }
 
     #[test]
-    fn sets_nested_values_and_names_what_exists() {
-        let mut tree: Value = serde_json::json!({"tiers": {"small": {"autoscaling": {"max": 4}}}, "list": [{"x": 1}]});
-        apply(
-            &mut tree,
-            "tiers.small.autoscaling.max",
-            &SetValue::Number(9.0),
-        )
-        .unwrap();
-        assert_eq!(tree["tiers"]["small"]["autoscaling"]["max"], 9.0);
-        apply(&mut tree, "list[0].x", &SetValue::Number(2.0)).unwrap();
-        assert_eq!(tree["list"][0]["x"], 2.0);
-        let err = apply(&mut tree, "tiers.big.instances", &SetValue::Number(1.0)).unwrap_err();
-        assert_eq!(err, "tiers has no field `big`; it has: small");
-        assert!(
-            apply(&mut tree, "tiers.small", &SetValue::Number(1.0))
-                .unwrap_err()
-                .contains("not a single value")
-        );
+    fn values_are_written_as_yaml_reads_them() {
+        assert_eq!(SetValue::Number(0.3).to_yaml(), "0.3");
+        assert_eq!(SetValue::Text("30s".into()).to_yaml(), "30s");
+        assert_eq!(SetValue::Text("a: b".into()).to_yaml(), "\"a: b\"");
+        assert_eq!(SetValue::Text("{x}".into()).to_yaml(), "\"{x}\"");
     }
 }

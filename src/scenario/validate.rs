@@ -533,12 +533,12 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
         }
     }
     if c.issues.is_empty() {
-        Ok(Scenario {
+        Ok(Scenario::assemble(
             name,
             currency,
             seed,
             scales,
-            workload: Workload {
+            Workload {
                 classes,
                 ..workload
             },
@@ -548,7 +548,7 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
             revenue,
             budget,
             slo,
-        })
+        ))
     } else {
         Err(c.issues)
     }

@@ -75,11 +75,11 @@ struct Simulation<'a> {
 
 impl<'a> Simulation<'a> {
     fn new(scenario: &'a Scenario, scale: f64, replication: u64) -> Simulation<'a> {
-        let w = &scenario.workload;
-        let seed = scenario.seed;
+        let w = &scenario.workload();
+        let seed = scenario.seed();
         let distinct_keys = w.keys.map(|k| k.distinct_at(scale)).unwrap_or(1);
         let lru = matches!(
-            scenario.cache.as_ref().map(|c| c.model),
+            scenario.cache().map(|c| c.model),
             Some(crate::model::CacheModel::Lru { .. })
         );
         let zipf = if lru {
@@ -88,7 +88,7 @@ impl<'a> Simulation<'a> {
             None
         };
         let tiers = scenario
-            .tiers
+            .tiers()
             .iter()
             .enumerate()
             .map(|(i, t)| {
@@ -98,7 +98,7 @@ impl<'a> Simulation<'a> {
                 TierSim::new(t, i, &w.classes, stream(0), stream(1))
             })
             .collect();
-        let n_tiers = scenario.tiers.len();
+        let n_tiers = scenario.tiers().len();
         Simulation {
             scenario,
             scale,
@@ -122,7 +122,7 @@ impl<'a> Simulation<'a> {
                     cacheable: c.cacheable,
                 })
                 .collect(),
-            cache: scenario.cache.as_ref().map(|c| {
+            cache: scenario.cache().map(|c| {
                 CacheSim::new(
                     &c.model,
                     distinct_keys,
@@ -130,13 +130,12 @@ impl<'a> Simulation<'a> {
                 )
             }),
             lookup_latency: scenario
-                .cache
-                .as_ref()
+                .cache()
                 .map(|c| c.lookup_latency)
                 .unwrap_or(SimTime::ZERO),
             tiers,
             finished: Vec::new(),
-            escalations: scenario.tiers.iter().map(|t| t.escalation).collect(),
+            escalations: scenario.tiers().iter().map(|t| t.escalation).collect(),
             cohort: Cohort::new(w.horizon),
             tier_cohort: vec![TierCohort::default(); n_tiers],
             warmup: w.warmup,
@@ -381,7 +380,7 @@ impl<'a> Simulation<'a> {
         let mut tiers = Vec::with_capacity(self.tiers.len());
         let mut bottleneck: Option<Bottleneck> = None;
         for (t, run) in self.tiers.iter().enumerate() {
-            let spec = &self.scenario.tiers[t];
+            let spec = &self.scenario.tiers()[t];
             let a = run.totals().since(&self.at_warmup[t]);
             let c = self.tier_cohort[t];
             let failed = FailureCounts {
@@ -393,8 +392,8 @@ impl<'a> Simulation<'a> {
             tiers.push(TierStats {
                 name: spec.name.clone(),
                 kind: match spec.kind {
-                    TierKind::SelfHosted(_) => "self_hosted",
-                    TierKind::Api(_) => "api",
+                    TierKind::SelfHosted(_) => TierKindName::SelfHosted,
+                    TierKind::Api(_) => TierKindName::Api,
                 },
                 requests: a.arrivals,
                 served: c.served,
@@ -427,8 +426,8 @@ impl<'a> Simulation<'a> {
             });
             let candidates = [
                 run.first_at_max()
-                    .map(|at| ("at_max_instances", at.as_hours_f64())),
-                shedding.map(|h| ("shedding_load", h.hour as f64)),
+                    .map(|at| (BottleneckReason::AtMaxInstances, at.as_hours_f64())),
+                shedding.map(|h| (BottleneckReason::SheddingLoad, h.hour as f64)),
                 self.timeline
                     .iter()
                     .skip(warmup_hour)
@@ -436,7 +435,7 @@ impl<'a> Simulation<'a> {
                         h.tiers[t].mean_service_ms > 0.0
                             && h.tiers[t].mean_wait_ms > h.tiers[t].mean_service_ms
                     })
-                    .map(|h| ("latency_breaking", h.hour as f64)),
+                    .map(|h| (BottleneckReason::LatencyBreaking, h.hour as f64)),
             ];
 
             for (reason, at_hours) in candidates.into_iter().flatten() {
@@ -453,7 +452,7 @@ impl<'a> Simulation<'a> {
         let failed_total = c.queue_full + c.timeout + c.throttled;
         RunMetrics {
             scale: self.scale,
-            users: self.scenario.workload.users * self.scale,
+            users: self.scenario.workload().users * self.scale,
             window_hours: window.as_hours_f64(),
             requests: RequestCounts {
                 offered: c.offered,

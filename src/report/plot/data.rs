@@ -12,10 +12,11 @@ use super::input::{
     BreakEvenChart, BreakEvenMark, CostBar, CostPerTransactionChart, LatencyChart, LatencyLines,
     Marker, MonthlyCostChart, Point, ReferenceLine, Series, SweepChart, TimelineChart,
 };
+use crate::metrics::TierKindName;
+use crate::outcome::{BreakEvenStatus, DesignOutcome, Outcome, ScaleResult, SloTarget, Summary};
 use crate::report::format::{money, percent, quantity, scale};
-use crate::runner::{ScaleResult, ScenarioReport};
+use crate::scenario::plan::Command;
 use crate::stats::Estimate;
-use crate::study::{Comparison, Point as StudyPoint, Sweep};
 
 /// A chart's input, ready to render.
 #[derive(Clone, Debug, PartialEq)]
@@ -36,10 +37,23 @@ pub struct NamedChart {
     pub chart: Chart,
 }
 
-/// Every chart for `reports`: cost per transaction and latency across all of them,
-/// then each scenario's monthly cost, its break-even when it declares revenue, and the
-/// timeline of one scale (`timeline_scale`, or the largest).
-pub fn charts(reports: &[ScenarioReport], timeline_scale: Option<f64>) -> Result<Vec<NamedChart>> {
+/// Every chart of an outcome: a comparison's and a sweep's own, or for the commands
+/// that report scenarios in full, those of [`scenario_charts`].
+pub fn charts(outcome: &Outcome, timeline_scale: Option<f64>) -> Result<Vec<NamedChart>> {
+    match outcome.command {
+        Command::Compare => Ok(comparison(outcome)),
+        Command::Sweep => Ok(vec![sweep(outcome)]),
+        Command::Simulate | Command::Plot => scenario_charts(&outcome.designs, timeline_scale),
+    }
+}
+
+/// Cost per transaction and latency across all the designs, then each design's
+/// monthly cost, its break-even when it declares revenue, and the timeline of one
+/// scale (`timeline_scale`, or the largest).
+pub fn scenario_charts(
+    reports: &[DesignOutcome],
+    timeline_scale: Option<f64>,
+) -> Result<Vec<NamedChart>> {
     let mut out = Vec::new();
     let per_currency = cost_per_transaction(reports);
     let several = per_currency.len() > 1;
@@ -73,8 +87,7 @@ pub fn charts(reports: &[ScenarioReport], timeline_scale: Option<f64>) -> Result
         }
         let result = match timeline_scale {
             Some(s) => report
-                .results
-                .iter()
+                .details()
                 .find(|r| r.metrics.scale == s)
                 .ok_or_else(|| {
                     anyhow!(
@@ -99,12 +112,11 @@ pub fn charts(reports: &[ScenarioReport], timeline_scale: Option<f64>) -> Result
 /// Cost per successful transaction against users, one series per scenario, with its
 /// revenue per transaction when it declares revenue; one chart per currency, in the
 /// order the currencies first appear.
-pub fn cost_per_transaction(reports: &[ScenarioReport]) -> Vec<CostPerTransactionChart> {
+pub fn cost_per_transaction(reports: &[DesignOutcome]) -> Vec<CostPerTransactionChart> {
     let mut charts: Vec<CostPerTransactionChart> = Vec::new();
     for report in reports {
         let revenue: Vec<Point> = report
-            .results
-            .iter()
+            .details()
             .filter_map(|r| {
                 let per_transaction = r.economics.revenue.as_ref()?.per_transaction?;
                 Some(Point::new(r.metrics.users, per_transaction))
@@ -113,8 +125,7 @@ pub fn cost_per_transaction(reports: &[ScenarioReport]) -> Vec<CostPerTransactio
         let series = Series {
             label: report.scenario.clone(),
             points: report
-                .results
-                .iter()
+                .details()
                 .filter_map(|r| {
                     r.economics
                         .cost_per_transaction
@@ -141,16 +152,11 @@ pub fn cost_per_transaction(reports: &[ScenarioReport]) -> Vec<CostPerTransactio
 
 /// p50 and p99 latency against users for each scenario, with the p99 objectives the
 /// scenarios declare. Scales where nothing was served have no latency and no point.
-pub fn latency(reports: &[ScenarioReport]) -> LatencyChart {
+pub fn latency(reports: &[DesignOutcome]) -> LatencyChart {
     let scenarios = reports
         .iter()
         .map(|report| {
-            let served = || {
-                report
-                    .results
-                    .iter()
-                    .filter(|r| r.metrics.requests.served > 0)
-            };
+            let served = || report.details().filter(|r| r.metrics.requests.served > 0);
             LatencyLines {
                 scenario: report.scenario.clone(),
                 p50: served()
@@ -175,7 +181,7 @@ pub fn latency(reports: &[ScenarioReport]) -> LatencyChart {
 
 /// Monthly revenue and running costs at every load the break-even search simulated;
 /// `None` when the scenario declares no revenue.
-pub fn break_even(report: &ScenarioReport) -> Option<BreakEvenChart> {
+pub fn break_even(report: &DesignOutcome) -> Option<BreakEvenChart> {
     let be = report.break_even.as_ref()?;
     let revenue = be
         .probes
@@ -189,7 +195,7 @@ pub fn break_even(report: &ScenarioReport) -> Option<BreakEvenChart> {
         .collect();
     let [from, to] = be.search_users;
     // The answer is itself a simulated load, so its probe holds the costs there.
-    let found = (be.status == "found")
+    let found = (be.status == BreakEvenStatus::Found)
         .then_some(be.users)
         .flatten()
         .and_then(|users| {
@@ -208,9 +214,11 @@ pub fn break_even(report: &ScenarioReport) -> Option<BreakEvenChart> {
         ),
     });
     let note = match (be.status, be.users) {
-        ("found", _) if mark.is_some() => None,
-        ("found", Some(users)) => Some(format!("break-even: {} users", quantity(users))),
-        ("below_range", users) => Some(format!(
+        (BreakEvenStatus::Found, _) if mark.is_some() => None,
+        (BreakEvenStatus::Found, Some(users)) => {
+            Some(format!("break-even: {} users", quantity(users)))
+        }
+        (BreakEvenStatus::BelowRange, users) => Some(format!(
             "profitable already at {} users, the smallest load simulated: break-even is below it",
             quantity(users.unwrap_or(from))
         )),
@@ -233,36 +241,36 @@ pub fn break_even(report: &ScenarioReport) -> Option<BreakEvenChart> {
 /// The charts of a comparison: cost per transaction and latency against users, one
 /// line per scenario, with confidence bands when replicated and the objectives the
 /// scenarios declare.
-pub fn comparison(c: &Comparison) -> Vec<NamedChart> {
-    // Rows come scale by scale; the charts want each scenario's scales together.
-    let count = c.scales.first().map_or(0, |s| s.rows.len());
-    let per_scenario: Vec<Vec<&StudyPoint>> = (0..count)
-        .map(|i| c.scales.iter().map(|s| &s.rows[i].point).collect())
+pub fn comparison(c: &Outcome) -> Vec<NamedChart> {
+    let per_scenario: Vec<(&str, Vec<&Summary>)> = c
+        .designs
+        .iter()
+        .map(|d| (d.scenario.as_str(), d.results.iter().map(|r| &r.summary).collect()))
         .collect();
-    let line = |points: &[&StudyPoint], figure: &dyn Fn(&StudyPoint) -> Estimate| {
+    let line = |points: &[&Summary], figure: &dyn Fn(&Summary) -> Estimate| {
         points
             .iter()
             .map(|p| estimate_point(p.users, figure(p)))
             .collect::<Vec<_>>()
     };
-    let declared = |target: &str| {
+    let declared = |target: SloTarget| {
         per_scenario
             .iter()
-            .map(|points| (name(points), limit(points, target)))
+            .map(|(name, points)| (*name, limit(points, target)))
             .collect::<Vec<_>>()
     };
     let cost = CostPerTransactionChart {
         currency: c.currency.clone(),
         scenarios: per_scenario
             .iter()
-            .map(|points| Series {
-                label: name(points).to_string(),
+            .map(|(name, points)| Series {
+                label: name.to_string(),
                 points: line(points, &|p| p.figures.cost_per_transaction),
             })
             .collect(),
         revenue_per_transaction: Vec::new(),
         references: objectives(
-            &declared("cost_per_transaction"),
+            &declared(SloTarget::CostPerTransaction),
             "SLO cost",
             &Unit::Money(c.currency.clone()),
         ),
@@ -271,13 +279,17 @@ pub fn comparison(c: &Comparison) -> Vec<NamedChart> {
     let latency = LatencyChart {
         scenarios: per_scenario
             .iter()
-            .map(|points| LatencyLines {
-                scenario: name(points).to_string(),
+            .map(|(name, points)| LatencyLines {
+                scenario: name.to_string(),
                 p50: line(points, &|p| p.figures.latency_p50_ms),
                 p99: line(points, &|p| p.figures.latency_p99_ms),
             })
             .collect(),
-        objectives: objectives(&declared("p99_latency_ms"), "SLO p99", &Unit::Millis),
+        objectives: objectives(
+            &declared(SloTarget::P99LatencyMs),
+            "SLO p99",
+            &Unit::Millis,
+        ),
         replications: c.replications,
     };
     vec![
@@ -295,47 +307,47 @@ pub fn comparison(c: &Comparison) -> Vec<NamedChart> {
 /// The chart of a sweep: cost per transaction and p99 latency against the first swept
 /// field, one line per scale and combination of the other fields' values, in the order
 /// they first appear in the grid.
-pub fn sweep(s: &Sweep) -> NamedChart {
+pub fn sweep(s: &Outcome) -> NamedChart {
     let parameter = s.parameters.first().cloned().unwrap_or_default();
-    let first = |values: &[String]| values.first().cloned().unwrap_or_default();
-    let numbers: Option<Vec<f64>> = s
-        .rows
+    // One row per point × scale, points in grid order.
+    let rows: Vec<(&DesignOutcome, &Summary)> = s
+        .designs
         .iter()
-        .map(|r| {
-            first(&r.values)
-                .parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-        })
+        .flat_map(|d| d.results.iter().map(move |r| (d, &r.summary)))
+        .collect();
+    let first = |d: &DesignOutcome| d.values.first().map(|v| v.to_string()).unwrap_or_default();
+    let numbers: Option<Vec<f64>> = rows
+        .iter()
+        .map(|(d, _)| d.values.first().and_then(|v| v.as_number()))
         .collect();
     let mut categories: Vec<String> = Vec::new();
     if numbers.is_none() {
-        for r in &s.rows {
-            let value = first(&r.values);
+        for (d, _) in &rows {
+            let value = first(d);
             if !categories.contains(&value) {
                 categories.push(value);
             }
         }
     }
-    let mut keys: Vec<(f64, &[String])> = Vec::new();
+    let mut keys: Vec<(f64, Vec<String>)> = Vec::new();
     let mut cost: Vec<Series> = Vec::new();
     let mut p99: Vec<Series> = Vec::new();
-    for (i, r) in s.rows.iter().enumerate() {
+    for (i, (d, point)) in rows.iter().enumerate() {
         let x = match &numbers {
             Some(xs) => xs[i],
             None => categories
                 .iter()
-                .position(|c| *c == first(&r.values))
+                .position(|c| *c == first(d))
                 .unwrap_or(0) as f64,
         };
-        let others = r.values.get(1..).unwrap_or(&[]);
-        let key = (r.point.scale, others);
+        let others: Vec<String> = d.values.iter().skip(1).map(|v| v.to_string()).collect();
+        let key = (point.scale, others.clone());
         let k = match keys.iter().position(|k| *k == key) {
             Some(k) => k,
             None => {
                 keys.push(key);
-                let mut label = scale(r.point.scale);
-                for (path, value) in s.parameters.iter().skip(1).zip(others) {
+                let mut label = scale(point.scale);
+                for (path, value) in s.parameters.iter().skip(1).zip(&others) {
                     label.push_str(&format!(", {path} = {value}"));
                 }
                 cost.push(Series {
@@ -349,7 +361,7 @@ pub fn sweep(s: &Sweep) -> NamedChart {
                 keys.len() - 1
             }
         };
-        let figures = &r.point.figures;
+        let figures = &point.figures;
         cost[k]
             .points
             .push(estimate_point(x, figures.cost_per_transaction));
@@ -359,10 +371,10 @@ pub fn sweep(s: &Sweep) -> NamedChart {
     }
     // Every point is the same scenario, so an objective concerns every line: one line
     // in ink per distinct limit (more than one only when the sweep varies the SLO).
-    let sweep_objectives = |target: &str, what: &str, unit: &Unit| {
+    let sweep_objectives = |target: SloTarget, what: &str, unit: &Unit| {
         let mut out: Vec<ReferenceLine> = Vec::new();
-        for r in &s.rows {
-            if let Some(value) = limit(&[&r.point], target)
+        for (_, point) in &rows {
+            if let Some(value) = limit(&[*point], target)
                 && !out.iter().any(|o| o.value == value)
             {
                 out.push(ReferenceLine {
@@ -378,23 +390,26 @@ pub fn sweep(s: &Sweep) -> NamedChart {
     NamedChart {
         file_name: format!("sweep-{}.png", slug(&parameter)),
         chart: Chart::Sweep(SweepChart {
-            scenario: s.scenario.clone(),
+            scenario: s
+                .designs
+                .first()
+                .map(|d| d.scenario.clone())
+                .unwrap_or_default(),
             currency: s.currency.clone(),
             other_parameters: s.parameters.iter().skip(1).cloned().collect(),
             parameter,
             categories,
             cost,
             p99,
-            cost_objectives: sweep_objectives("cost_per_transaction", "SLO cost", &money_unit),
-            p99_objectives: sweep_objectives("p99_latency_ms", "SLO p99", &Unit::Millis),
+            cost_objectives: sweep_objectives(
+                SloTarget::CostPerTransaction,
+                "SLO cost",
+                &money_unit,
+            ),
+            p99_objectives: sweep_objectives(SloTarget::P99LatencyMs, "SLO p99", &Unit::Millis),
             replications: s.replications,
         }),
     }
-}
-
-/// The scenario a comparison's points belong to.
-fn name<'a>(points: &[&'a StudyPoint]) -> &'a str {
-    points.first().map_or("", |p| p.scenario.as_str())
 }
 
 /// A point at an estimate's mean, with its 95% interval as a band when it comes from
@@ -409,7 +424,7 @@ fn estimate_point(x: f64, e: Estimate) -> Point {
 
 /// The limit an SLO sets on `target` ("p99_latency_ms", "cost_per_transaction") at the
 /// first of `points` that is judged on it.
-fn limit(points: &[&StudyPoint], target: &str) -> Option<f64> {
+fn limit(points: &[&Summary], target: SloTarget) -> Option<f64> {
     points.iter().find_map(|p| {
         p.slo
             .as_ref()?
@@ -449,11 +464,10 @@ fn objectives(declared: &[(&str, Option<f64>)], what: &str, unit: &Unit) -> Vec<
 }
 
 /// Monthly cost of each component at each scale of one scenario.
-pub fn monthly_cost(report: &ScenarioReport) -> MonthlyCostChart {
+pub fn monthly_cost(report: &DesignOutcome) -> MonthlyCostChart {
     let components = report.component_names();
     let bars = report
-        .results
-        .iter()
+        .details()
         .map(|r| {
             let total = r.economics.monthly_total;
             let monthly: Vec<f64> = r.economics.components.iter().map(|c| c.monthly).collect();
@@ -478,7 +492,7 @@ pub fn monthly_cost(report: &ScenarioReport) -> MonthlyCostChart {
 }
 
 /// One scale of one scenario hour by hour. Each hour is drawn at its middle.
-pub fn timeline(report: &ScenarioReport, result: &ScaleResult) -> TimelineChart {
+pub fn timeline(report: &DesignOutcome, result: &ScaleResult) -> TimelineChart {
     let metrics = &result.metrics;
     let day = |hour: u32| (f64::from(hour) + 0.5) / 24.0;
     let arrivals = metrics
@@ -490,7 +504,7 @@ pub fn timeline(report: &ScenarioReport, result: &ScaleResult) -> TimelineChart 
         .tiers
         .iter()
         .enumerate()
-        .filter(|(_, t)| t.kind == "self_hosted")
+        .filter(|(_, t)| t.kind == TierKindName::SelfHosted)
         .map(|(i, t)| Series {
             label: t.name.clone(),
             points: metrics
@@ -510,7 +524,7 @@ pub fn timeline(report: &ScenarioReport, result: &ScaleResult) -> TimelineChart 
         .bottleneck
         .iter()
         .map(|b| Marker {
-            label: format!("{} {}", b.tier, b.reason.replace('_', " ")),
+            label: format!("{} {}", b.tier, b.reason.describe()),
             x: b.at_hours / 24.0,
         })
         .collect();
@@ -531,10 +545,9 @@ pub fn timeline(report: &ScenarioReport, result: &ScaleResult) -> TimelineChart 
     }
 }
 
-fn largest_scale(report: &ScenarioReport) -> Option<&ScaleResult> {
+fn largest_scale(report: &DesignOutcome) -> Option<&ScaleResult> {
     report
-        .results
-        .iter()
+        .details()
         .max_by(|a, b| a.metrics.scale.total_cmp(&b.metrics.scale))
 }
 

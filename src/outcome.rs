@@ -1,0 +1,468 @@
+//! The one result family every command returns: per design and scale, what was
+//! measured and what it costs, the figures over replications with their confidence
+//! intervals, the SLO verdict, whether the scale is degraded, the difference to the
+//! baseline and which design is best. Everything a renderer shows is computed here.
+
+use serde::Serialize;
+
+use crate::economics::Economics;
+use crate::metrics::RunMetrics;
+use crate::model::Slo;
+use crate::scenario::overrides::SetValue;
+use crate::scenario::plan::{Command, Job, Plan};
+use crate::stats::Estimate;
+
+/// Without a declared error-rate objective, a scale that serves fewer than this share of
+/// its requests is degraded: its cost per transaction is not a price anyone can rely on.
+pub const MIN_SUCCESS_RATE: f64 = 0.99;
+
+/// One run: what was measured and what it costs.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScaleResult {
+    #[serde(flatten)]
+    pub metrics: RunMetrics,
+    pub economics: Economics,
+}
+
+/// Everything a command produced, ready to export.
+#[derive(Clone, Debug, Serialize)]
+pub struct Outcome {
+    pub command: Command,
+    /// Currency of every money figure in the summaries (the first design's).
+    pub currency: String,
+    /// Seed of the first design; compare and sweep run every design with it.
+    pub seed: u64,
+    /// Independent runs per design and scale.
+    pub replications: u32,
+    /// The swept field paths (sweep only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<String>,
+    /// The design the others are measured against (compare only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<String>,
+    /// How the designs were lined up: shared or differing loads, currency conversions.
+    pub notes: Vec<String>,
+    pub designs: Vec<DesignOutcome>,
+}
+
+/// One design (a scenario, or a sweep's grid point) at each of its scales.
+#[derive(Clone, Debug, Serialize)]
+pub struct DesignOutcome {
+    pub scenario: String,
+    /// Currency of this design's full results (`economics`); its summaries are in the
+    /// outcome's currency.
+    pub currency: String,
+    pub seed: u64,
+    /// Warm-up left out of the statistics, hours.
+    pub warmup_hours: f64,
+    /// The swept fields' values at this point, in `--set` order (sweep only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub values: Vec<SetValue>,
+    pub results: Vec<ScaleOutcome>,
+    /// Present when the command searches for it and the scenario declares revenue.
+    pub break_even: Option<BreakEven>,
+    /// The scenario's p99 latency objective, ms, when it declares one.
+    pub p99_objective_ms: Option<f64>,
+}
+
+impl DesignOutcome {
+    /// Names of the cost lines, the same at every scale (declared costs with a zero
+    /// amount at some scale still have their line).
+    pub fn component_names(&self) -> Vec<String> {
+        self.results
+            .iter()
+            .find_map(|r| r.detail.as_ref())
+            .map(|r| {
+                r.economics
+                    .components
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The full results of each scale, where the command keeps them.
+    pub fn details(&self) -> impl Iterator<Item = &ScaleResult> {
+        self.results.iter().filter_map(|r| r.detail.as_ref())
+    }
+}
+
+/// One design at one scale.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScaleOutcome {
+    /// The full measurement and economics of the first replication, for the commands
+    /// that report one scenario in full (simulate, plot).
+    #[serde(flatten)]
+    pub detail: Option<ScaleResult>,
+    pub summary: Summary,
+}
+
+/// The figures a reader compares, over every replication, and what they mean.
+#[derive(Clone, Debug, Serialize)]
+pub struct Summary {
+    pub scale: f64,
+    pub users: f64,
+    pub replications: u32,
+    /// In the outcome's currency.
+    pub figures: Figures,
+    /// Present when the scenario declares an SLO.
+    pub slo: Option<SloVerdict>,
+    /// Fewer requests succeeded than the SLO's error rate allows, or, without one,
+    /// fewer than 99%: the cost per transaction of a failing system.
+    pub degraded: bool,
+    /// The cheapest design at this scale among those that meet their SLO and are not
+    /// degraded (compare and sweep).
+    pub best: bool,
+    /// The difference to the baseline (compare, every design but the baseline).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vs_baseline: Option<Delta>,
+}
+
+impl Summary {
+    /// Whether the point meets its SLO (a point without one meets it).
+    pub fn meets_slo(&self) -> bool {
+        self.slo.as_ref().is_none_or(|v| v.pass)
+    }
+}
+
+/// Figures of one design at one scale, over its replications.
+#[derive(Clone, Debug, Serialize)]
+pub struct Figures {
+    pub cost_per_transaction: Estimate,
+    pub monthly_cost: Estimate,
+    /// Monthly revenue minus running costs, when revenue is declared.
+    pub margin: Option<Estimate>,
+    /// Mean end-to-end latency of successful requests.
+    pub latency_mean_ms: Estimate,
+    pub latency_p50_ms: Estimate,
+    pub latency_p99_ms: Estimate,
+    /// Failed ÷ offered requests.
+    pub error_rate: Estimate,
+    /// Served ÷ offered requests.
+    pub success_rate: Estimate,
+    /// Most instances alive at once, summed over the self-hosted tiers.
+    pub peak_instances: Estimate,
+}
+
+/// The figures of one run that summaries look at.
+#[derive(Clone, Copy, Debug)]
+struct Sample {
+    cost_per_transaction: f64,
+    monthly_cost: f64,
+    margin: Option<f64>,
+    mean_latency: f64,
+    p50: f64,
+    p99: f64,
+    error_rate: f64,
+    success_rate: f64,
+    peak_instances: f64,
+}
+
+impl Sample {
+    fn of(r: &ScaleResult, money: f64) -> Sample {
+        let m = &r.metrics;
+        Sample {
+            // No successful request: every one of them cost everything; infinity would
+            // poison the mean, so the monthly cost itself stands in.
+            cost_per_transaction: r
+                .economics
+                .cost_per_transaction
+                .unwrap_or(r.economics.monthly_total)
+                * money,
+            monthly_cost: r.economics.monthly_total * money,
+            margin: r.economics.revenue.as_ref().map(|v| v.margin * money),
+            mean_latency: m.latency_ms.mean,
+            p50: m.latency_ms.p50,
+            p99: m.latency_ms.p99,
+            error_rate: m.requests.error_rate,
+            success_rate: m.requests.success_rate,
+            peak_instances: m.tiers.iter().map(|t| t.peak_instances as f64).sum(),
+        }
+    }
+}
+
+impl Figures {
+    fn of(samples: &[Sample]) -> Figures {
+        let est = |f: &dyn Fn(&Sample) -> f64| {
+            Estimate::from_samples(&samples.iter().map(f).collect::<Vec<_>>())
+        };
+        Figures {
+            cost_per_transaction: est(&|s| s.cost_per_transaction),
+            monthly_cost: est(&|s| s.monthly_cost),
+            margin: samples
+                .iter()
+                .all(|s| s.margin.is_some())
+                .then(|| est(&|s| s.margin.unwrap_or(0.0))),
+            latency_mean_ms: est(&|s| s.mean_latency),
+            latency_p50_ms: est(&|s| s.p50),
+            latency_p99_ms: est(&|s| s.p99),
+            error_rate: est(&|s| s.error_rate),
+            success_rate: est(&|s| s.success_rate),
+            peak_instances: est(&|s| s.peak_instances),
+        }
+    }
+}
+
+/// What an SLO target is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SloTarget {
+    P99LatencyMs,
+    ErrorRate,
+    CostPerTransaction,
+}
+
+/// One target of a service-level objective, checked against a mean.
+#[derive(Clone, Debug, Serialize)]
+pub struct SloCheck {
+    pub target: SloTarget,
+    pub limit: f64,
+    pub value: f64,
+    pub pass: bool,
+    /// value − limit: positive means over the target by that much.
+    pub excess: f64,
+    /// excess ÷ limit; null when the limit is 0.
+    pub excess_fraction: Option<f64>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SloVerdict {
+    pub pass: bool,
+    pub checks: Vec<SloCheck>,
+}
+
+/// Judges the mean figures against `slo` (money limits in the scenario's currency,
+/// `money` converting them to the figures'); `None` when it sets no target.
+pub fn judge(slo: &Slo, figures: &Figures, money: f64) -> Option<SloVerdict> {
+    let mut checks = Vec::new();
+    let mut check = |target, limit: f64, value: f64| {
+        let excess = value - limit;
+        checks.push(SloCheck {
+            target,
+            limit,
+            value,
+            pass: value <= limit,
+            excess,
+            excess_fraction: (limit > 0.0).then(|| excess / limit),
+        });
+    };
+    if let Some(p99) = slo.p99_latency {
+        check(
+            SloTarget::P99LatencyMs,
+            p99.as_millis_f64(),
+            figures.latency_p99_ms.mean,
+        );
+    }
+    if let Some(e) = slo.max_error_rate {
+        check(SloTarget::ErrorRate, e, figures.error_rate.mean);
+    }
+    if let Some(c) = slo.max_cost_per_transaction {
+        check(
+            SloTarget::CostPerTransaction,
+            c * money,
+            figures.cost_per_transaction.mean,
+        );
+    }
+    (!checks.is_empty()).then(|| SloVerdict {
+        pass: checks.iter().all(|c| c.pass),
+        checks,
+    })
+}
+
+/// Whether a mean success rate is too low to take the scale's cost at face value.
+pub fn is_degraded(slo: &Slo, success_rate: f64) -> bool {
+    let needed = slo
+        .max_error_rate
+        .map(|e| 1.0 - e)
+        .unwrap_or(MIN_SUCCESS_RATE);
+    success_rate < needed
+}
+
+/// A design against the baseline at the same scale, in the outcome's currency.
+#[derive(Clone, Debug, Serialize)]
+pub struct Delta {
+    /// Mean cost per transaction minus the baseline's.
+    pub cost_per_transaction: f64,
+    /// That difference ÷ the baseline's; null when the baseline's is 0.
+    pub cost_per_transaction_fraction: Option<f64>,
+    /// Mean monthly cost minus the baseline's.
+    pub monthly_cost: f64,
+    pub monthly_cost_fraction: Option<f64>,
+}
+
+/// How the break-even search ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakEvenStatus {
+    /// Monthly profit turns positive between two simulated loads.
+    Found,
+    /// Already profitable at the smallest scale.
+    BelowRange,
+    /// Not profitable at any simulated load in the range.
+    Never,
+}
+
+/// The smallest user count at which monthly profit reaches zero.
+#[derive(Clone, Debug, Serialize)]
+pub struct BreakEven {
+    pub status: BreakEvenStatus,
+    /// Break-even users (the smallest profitable load found), when found or below range.
+    pub users: Option<f64>,
+    /// The user range searched: the scenario's smallest and largest scale.
+    pub search_users: [f64; 2],
+    /// Relative width of the final bracket: the answer is within this fraction.
+    pub precision: f64,
+    /// Every load simulated, in users, with its monthly profit.
+    pub probes: Vec<Probe>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Probe {
+    pub users: f64,
+    pub monthly_profit: f64,
+    /// Running costs per month at this load.
+    pub monthly_cost: f64,
+    pub monthly_revenue: f64,
+}
+
+impl Probe {
+    /// The probe of one run, when its scenario declares revenue.
+    pub fn of(users: f64, e: &Economics) -> Option<Probe> {
+        let revenue = e.revenue.as_ref()?;
+        Some(Probe {
+            users,
+            monthly_profit: revenue.margin,
+            monthly_cost: e.monthly_total,
+            monthly_revenue: revenue.monthly,
+        })
+    }
+}
+
+/// Builds the outcome of `plan` from the results of its jobs (in [`Plan::jobs`] order)
+/// and the break-even search of each design (where one ran).
+pub fn build(
+    plan: &Plan,
+    jobs: &[Job],
+    results: Vec<ScaleResult>,
+    break_evens: Vec<Option<BreakEven>>,
+) -> Outcome {
+    let full = matches!(plan.command(), Command::Simulate | Command::Plot);
+    let reps = plan.replications().max(1) as usize;
+    let mut results = results.into_iter();
+    let mut jobs = jobs.iter();
+    let mut designs: Vec<DesignOutcome> = plan
+        .designs()
+        .iter()
+        .zip(break_evens)
+        .map(|(design, break_even)| {
+            let s = design.scenario();
+            let money = design.exchange_rate();
+            let scales = s
+                .scales()
+                .iter()
+                .map(|&scale| {
+                    let runs: Vec<ScaleResult> = results.by_ref().take(reps).collect();
+                    for job in jobs.by_ref().take(reps) {
+                        debug_assert_eq!(job.scale, scale);
+                    }
+                    let samples: Vec<Sample> = runs.iter().map(|r| Sample::of(r, money)).collect();
+                    let figures = Figures::of(&samples);
+                    let slo = judge(s.slo(), &figures, money);
+                    let degraded = is_degraded(s.slo(), figures.success_rate.mean);
+                    let users = runs.first().map_or(0.0, |r| r.metrics.users);
+                    ScaleOutcome {
+                        detail: full.then(|| runs.into_iter().next()).flatten(),
+                        summary: Summary {
+                            scale,
+                            users,
+                            replications: reps as u32,
+                            figures,
+                            slo,
+                            degraded,
+                            best: false,
+                            vs_baseline: None,
+                        },
+                    }
+                })
+                .collect();
+            DesignOutcome {
+                scenario: s.name().to_string(),
+                currency: s.currency().to_string(),
+                seed: s.seed(),
+                warmup_hours: s.workload().warmup.as_hours_f64(),
+                values: design.values().to_vec(),
+                results: scales,
+                break_even,
+                p99_objective_ms: s.slo().p99_latency.map(|t| t.as_millis_f64()),
+            }
+        })
+        .collect();
+    if matches!(plan.command(), Command::Compare | Command::Sweep) {
+        mark_best(&mut designs);
+    }
+    if plan.command() == Command::Compare {
+        mark_deltas(&mut designs);
+    }
+    Outcome {
+        command: plan.command(),
+        currency: plan.currency().to_string(),
+        seed: plan.seed(),
+        replications: reps as u32,
+        parameters: plan.parameters().to_vec(),
+        baseline: (plan.command() == Command::Compare).then(|| designs[0].scenario.clone()),
+        notes: plan.notes().to_vec(),
+        designs,
+    }
+}
+
+/// At each scale, the cheapest design that meets its SLO and is not degraded.
+fn mark_best(designs: &mut [DesignOutcome]) {
+    let scales = designs.iter().map(|d| d.results.len()).max().unwrap_or(0);
+    for k in 0..scales {
+        let scale = designs[0].results.get(k).map(|r| r.summary.scale);
+        let best = designs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, d)| d.results.get(k).map(|r| (i, &r.summary)))
+            .filter(|(_, s)| Some(s.scale) == scale && s.meets_slo() && !s.degraded)
+            .min_by(|a, b| {
+                a.1.figures
+                    .cost_per_transaction
+                    .mean
+                    .total_cmp(&b.1.figures.cost_per_transaction.mean)
+            })
+            .map(|(i, _)| i);
+        if let Some(i) = best {
+            designs[i].results[k].summary.best = true;
+        }
+    }
+}
+
+/// Each design's difference to the first at the same scale.
+fn mark_deltas(designs: &mut [DesignOutcome]) {
+    let base: Vec<(f64, f64)> = designs[0]
+        .results
+        .iter()
+        .map(|r| {
+            (
+                r.summary.figures.cost_per_transaction.mean,
+                r.summary.figures.monthly_cost.mean,
+            )
+        })
+        .collect();
+    let fraction = |d: f64, of: f64| (of != 0.0).then(|| d / of);
+    for design in designs.iter_mut().skip(1) {
+        for (r, &(base_cost, base_monthly)) in design.results.iter_mut().zip(&base) {
+            let f = &r.summary.figures;
+            let dc = f.cost_per_transaction.mean - base_cost;
+            let dm = f.monthly_cost.mean - base_monthly;
+            r.summary.vs_baseline = Some(Delta {
+                cost_per_transaction: dc,
+                cost_per_transaction_fraction: fraction(dc, base_cost),
+                monthly_cost: dm,
+                monthly_cost_fraction: fraction(dm, base_monthly),
+            });
+        }
+    }
+}

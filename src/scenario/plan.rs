@@ -1,0 +1,338 @@
+//! Commands → one sealed plan: the designs to run (validated scenarios), the scales
+//! each runs at, and how many replications.
+//!
+//! Every command is a plan, not a pipeline of its own. The command line's scales and
+//! seed, compare's shared load and each sweep point are written into the scenario's
+//! text before the one reader runs, so every run that can start has passed the same
+//! checks as a file that says the same, and nothing changes a scenario afterwards.
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use super::overrides::{SetArg, SetValue, grid};
+use super::{Source, read};
+use crate::error::InputError;
+use crate::model::Scenario;
+use crate::report::format::quantity;
+use crate::scenario::validate::fmt_num;
+
+/// Most points a sweep's grid may have.
+pub const MAX_GRID_POINTS: usize = 10_000;
+
+/// Which command a plan serves: it decides what is searched and how results read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Command {
+    Simulate,
+    Plot,
+    Compare,
+    Sweep,
+}
+
+/// The command line's replacements for every scenario's `scales` and `seed`.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub scales: Option<Vec<f64>>,
+    pub seed: Option<u64>,
+}
+
+/// A currency conversion for compare: one `currency` is worth `rate` of the baseline's.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExchangeRate {
+    pub currency: String,
+    pub rate: f64,
+}
+
+/// One design: a validated scenario, and what distinguishes it in its plan.
+#[derive(Clone, Debug)]
+pub struct Design {
+    scenario: Scenario,
+    /// The swept fields' values at this point (sweep only), in `--set` order.
+    values: Vec<SetValue>,
+    /// Money in the scenario's currency times this is money in the plan's currency.
+    exchange_rate: f64,
+}
+
+impl Design {
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+    pub fn values(&self) -> &[SetValue] {
+        &self.values
+    }
+    pub fn exchange_rate(&self) -> f64 {
+        self.exchange_rate
+    }
+}
+
+/// One simulation to do: which design, at which load multiplier, which replication.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Job {
+    pub design: usize,
+    pub scale: f64,
+    pub replication: u64,
+}
+
+/// What a command will run; built only by the functions below, read-only after.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    command: Command,
+    designs: Vec<Design>,
+    replications: u64,
+    /// The swept field paths (sweep only).
+    parameters: Vec<String>,
+    /// Things the user should know about how the designs were lined up.
+    notes: Vec<String>,
+}
+
+impl Plan {
+    pub fn command(&self) -> Command {
+        self.command
+    }
+    pub fn designs(&self) -> &[Design] {
+        &self.designs
+    }
+    pub fn replications(&self) -> u64 {
+        self.replications
+    }
+    pub fn parameters(&self) -> &[String] {
+        &self.parameters
+    }
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+    /// The currency every money figure of the outcome is in: the first design's.
+    pub fn currency(&self) -> &str {
+        self.designs[0].scenario.currency()
+    }
+    /// The seed of the first design (every design's, in compare and sweep).
+    pub fn seed(&self) -> u64 {
+        self.designs[0].scenario.seed()
+    }
+
+    /// Whether break-even is searched for: the commands that report one scenario in
+    /// full, for each design that declares revenue.
+    pub fn searches_break_even(&self, design: usize) -> bool {
+        matches!(self.command, Command::Simulate | Command::Plot)
+            && self.designs[design].scenario.revenue().is_some()
+    }
+
+    /// Every run of the plan: designs × scales × replications, in that order.
+    pub fn jobs(&self) -> Vec<Job> {
+        let mut jobs = Vec::new();
+        for (d, design) in self.designs.iter().enumerate() {
+            for &scale in design.scenario.scales() {
+                for replication in 0..self.replications {
+                    jobs.push(Job {
+                        design: d,
+                        scale,
+                        replication,
+                    });
+                }
+            }
+        }
+        jobs
+    }
+
+    fn new(command: Command, designs: Vec<Design>, replications: u64) -> Plan {
+        Plan {
+            command,
+            designs,
+            replications,
+            parameters: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+}
+
+fn design(scenario: Scenario) -> Design {
+    Design {
+        scenario,
+        values: Vec::new(),
+        exchange_rate: 1.0,
+    }
+}
+
+/// One validated scenario, simulated as `simulate` would (for library callers).
+pub fn single(scenario: Scenario, replications: u64) -> Plan {
+    Plan::new(Command::Simulate, vec![design(scenario)], replications.max(1))
+}
+
+/// `simulate FILE`: one design at its scales.
+pub fn simulate(path: &Path, overrides: &Overrides, replications: u64) -> Result<Plan, InputError> {
+    let scenario = read(&with_overrides(Source::read(path)?, overrides)?)?;
+    Ok(Plan::new(Command::Simulate, vec![design(scenario)], replications))
+}
+
+/// `plot FILE...`: each design at its own scales.
+pub fn plot(paths: &[PathBuf], overrides: &Overrides) -> Result<Plan, InputError> {
+    let designs = paths
+        .iter()
+        .map(|p| Ok(design(read(&with_overrides(Source::read(p)?, overrides)?)?)))
+        .collect::<Result<Vec<_>, InputError>>()?;
+    Ok(Plan::new(Command::Plot, designs, 1))
+}
+
+/// `compare A B...`: every design at the baseline's scales and seed and, unless
+/// `own_load`, with the baseline's users, so they see the same arrivals and requests.
+pub fn compare(
+    paths: &[PathBuf],
+    overrides: &Overrides,
+    replications: u64,
+    own_load: bool,
+    rates: &[ExchangeRate],
+) -> Result<Plan, InputError> {
+    let base_source = with_overrides(Source::read(&paths[0])?, overrides)?;
+    let base = read(&base_source)?;
+    let scales_yaml = yaml_list(base.scales());
+    let mut designs = vec![design(base.clone())];
+    let mut notes = Vec::new();
+    let mut problems = Vec::new();
+    for path in &paths[1..] {
+        let mut source = Source::read(path)?;
+        source.replace("scales", &scales_yaml, "compare (the baseline's scales)")?;
+        source.set("seed", &base.seed().to_string(), "compare (the baseline's seed)")?;
+        // Read once as written, to know the load it declares.
+        let declared = read(&source)?;
+        let base_users = base.workload().users;
+        if !own_load && declared.workload().users != base_users {
+            source.set(
+                "workload.users",
+                &fmt_num(base_users),
+                "compare (the baseline's users)",
+            )?;
+            notes.push(format!(
+                "{} declares {} users; it runs with the baseline's {} (pass --own-load to keep each scenario's own users)",
+                declared.name(),
+                quantity(declared.workload().users),
+                quantity(base_users)
+            ));
+        } else if own_load && declared.workload().users != base_users {
+            notes.push(format!(
+                "{} runs with its own {} users, the baseline with {}: rows at the same scale are different loads",
+                declared.name(),
+                quantity(declared.workload().users),
+                quantity(base_users)
+            ));
+        }
+        if declared.workload().requests_per_user_per_day
+            != base.workload().requests_per_user_per_day
+        {
+            notes.push(format!(
+                "{} declares {} requests per user per day against the baseline's {}: its load differs by that ratio",
+                declared.name(),
+                fmt_num(declared.workload().requests_per_user_per_day),
+                fmt_num(base.workload().requests_per_user_per_day)
+            ));
+        }
+        let scenario = read(&source)?;
+        let exchange_rate = if scenario.currency() == base.currency() {
+            1.0
+        } else {
+            match rates.iter().find(|r| r.currency == scenario.currency()) {
+                Some(r) => {
+                    notes.push(format!(
+                        "{}'s money figures are converted from {} at {} {} per {}",
+                        scenario.name(),
+                        scenario.currency(),
+                        fmt_num(r.rate),
+                        base.currency(),
+                        scenario.currency()
+                    ));
+                    r.rate
+                }
+                None => {
+                    problems.push(format!(
+                        "{}: currency {} differs from the baseline's {}; costs in different currencies cannot be compared: pass --exchange-rate {}=RATE ({} per {}), or write both scenarios in one currency",
+                        path.display(),
+                        scenario.currency(),
+                        base.currency(),
+                        scenario.currency(),
+                        base.currency(),
+                        scenario.currency()
+                    ));
+                    1.0
+                }
+            }
+        };
+        designs.push(Design {
+            scenario,
+            values: Vec::new(),
+            exchange_rate,
+        });
+    }
+    if !problems.is_empty() {
+        return Err(InputError::new(problems.join("\n")));
+    }
+    let mut plan = Plan::new(Command::Compare, designs, replications);
+    plan.notes = notes;
+    Ok(plan)
+}
+
+/// `sweep FILE --set PATH=VALUES...`: one design per grid point, each its own
+/// scenario text, read and checked before anything runs.
+pub fn sweep(
+    path: &Path,
+    sets: &[SetArg],
+    overrides: &Overrides,
+    replications: u64,
+) -> Result<Plan, InputError> {
+    let source = with_overrides(Source::read(path)?, overrides)?;
+    // The file itself first, so its own mistakes are reported once, not per point.
+    read(&source)?;
+    let points = grid_size(sets);
+    if points > MAX_GRID_POINTS {
+        return Err(InputError::new(format!(
+            "--set: the grid has {points} points; at most {MAX_GRID_POINTS}"
+        )));
+    }
+    let designs = grid(sets)
+        .into_iter()
+        .map(|values| {
+            let mut point = source.clone();
+            for (set, value) in sets.iter().zip(&values) {
+                point.set(
+                    &set.path,
+                    &value.to_yaml(),
+                    &format!("--set {}={value}", set.path),
+                )?;
+            }
+            Ok(Design {
+                scenario: read(&point)?,
+                values,
+                exchange_rate: 1.0,
+            })
+        })
+        .collect::<Result<Vec<_>, InputError>>()?;
+    let mut plan = Plan::new(Command::Sweep, designs, replications);
+    plan.parameters = sets.iter().map(|s| s.path.clone()).collect();
+    Ok(plan)
+}
+
+fn grid_size(sets: &[SetArg]) -> usize {
+    sets.iter()
+        .try_fold(1usize, |n, s| n.checked_mul(s.values.len()))
+        .unwrap_or(usize::MAX)
+}
+
+/// Writes `--scales` and `--seed` into the scenario's text.
+fn with_overrides(mut source: Source, overrides: &Overrides) -> Result<Source, InputError> {
+    if let Some(scales) = &overrides.scales {
+        let shown: Vec<String> = scales.iter().map(|s| fmt_num(*s)).collect();
+        source.replace(
+            "scales",
+            &yaml_list(scales),
+            &format!("--scales {}", shown.join(",")),
+        )?;
+    }
+    if let Some(seed) = overrides.seed {
+        source.set("seed", &seed.to_string(), &format!("--seed {seed}"))?;
+    }
+    Ok(source)
+}
+
+fn yaml_list(values: &[f64]) -> String {
+    let items: Vec<String> = values.iter().map(|v| fmt_num(*v)).collect();
+    format!("[{}]", items.join(", "))
+}

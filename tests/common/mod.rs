@@ -1,0 +1,72 @@
+//! What the integration tests share: reading a scenario from text, running it as
+//! `simulate` does, and changing a field of its text the way the command line does.
+#![allow(dead_code)]
+
+use scalecost::model::Scenario;
+use scalecost::outcome::{BreakEven, DesignOutcome, Outcome, ScaleResult};
+use scalecost::progress::Progress;
+use scalecost::scenario::{self, Source, plan};
+
+/// A scenario read from `yaml`; panics with the reader's message if it is invalid.
+pub fn parse(yaml: &str) -> Scenario {
+    scenario::parse(yaml, "test.yaml", "test").unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// `yaml` with the value at `path` replaced (or added) as `--set` would.
+pub fn with(yaml: &str, path: &str, value: &str) -> String {
+    let mut source = Source::from_text(yaml, "test.yaml", "test");
+    source
+        .replace(path, value, "test")
+        .unwrap_or_else(|e| panic!("{e}"));
+    source.text().to_string()
+}
+
+/// One scenario's results as `simulate` reports them.
+pub struct Report {
+    pub scenario: String,
+    pub currency: String,
+    /// The full result of each scale, in the scenario's order.
+    pub results: Vec<ScaleResult>,
+    pub break_even: Option<BreakEven>,
+    pub design: DesignOutcome,
+    /// What the exporters get.
+    pub outcome: Outcome,
+}
+
+/// Runs a validated scenario as `simulate` does.
+pub fn report(scenario: &Scenario) -> Report {
+    report_with(scenario, 1)
+}
+
+/// Runs a validated scenario as `simulate --replications N` does.
+pub fn report_with(scenario: &Scenario, replications: u64) -> Report {
+    let plan = plan::single(scenario.clone(), replications);
+    let outcome = scalecost::runner::run(&plan, &Progress::silent());
+    let design = outcome.designs[0].clone();
+    Report {
+        outcome,
+        scenario: design.scenario.clone(),
+        currency: design.currency.clone(),
+        results: design.details().cloned().collect(),
+        break_even: design.break_even.clone(),
+        design,
+    }
+}
+
+/// Reads and runs `yaml`.
+pub fn run(yaml: &str) -> Report {
+    report(&parse(yaml))
+}
+
+/// The JSON `simulate --format json` prints for `report`.
+pub fn json(report: &Report) -> String {
+    export(report, scalecost::report::Format::Json)
+}
+
+/// What `simulate --format FORMAT` prints for `report`.
+pub fn export(report: &Report, format: scalecost::report::Format) -> String {
+    let artifacts = scalecost::report::exporter(format)
+        .export(&report.outcome)
+        .expect("every outcome exports");
+    String::from_utf8(artifacts.into_iter().flat_map(|a| a.bytes).collect()).expect("UTF-8")
+}
