@@ -1,5 +1,5 @@
 //! Regression tests for engine bookkeeping bugs, one per bug, each named after what
-//! should hold. A test whose doc says "Open:" fails until that bug is fixed in `src/sim`.
+//! should hold; each doc says what the bug was ("Was: ...") and why the figure is right.
 //!
 //! Each scenario is built so that the expected figure follows from the scenario alone,
 //! without statistics: the comment above each test works it out.
@@ -12,8 +12,8 @@ fn run(yaml: &str) -> ScenarioReport {
     common::run(yaml)
 }
 
-/// Open: an API's request fee is booked when a call is admitted, its tokens when the call
-/// ends. With a 5 s latency, calls that straddle the warm-up pay tokens but no fee in
+/// Was: an API's request fee was booked when a call was admitted, its tokens when the
+/// call ended. With a 5 s latency, calls that straddle the warm-up pay tokens but no fee in
 /// the window, and calls still open at the horizon pay a fee but no tokens, so the bill
 /// is not calls × price per call. Booking both at admission makes them agree exactly.
 #[test]
@@ -53,8 +53,8 @@ tiers:
     );
 }
 
-/// Open: the autoscaler's last tick falls exactly on the horizon (2 h is a multiple of the
-/// 1 h interval) and is still handled, so it may launch instances that never serve,
+/// Was: the autoscaler's last tick falls exactly on the horizon (2 h is a multiple of the
+/// 1 h interval) and was still handled, so it could launch instances that never serve,
 /// each billed its minimum and counted in the peak.
 ///
 /// A pool of 1 slot per instance with 50-minute services is overloaded from the first
@@ -107,7 +107,7 @@ tiers:
     );
 }
 
-/// Open: instances still alive at the horizon are billed as if stopped there, so their
+/// Was: instances still alive at the horizon were billed as if stopped there, so their
 /// last started granule and their minimum are charged although the instance would run
 /// on. For a fixed pool this is a pure artefact of where the run ends, and the monthly
 /// projection multiplies it.
@@ -191,9 +191,9 @@ tiers:
     }
 }
 
-/// Open: the autoscaler tracks requests in the tier (busy + queued), which never counts
+/// Was: the autoscaler tracked requests in the tier (busy + queued), which never counts
 /// requests turned away by a full queue. A scale-to-zero pool (min 0) with no queue
-/// therefore never sees any load: every request is rejected and no instance is ever
+/// therefore never saw any load: every request is rejected and no instance is ever
 /// launched, however many requests arrive.
 #[test]
 fn a_scale_to_zero_pool_without_a_queue_still_scales_out() {
@@ -235,7 +235,7 @@ tiers:
     assert!(m.requests.served > 0);
 }
 
-/// Open: the same blindness with a minimum of one instance. At target utilisation 1 the
+/// Was: the same blindness with a minimum of one instance. At target utilisation 1 the
 /// in-tier count of a queueless pool can never exceed its slots, so the autoscaler never
 /// wants more than it has, while most requests are turned away.
 ///
