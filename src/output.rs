@@ -1,14 +1,33 @@
-//! Writing results: to standard output, or to a file replaced only when complete.
+//! Writing results: to standard output, into a device or pipe as it stands, or to a file
+//! replaced only when complete.
+//!
+//! What `--output` names decides how it is written, because each kind of destination
+//! loses something different when treated as another:
+//!
+//! - `-` is standard output, as in most command-line tools (`./-` names a file called `-`).
+//! - A regular file, or a path where nothing exists yet, is written to a temporary file
+//!   in the same folder and renamed over it, so a reader never sees half a file and a
+//!   failed run leaves the old one intact. A replaced file keeps its mode.
+//! - A symbolic link is followed to the end of its chain, and what it finally names is
+//!   treated as above; the link itself stays a link (renaming over it would cut it).
+//! - A character or block device or a FIFO is opened and written in place: renaming over
+//!   it would replace `/dev/stdout` or a named pipe with a plain file nobody reads.
+//! - A Unix socket is connected to and written, as opening it like a file is not possible.
 
-use std::io::Write;
-use std::path::Path;
+use std::fs;
+use std::io::{ErrorKind, Write};
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
 use crate::error::InputError;
 use crate::interrupt;
 
-/// Writes `bytes` to `path`, or to standard output when there is no path.
+/// How many symbolic links a destination may go through: Linux's own limit (`MAXSYMLINKS`),
+/// past which a chain is taken for a loop.
+const MAX_LINKS: usize = 40;
+
+/// Writes `bytes` to `path`, or to standard output when there is no path or it is `-`.
 ///
 /// Refuses once Ctrl-C has been pressed: the results are then partial, and the previous
 /// file (or an empty pipe) is better than a misleading one.
@@ -16,36 +35,150 @@ pub fn emit(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
     interrupt::check()?;
     match path {
         Some(p) => write_atomically(p, bytes),
-        None => {
-            let mut out = std::io::stdout().lock();
-            out.write_all(bytes)?;
-            out.flush()?;
-            Ok(())
-        }
+        None => write_stdout(bytes),
     }
 }
 
-/// Checks that `path` can be a result file: its folder exists and it is not a folder.
+/// Checks that `path` can take results: `-`, a device, a pipe or socket, an existing
+/// regular file, or a new name in a folder that exists, directly or through symbolic links.
 ///
 /// Called before a run as well as when writing, so a long simulation is not wasted on a
 /// typo in `--output`.
 pub fn check_destination(path: &Path) -> Result<(), InputError> {
-    let dir = folder_of(path);
-    if !dir.is_dir() {
-        return Err(InputError::new(format!(
-            "{}: the folder {} does not exist; create it or choose another output path",
-            path.display(),
-            dir.display()
-        )));
+    destination(path).map(drop)
+}
+
+/// Writes `bytes` to `path`: atomically (a temporary file renamed over it) where `path`
+/// is, or leads through symbolic links to, a regular file or nothing yet; in place where
+/// it is a device, FIFO or socket; to standard output where it is `-`.
+///
+/// On any error no temporary file is left behind, and a replaced file is untouched.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    interrupt::check()?;
+    match destination(path)? {
+        Destination::Stdout => write_stdout(bytes),
+        Destination::File(target) => replace(&shown(path, &target), &target, bytes),
+        Destination::InPlace(target) => write_in_place(&shown(path, &target), &target, bytes),
+        #[cfg(unix)]
+        Destination::Socket(target) => send(&shown(path, &target), &target, bytes),
     }
-    if path.is_dir() {
+}
+
+/// What a path given to `--output` names now, decided before anything is written.
+#[derive(Debug)]
+enum Destination {
+    /// `-`.
+    Stdout,
+    /// A regular file or a new one at this path (symbolic links already followed).
+    File(PathBuf),
+    /// A character or block device or a FIFO at this path.
+    InPlace(PathBuf),
+    /// A Unix socket at this path.
+    #[cfg(unix)]
+    Socket(PathBuf),
+}
+
+fn destination(path: &Path) -> Result<Destination, InputError> {
+    if path.as_os_str() == "-" {
+        return Ok(Destination::Stdout);
+    }
+    let (target, metadata) = follow_links(path)?;
+    let Some(metadata) = metadata else {
+        let dir = folder_of(&target);
+        if dir.is_dir() {
+            return Ok(Destination::File(target));
+        }
+        return Err(InputError::new(if target == path {
+            format!(
+                "{}: the folder {} does not exist; create it or choose another output path",
+                path.display(),
+                dir.display()
+            )
+        } else {
+            format!(
+                "{}: a symbolic link to {}, but the folder {} does not exist; create it, fix \
+                 the link or choose another output path",
+                path.display(),
+                target.display(),
+                dir.display()
+            )
+        }));
+    };
+    let kind = metadata.file_type();
+    if kind.is_dir() {
         return Err(InputError::new(format!(
-            "{}: this is a folder; give a file name, e.g. {}",
+            "{}: this is a folder{}; give a file name, e.g. {}",
             path.display(),
+            if target == path {
+                String::new()
+            } else {
+                format!(" (through symbolic links, {})", target.display())
+            },
             path.join("results.json").display()
         )));
     }
-    Ok(())
+    if kind.is_file() {
+        return Ok(Destination::File(target));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if kind.is_socket() {
+            return Ok(Destination::Socket(target));
+        }
+    }
+    Ok(Destination::InPlace(target))
+}
+
+/// Follows `path` through every symbolic link to what it finally names; returns that
+/// path and its metadata, or `None` when nothing exists there yet (a new file, or a
+/// dangling link).
+fn follow_links(path: &Path) -> Result<(PathBuf, Option<fs::Metadata>), InputError> {
+    let mut current = path.to_path_buf();
+    for _ in 0..=MAX_LINKS {
+        let metadata = match fs::symlink_metadata(&current) {
+            Ok(m) => m,
+            // A missing folder, or a file where a folder should be, is reported as a
+            // folder that does not exist once the caller looks at the folder.
+            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+                return Ok((current, None));
+            }
+            Err(e) => {
+                return Err(InputError::new(format!(
+                    "{}: cannot look at {}: {e}",
+                    path.display(),
+                    current.display()
+                )));
+            }
+        };
+        if !metadata.file_type().is_symlink() {
+            return Ok((current, Some(metadata)));
+        }
+        let link = fs::read_link(&current).map_err(|e| {
+            InputError::new(format!(
+                "{}: cannot read the symbolic link {}: {e}",
+                path.display(),
+                current.display()
+            ))
+        })?;
+        // A relative link is relative to the folder holding it, not to ours. The join is
+        // not tidied (`a/../b` stays): `..` after a linked folder means its real parent,
+        // which only the operating system knows.
+        current = current.parent().unwrap_or(Path::new("")).join(link);
+    }
+    Err(InputError::new(format!(
+        "{}: more than {MAX_LINKS} symbolic links in a row; is there a loop?",
+        path.display()
+    )))
+}
+
+/// How messages name a destination: as given, and where its links lead if elsewhere.
+fn shown(given: &Path, target: &Path) -> String {
+    if given == target {
+        given.display().to_string()
+    } else {
+        format!("{} (a link to {})", given.display(), target.display())
+    }
 }
 
 fn folder_of(path: &Path) -> &Path {
@@ -55,44 +188,112 @@ fn folder_of(path: &Path) -> &Path {
     }
 }
 
-/// Writes to a temporary file beside `path` and renames it over `path`, so a reader
-/// never sees a half-written file and a failed or interrupted run leaves the old one
-/// intact.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    interrupt::check()?;
-    check_destination(path)?;
-    let dir = folder_of(path);
-    // A temporary file is private (0600); the result should read like any other file.
+/// Plain writes: a closed pipe surfaces as an `io::Error` of kind `BrokenPipe`, which
+/// `main` treats as success.
+fn write_stdout(bytes: &[u8]) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(bytes)?;
+    out.flush()?;
+    Ok(())
+}
+
+/// Writes to a temporary file in `target`'s folder and renames it over `target`, so a
+/// reader never sees a half-written file and a failed or interrupted run leaves the old
+/// one intact. The temporary file is removed when dropped, on every error path.
+fn replace(shown: &str, target: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = folder_of(target);
+    let old = fs::metadata(target).ok();
     let mut builder = tempfile::Builder::new();
     builder.prefix(".scalecost-");
-    if let Some(permissions) = permissions_for(path) {
-        builder.permissions(permissions);
+    // A temporary file is private (0600); a new result should read like any other new
+    // file: rw-r--r--, less the umask (elsewhere temporary files are not private).
+    #[cfg(unix)]
+    if old.is_none() {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(fs::Permissions::from_mode(0o644));
     }
     let mut tmp = builder
         .tempfile_in(dir)
         .with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
     tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    // The persist error repeats its cause in its message; keep only the cause. The
-    // temporary file is removed when it is dropped.
-    tmp.persist(path)
+        .with_context(|| format!("cannot write {shown}"))?;
+    // A replaced file keeps its mode exactly. Set after writing, since a write clears
+    // set-user-ID bits, and set explicitly, since a mode given at creation loses the
+    // bits the umask removes (0664 would come out 0644).
+    if let Some(old) = &old {
+        tmp.as_file()
+            .set_permissions(old.permissions())
+            .with_context(|| format!("cannot give the new {shown} the old one's permissions"))?;
+    }
+    tmp.as_file()
+        .sync_all()
+        .with_context(|| format!("cannot write {shown}"))?;
+    // The persist error repeats its cause in its message; keep only the cause.
+    tmp.persist(target)
         .map_err(|e| e.error)
-        .with_context(|| format!("cannot replace {}", path.display()))?;
+        .with_context(|| format!("cannot replace {shown}"))?;
     Ok(())
 }
 
-/// Permissions for a new result file: the old file's when replacing one, else
-/// rw-r--r-- (on Unix; elsewhere temporary files are not private to begin with).
-fn permissions_for(path: &Path) -> Option<std::fs::Permissions> {
-    if let Ok(m) = std::fs::metadata(path) {
-        return Some(m.permissions());
+/// Opens a device or FIFO for writing, as a shell's `>` would, and writes to it.
+fn write_in_place(shown: &str, target: &Path, bytes: &[u8]) -> Result<()> {
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .open(target)
+        .with_context(|| format!("cannot open {shown}"))?;
+    // Opening a FIFO waits for a reader, however long that takes; a Ctrl-C meanwhile
+    // still means the user no longer wants these results.
+    interrupt::check()?;
+    file.write_all(bytes)
+        .and_then(|()| file.flush())
+        .with_context(|| format!("cannot write {shown}"))?;
+    Ok(())
+}
+
+/// Connects to a Unix socket and writes to it; closing the connection ends the results.
+#[cfg(unix)]
+fn send(shown: &str, target: &Path, bytes: &[u8]) -> Result<()> {
+    let mut stream = std::os::unix::net::UnixStream::connect(target)
+        .with_context(|| format!("cannot connect to the socket {shown}"))?;
+    interrupt::check()?;
+    stream
+        .write_all(bytes)
+        .with_context(|| format!("cannot write {shown}"))?;
+    Ok(())
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dash_is_standard_output() {
+        assert!(matches!(
+            destination(Path::new("-")).unwrap(),
+            Destination::Stdout
+        ));
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        Some(std::fs::Permissions::from_mode(0o644))
+
+    #[test]
+    fn a_link_loop_is_refused_not_followed_forever() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink("b", dir.path().join("a")).unwrap();
+        std::os::unix::fs::symlink("a", dir.path().join("b")).unwrap();
+        let err = destination(&dir.path().join("a")).unwrap_err();
+        assert!(err.to_string().contains("is there a loop?"), "{err}");
     }
-    #[cfg(not(unix))]
-    None
+
+    #[test]
+    fn a_relative_link_is_relative_to_its_own_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        fs::write(dir.path().join("real.json"), "").unwrap();
+        std::os::unix::fs::symlink("../real.json", dir.path().join("sub/link.json")).unwrap();
+        match destination(&dir.path().join("sub/link.json")).unwrap() {
+            Destination::File(target) => {
+                assert_eq!(target, dir.path().join("sub/../real.json"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
 }
