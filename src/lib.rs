@@ -11,6 +11,7 @@
 //! Every command is a different plan, not a different pipeline. [`run`] is that
 //! pipeline for the command line.
 
+pub mod calendar;
 pub mod cli;
 pub mod economics;
 pub mod error;

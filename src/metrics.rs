@@ -52,6 +52,12 @@ pub struct TierAccum {
     pub shed: u64,
     /// Answers sent on to a heavier tier.
     pub escalated: u64,
+    /// Of the tokens and calls above, those of requests escalated into this tier.
+    pub escalated_input_tokens: u64,
+    pub escalated_output_tokens: u64,
+    pub escalated_api_calls: u64,
+    /// Of the service time above, that of requests escalated into this tier, µs.
+    pub escalated_service_us: f64,
 }
 
 impl TierAccum {
@@ -78,6 +84,11 @@ impl TierAccum {
             throttled_attempts: self.throttled_attempts - earlier.throttled_attempts,
             shed: self.shed - earlier.shed,
             escalated: self.escalated - earlier.escalated,
+            escalated_input_tokens: self.escalated_input_tokens - earlier.escalated_input_tokens,
+            escalated_output_tokens: self.escalated_output_tokens
+                - earlier.escalated_output_tokens,
+            escalated_api_calls: self.escalated_api_calls - earlier.escalated_api_calls,
+            escalated_service_us: self.escalated_service_us - earlier.escalated_service_us,
         }
     }
 
@@ -106,6 +117,11 @@ pub struct Cohort {
     pub throttled: u64,
     pub cache_lookups: u64,
     pub cache_hits: u64,
+    /// Lookups that found their answer being computed and waited for it.
+    pub cache_coalesced: u64,
+    /// Of those, answered, and failed by reason (with the request they waited for).
+    pub coalesced_served: u64,
+    pub coalesced_failed: FailureCounts,
     pub latency_us: Histogram<u64>,
     pub latency_sum_us: f64,
     /// Input plus output tokens of successful requests (what usage pricing bills).
@@ -124,6 +140,9 @@ impl Cohort {
             throttled: 0,
             cache_lookups: 0,
             cache_hits: 0,
+            cache_coalesced: 0,
+            coalesced_served: 0,
+            coalesced_failed: FailureCounts::default(),
             latency_us: Histogram::new_with_bounds(1, highest, 3).expect("valid histogram bounds"),
             latency_sum_us: 0.0,
             served_tokens: 0,
@@ -166,6 +185,10 @@ pub struct RunMetrics {
     pub bottleneck: Option<Bottleneck>,
     /// One row per simulated hour, warm-up included.
     pub timeline: Vec<HourStats>,
+    /// The measured window by kind of hour, for the calendar month (not exported: the
+    /// economics turns it into monthly figures).
+    #[serde(skip)]
+    pub calendar: Calendar,
     /// Simulation events processed (a measure of work, for benchmarks).
     pub events: u64,
 }
@@ -198,7 +221,14 @@ pub struct FailureCounts {
 #[derive(Clone, Debug, Serialize)]
 pub struct CacheStats {
     pub lookups: u64,
+    /// Lookups answered by a stored answer.
     pub hits: u64,
+    /// Lookups that found their answer still being computed and waited for it
+    /// (request coalescing): no tier work, but the latency of the answer.
+    pub coalesced: u64,
+    /// Of those, answered when the answer came, and failed with it (by reason).
+    pub coalesced_served: u64,
+    pub coalesced_failed: FailureCounts,
     /// hits / lookups.
     pub hit_rate: f64,
 }
@@ -378,4 +408,83 @@ pub fn ratio(numerator: f64, denominator: f64) -> f64 {
     } else {
         0.0
     }
+}
+
+/// What one stretch of measured time saw: the counts of the measured cohort that
+/// finished in it and each tier's quantities.
+#[derive(Clone, Debug, Default)]
+pub struct Slice {
+    pub hours: f64,
+    /// Requests that arrived in it.
+    pub offered: u64,
+    /// Requests that finished in it, served or failed.
+    pub served: u64,
+    pub failed: u64,
+    /// Input plus output tokens of the served requests.
+    pub served_tokens: u64,
+    pub tiers: Vec<TierSlice>,
+}
+
+impl Slice {
+    pub fn new(tiers: usize) -> Slice {
+        Slice {
+            tiers: vec![TierSlice::default(); tiers],
+            ..Slice::default()
+        }
+    }
+}
+
+/// One tier's billable quantities in a slice.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct TierSlice {
+    /// Instance time alive plus the rounding and minimums of the instances launched in
+    /// the slice, µs.
+    pub billed_us: f64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub api_calls: u64,
+    pub service_us: f64,
+    /// Of those, the part of requests escalated into the tier.
+    pub escalated_input_tokens: u64,
+    pub escalated_output_tokens: u64,
+    pub escalated_api_calls: u64,
+    pub escalated_service_us: f64,
+}
+
+impl TierSlice {
+    pub fn add(&mut self, a: &TierAccum) {
+        self.billed_us += a.alive_area;
+        self.input_tokens += a.input_tokens;
+        self.output_tokens += a.output_tokens;
+        self.api_calls += a.api_calls;
+        self.service_us += a.service_us;
+        self.escalated_input_tokens += a.escalated_input_tokens;
+        self.escalated_output_tokens += a.escalated_output_tokens;
+        self.escalated_api_calls += a.escalated_api_calls;
+        self.escalated_service_us += a.escalated_service_us;
+    }
+}
+
+/// The measured window split by the kind of hour it is made of (see
+/// [`crate::calendar::Cells`]), with each burst apart.
+#[derive(Clone, Debug, Default)]
+pub struct Calendar {
+    /// One slice per cell: the measured hours of that kind outside every burst.
+    pub cells: Vec<Slice>,
+    /// One per group of overlapping bursts: the hours from its start until the system
+    /// has settled after it.
+    pub bursts: Vec<BurstSlice>,
+}
+
+/// The hours a group of bursts affected.
+#[derive(Clone, Debug, Default)]
+pub struct BurstSlice {
+    /// Indices of the bursts in `workload.bursts`.
+    pub bursts: Vec<usize>,
+    /// The span it affects: from the first start to the settling after the last end.
+    pub start: SimTime,
+    pub end: SimTime,
+    pub slice: Slice,
+    /// Its measured hours in each cell: what the same hours cost without the burst.
+    pub cell_hours: Vec<f64>,
 }

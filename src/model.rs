@@ -123,6 +123,22 @@ pub struct Workload {
     pub bursts: Vec<Burst>,
     pub classes: Vec<RequestClass>,
     pub keys: Option<KeySpace>,
+    /// How users grow over the months of the schedule; none: the load stays as simulated.
+    pub growth: Option<Growth>,
+}
+
+impl Workload {
+    /// Users in month `month` (1-based) of the schedule at scale 1.
+    pub fn users_in_month(&self, month: u32) -> f64 {
+        match &self.growth {
+            None => self.users,
+            Some(Growth::MonthlyRate(r)) => self.users * (1.0 + r).powi(month as i32 - 1),
+            Some(Growth::Users(list)) => {
+                let i = (month as usize).saturating_sub(1).min(list.len() - 1);
+                list[i]
+            }
+        }
+    }
 }
 
 /// Day-night modulation: rate factor `1 + a·cos(2π(h − peak_hour)/24)` with mean 1.
@@ -148,6 +164,50 @@ pub struct Burst {
     pub start: SimTime,
     pub duration: SimTime,
     pub multiplier: f64,
+    /// How often it happens in real life: the simulated one stands for each occurrence.
+    pub repeats: Recurrence,
+}
+
+/// How often a burst recurs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Recurrence {
+    /// A one-off event (a launch): in the month it falls in, and no other.
+    Once,
+    Weekly,
+    Monthly,
+    /// Once a year (Black Friday): in the month it falls in, and 12 months later.
+    Yearly,
+}
+
+impl Recurrence {
+    /// How many times it happens in month `month` (1-based) of the schedule, for a burst
+    /// that falls in month `first`.
+    pub fn times_in_month(self, month: u32, first: u32) -> f64 {
+        match self {
+            Recurrence::Once => f64::from(month == first),
+            Recurrence::Weekly => crate::calendar::DAYS_PER_MONTH / 7.0,
+            Recurrence::Monthly => 1.0,
+            Recurrence::Yearly => f64::from(month >= first && (month - first) % 12 == 0),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Recurrence::Once => "once",
+            Recurrence::Weekly => "weekly",
+            Recurrence::Monthly => "monthly",
+            Recurrence::Yearly => "yearly",
+        }
+    }
+}
+
+/// How the user base grows month by month; multiplies the users of every scale.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Growth {
+    /// Users grow by this fraction each month (0.05 = 5% a month; negative shrinks).
+    MonthlyRate(f64),
+    /// Users in month 1, 2, ... at scale 1; after the list ends, the last holds.
+    Users(Vec<f64>),
 }
 
 /// One kind of request, with its share of traffic, token counts and route.

@@ -63,6 +63,9 @@ pub struct DesignOutcome {
     pub break_even: Option<BreakEven>,
     /// The scenario's p99 latency objective, ms, when it declares one.
     pub p99_objective_ms: Option<f64>,
+    /// The user growth the schedule follows, in words, when one is declared.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub growth: Option<String>,
 }
 
 impl DesignOutcome {
@@ -295,7 +298,7 @@ pub struct Delta {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BreakEvenStatus {
-    /// Monthly profit turns positive between two simulated loads.
+    /// Monthly profit turns positive between two simulated loads: `users` is the first.
     Found,
     /// Already profitable at the smallest scale.
     BelowRange,
@@ -303,16 +306,39 @@ pub enum BreakEvenStatus {
     Never,
 }
 
-/// The smallest user count at which monthly profit reaches zero.
+/// Which way monthly profit crosses zero as users grow.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// From a loss to a profit.
+    Profitable,
+    /// From a profit back to a loss (a step cost switching on, say).
+    Unprofitable,
+}
+
+/// One zero crossing of monthly profit.
+#[derive(Clone, Debug, Serialize)]
+pub struct Crossing {
+    /// The first load simulated past the crossing.
+    pub users: f64,
+    pub direction: Direction,
+    /// Relative width of the bracket it was found in: 0 at a step cost's threshold.
+    pub precision: f64,
+}
+
+/// Where monthly profit (year-1 average at a held load) crosses zero.
 #[derive(Clone, Debug, Serialize)]
 pub struct BreakEven {
     pub status: BreakEvenStatus,
-    /// Break-even users (the smallest profitable load found), when found or below range.
+    /// Break-even users: the first crossing into profit (or the smallest scale, when
+    /// already profitable there).
     pub users: Option<f64>,
     /// The user range searched: the scenario's smallest and largest scale.
     pub search_users: [f64; 2],
-    /// Relative width of the final bracket: the answer is within this fraction.
+    /// Relative width of the bracket `users` was found in.
     pub precision: f64,
+    /// Every crossing in the range, in order of users.
+    pub crossings: Vec<Crossing>,
     /// Every load simulated, in users, with its monthly profit.
     pub probes: Vec<Probe>,
 }
@@ -324,19 +350,6 @@ pub struct Probe {
     /// Running costs per month at this load.
     pub monthly_cost: f64,
     pub monthly_revenue: f64,
-}
-
-impl Probe {
-    /// The probe of one run, when its scenario declares revenue.
-    pub fn of(users: f64, e: &Economics) -> Option<Probe> {
-        let revenue = e.revenue.as_ref()?;
-        Some(Probe {
-            users,
-            monthly_profit: revenue.margin,
-            monthly_cost: e.monthly_total,
-            monthly_revenue: revenue.monthly,
-        })
-    }
 }
 
 /// Builds the outcome of `plan` from the results of its jobs (in [`Plan::jobs`] order)
@@ -395,6 +408,7 @@ pub fn build(
                 results: scales,
                 break_even,
                 p99_objective_ms: s.slo().p99_latency.map(|t| t.as_millis_f64()),
+                growth: s.workload().growth.as_ref().map(crate::economics::describe_growth),
             }
         })
         .collect();

@@ -498,11 +498,20 @@ tiers:
         assert_close(pool.instance_hours, 130.0 / 60.0, "instance-hours");
         assert_close(pool.mean_instances, 1.3, "mean instances");
         // Billed: the original lived 100 minutes, billed 2 h: 20 minutes beyond its
-        // life, booked when it stopped (inside the window). The second lived exactly
-        // 1 h: no rounding. Billed = 130 + 20 = 150 minutes = 2.5 h.
-        assert_close(pool.billed_instance_hours, 2.5, "billed instance-hours");
-        // Compute = 2.5 h × 2.0 = 5.00.
-        assert_close(line(e, "pool compute"), 5.0, "compute cost");
+        // life. Rounding and minimums are a cost of a launch, and it was launched in
+        // the warm-up (at 0), so they are not the window's. The second lived exactly
+        // 1 h: no rounding. Billed = 130 minutes.
+        assert_close(pool.billed_instance_hours, 130.0 / 60.0, "billed instance-hours");
+        // Compute = 130/60 h × 2.0 = 4.33.
+        assert_close(line(e, "pool compute"), 130.0 / 60.0 * 2.0, "compute cost");
+        // The timeline books rounding in the hour an instance stops: in 1h–2h the
+        // original is alive 40 minutes, the second 50, plus the original's 20 rounded.
+        let stop_hour = &m.timeline[1].tiers[0];
+        assert_close(
+            stop_hour.billed_instance_hours,
+            (40.0 + 50.0 + 20.0) / 60.0,
+            "hour 1 billed",
+        );
         // The burst overwhelmed the queueless pool: those requests failed, not queued.
         assert!(pool.failed.queue_full > 0);
         assert_conserved(m);

@@ -157,14 +157,18 @@ costs:
         // amount · (volume/unit)^exponent
         let pipeline = 100.0 * (per_month / 1e6).sqrt();
         assert!((line(i, "pipeline") - pipeline).abs() < 1e-9 * pipeline.max(1.0));
-        // Storage at steady state holds 45 days of requests at 1 MB each.
-        let logs = per_day * 45.0 * 1e6 / 1e9 * 0.02;
+        // Storage holds min(age, 45 days) of requests at 1 MB each, and a month pays for
+        // its average fill: 15 days' worth in month 1, (∫30..45 t dt + 45·15)/30 = 41.25
+        // in month 2, 45 from month 3. The line is the year-1 average:
+        // (15 + 41.25 + 10·45) / 12 = 42.1875 days.
+        let gb_month = |days: f64| per_day * days * 1e6 / 1e9 * 0.02;
+        let logs = gb_month(42.1875);
         assert!((line(i, "logs") - logs).abs() < 1e-9 * logs);
-        // Storage fills up: month 1 holds 30 days, month 2 and later 45.
         let schedule = &report.results[i].economics.schedule;
-        let growth = schedule[1].cost - schedule[0].cost;
-        assert!((growth - per_day * 15.0 * 1e6 / 1e9 * 0.02).abs() < 1e-6 * logs);
-        assert!((schedule[2].cost - schedule[1].cost).abs() < 1e-9 * logs);
+        let step = |m: usize| schedule[m].cost - schedule[m - 1].cost;
+        assert!((step(1) - gb_month(41.25 - 15.0)).abs() < 1e-6 * logs);
+        assert!((step(2) - gb_month(45.0 - 41.25)).abs() < 1e-6 * logs);
+        assert!(step(3).abs() < 1e-9 * logs);
         let egress = per_month * 1e6 / 1e9 * 0.05;
         assert!((line(i, "egress") - egress).abs() < 1e-9 * egress);
     }

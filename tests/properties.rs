@@ -835,17 +835,21 @@ fn check_conservation(spec: &Spec, m: &RunMetrics) -> Result<(), TestCaseError> 
         r.served + f.total + r.in_flight,
         "offered = served + failed + in flight"
     );
+    // A request that waited for an answer being computed (coalesced at the cache)
+    // shares that answer's outcome without reaching a tier.
     let hits = m.cache.as_ref().map_or(0, |c| c.hits);
+    let coalesced = m.cache.as_ref().map_or(0, |c| c.coalesced_served);
+    let waited_failed = m.cache.as_ref().map(|c| c.coalesced_failed.clone()).unwrap_or_default();
     let tier_served: u64 = m.tiers.iter().map(|t| t.served).sum();
     prop_assert_eq!(
         r.served,
-        hits + tier_served,
-        "served = cache hits + tier answers"
+        hits + coalesced + tier_served,
+        "served = cache hits + coalesced answers + tier answers"
     );
     let sum = |f: fn(&scalecost::metrics::TierStats) -> u64| m.tiers.iter().map(f).sum::<u64>();
-    prop_assert_eq!(f.queue_full, sum(|t| t.failed.queue_full));
-    prop_assert_eq!(f.timeout, sum(|t| t.failed.timeout));
-    prop_assert_eq!(f.throttled, sum(|t| t.failed.throttled));
+    prop_assert_eq!(f.queue_full, sum(|t| t.failed.queue_full) + waited_failed.queue_full);
+    prop_assert_eq!(f.timeout, sum(|t| t.failed.timeout) + waited_failed.timeout);
+    prop_assert_eq!(f.throttled, sum(|t| t.failed.throttled) + waited_failed.throttled);
     for (i, (t, s)) in m.tiers.iter().zip(&spec.tiers).enumerate() {
         let tf = &t.failed;
         prop_assert_eq!(
@@ -899,9 +903,12 @@ fn check_conservation(spec: &Spec, m: &RunMetrics) -> Result<(), TestCaseError> 
             let outcomes = t.served + t.escalated + t.failed.timeout + t.failed.throttled;
             prop_assert_eq!(departures, outcomes, "tier {}: departures and outcomes", i);
         }
-        // The rest of the requests in flight are between the cache and their first tier.
+        // Requests still waiting for an answer being computed are in flight outside
+        // any tier; the rest are between the cache and their first tier.
+        let joined = m.cache.as_ref().map_or(0, |c| c.coalesced);
+        let waiting = joined - coalesced - waited_failed.total;
         prop_assert!(
-            in_tiers <= r.in_flight,
+            in_tiers + waiting <= r.in_flight,
             "{} in tiers, {} in flight",
             in_tiers,
             r.in_flight
@@ -909,15 +916,15 @@ fn check_conservation(spec: &Spec, m: &RunMetrics) -> Result<(), TestCaseError> 
         let cache_lookup_takes_time = spec.cache.as_ref().is_some_and(|c| c.lookup_ms != Some(0));
         if !cache_lookup_takes_time {
             prop_assert_eq!(
-                in_tiers,
+                in_tiers + waiting,
                 r.in_flight,
                 "nothing waits between cache and tier"
             );
         }
         let first_entries: u64 = m.tiers.iter().map(|t| t.requests - t.escalated).sum();
         prop_assert_eq!(
-            r.offered - hits,
-            first_entries + (r.in_flight - in_tiers),
+            r.offered - hits - joined,
+            first_entries + (r.in_flight - in_tiers - waiting),
             "misses and uncached requests reach a tier, or are on their way"
         );
         let arrivals: u64 = m.timeline.iter().map(|h| h.arrivals).sum();
@@ -1043,14 +1050,13 @@ fn check_no_negative_or_nan(result: &ScaleResult) -> Result<(), TestCaseError> {
             e.cost_per_transaction_variable,
         ),
         ("cost_per_transaction_fixed", e.cost_per_transaction_fixed),
-        (
-            "break_even_price_per_transaction",
-            e.break_even_price_per_transaction,
-        ),
     ] {
         if let Some(x) = x {
             non_negative(what, x)?;
         }
+    }
+    for p in &e.break_even_prices {
+        non_negative(p.field, p.break_even)?;
     }
     for (hour, x) in e.spend_per_hour.iter().enumerate() {
         non_negative(&format!("spend in hour {hour}"), *x)?;

@@ -9,7 +9,7 @@ use super::format::{count, day_time, millis, money, percent, quantity, scale, tr
 use super::{Artifact, Exporter};
 use crate::metrics::TierKindName;
 use crate::outcome::{
-    BreakEvenStatus, DesignOutcome, Outcome, ScaleResult, SloTarget, SloVerdict, Summary,
+    BreakEvenStatus, DesignOutcome, Direction, Outcome, ScaleResult, SloTarget, SloVerdict, Summary,
 };
 use crate::scenario::plan::Command;
 use crate::stats::Estimate;
@@ -161,8 +161,18 @@ fn render_one(design: &DesignOutcome) -> String {
             money(cur, r.economics.fixed_monthly)
         });
     }
-    row("Monthly cost (30 days)", &|r| {
+    row("Monthly cost, year 1 (average)", &|r| {
         money(cur, r.economics.monthly_total)
+    });
+    row("Monthly cost, year 2 (average)", &|r| {
+        money(cur, r.economics.monthly_year_2)
+    });
+    row("Peak month", &|r| {
+        let p = &r.economics.peak_month;
+        format!("{} (month {})", money(cur, p.cost), p.month)
+    });
+    row("Transactions per month", &|r| {
+        quantity(r.economics.transactions_per_month.round())
     });
     row("Infrastructure cost in window", &|r| {
         money(cur, r.economics.total)
@@ -197,13 +207,29 @@ fn render_one(design: &DesignOutcome) -> String {
         });
         row("Margin %", &|r| {
             rev(r)
-                .and_then(|v| v.margin_pct)
+                .and_then(|v| v.margin_fraction)
                 .map(percent)
                 .unwrap_or_else(|| "n/a".into())
         });
-        row("Break-even price per transaction", &|r| {
-            optional_money(r.economics.break_even_price_per_transaction)
-        });
+        let prices: Vec<&'static str> = first
+            .map(|e| e.break_even_prices.iter().map(|p| p.field).collect())
+            .unwrap_or_default();
+        for field in prices {
+            let label = match field {
+                "revenue.per_seat.price_per_user_per_month" => "Break-even price per paying user",
+                "revenue.hybrid.price_per_user_per_month" => "Break-even seat price (overage as declared)",
+                "revenue.usage.price_per_1k_tokens" => "Break-even price per 1k tokens",
+                _ => "Break-even price per request",
+            };
+            row(label, &|r| {
+                r.economics
+                    .break_even_prices
+                    .iter()
+                    .find(|p| p.field == field)
+                    .map(|p| format!("{} (declared {})", money(cur, p.break_even), money(cur, p.declared)))
+                    .unwrap_or_default()
+            });
+        }
         row(
             "Payback of one-off costs",
             &|r| match r.economics.payback_months {
@@ -217,9 +243,19 @@ fn render_one(design: &DesignOutcome) -> String {
     if first.is_some_and(|e| e.one_off_total > 0.0) {
         row("One-off costs", &|r| money(cur, r.economics.one_off_total));
     }
-    row("Two-year total cost", &|r| {
-        money(cur, r.economics.two_year_total)
-    });
+    let two_year = match &design.growth {
+        Some(g) => format!("Two-year total cost ({g})"),
+        None => "Two-year total cost".to_string(),
+    };
+    row(&two_year, &|r| money(cur, r.economics.two_year_total));
+    if first.is_some_and(|e| e.two_year_multiple_of_one_off.is_some()) {
+        row("  ÷ one-off costs (rule of thumb: 3–5×)", &|r| {
+            r.economics
+                .two_year_multiple_of_one_off
+                .map(|x| format!("{}×", trimmed(x, 1)))
+                .unwrap_or_default()
+        });
+    }
     if let Some(limit) = first.and_then(|e| e.budget.as_ref()).map(|b| b.monthly) {
         row(
             &format!("Budget ({}/month)", money(cur, limit)),
@@ -270,6 +306,37 @@ fn render_one(design: &DesignOutcome) -> String {
             ),
             _ => format!("Break-even: never within {range}\n"),
         });
+        if be.crossings.len() > 1 || be.crossings.iter().any(|c| c.direction == Direction::Unprofitable) {
+            let all: Vec<String> = be
+                .crossings
+                .iter()
+                .map(|c| {
+                    let way = match c.direction {
+                        Direction::Profitable => "into profit",
+                        Direction::Unprofitable => "back into a loss",
+                    };
+                    let within = if c.precision > 0.0 {
+                        format!(" (±{})", percent(c.precision))
+                    } else {
+                        " (a step cost's threshold)".to_string()
+                    };
+                    format!("{} users {way}{within}", quantity(c.users))
+                })
+                .collect();
+            notes.push_str(&format!("  profit crosses zero at: {}\n", all.join("; ")));
+        }
+    }
+    let mut warnings: Vec<String> = Vec::new();
+    for r in &results {
+        for w in &r.economics.warnings {
+            let line = format!("warning: {w}\n");
+            if !warnings.contains(&line) {
+                warnings.push(line);
+            }
+        }
+    }
+    for w in warnings {
+        notes.push_str(&w);
     }
     if summaries.iter().any(|s| s.degraded) {
         notes.push_str(DEGRADED_NOTE);

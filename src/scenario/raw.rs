@@ -57,6 +57,24 @@ pub struct RawWorkload {
     #[serde(deserialize_with = "ordered_map")]
     pub classes: OrderedMap<RawClass>,
     pub keys: Option<RawKeys>,
+    pub growth: Option<RawGrowth>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawGrowth {
+    pub monthly_rate: Option<f64>,
+    pub users: Option<Vec<f64>>,
+}
+
+/// How often a burst recurs.
+#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RawRecurrence {
+    Once,
+    Weekly,
+    Monthly,
+    Yearly,
 }
 
 #[derive(Debug, Deserialize)]
@@ -78,6 +96,7 @@ pub struct RawBurst {
     pub start: Duration,
     pub duration: Duration,
     pub multiplier: f64,
+    pub repeats: Option<RawRecurrence>,
 }
 
 #[derive(Debug, Deserialize)]

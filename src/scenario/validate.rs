@@ -30,6 +30,8 @@ const MAX_SLOTS: f64 = 1e7;
 /// Shortest autoscaling interval: a tick every microsecond over a long horizon would
 /// never finish, and real autoscalers look every 15 s to a few minutes.
 const MIN_AUTOSCALING_INTERVAL: SimTime = SimTime::SECOND;
+/// Months of the schedule a growing user base is followed over.
+pub const SCHEDULE_MONTHS: u32 = 24;
 /// Most requests one run may simulate; beyond it a run takes hours, not minutes.
 const MAX_REQUESTS_PER_RUN: f64 = 1e9;
 
@@ -497,9 +499,23 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
     });
 
     if workload.horizon <= MAX_HORIZON
-        && let Some(problem) = run_too_large(&workload, &scales)
+        && let Some(problem) = run_too_large(&workload, workload.users, &scales)
     {
         c.err("workload.users", problem);
+    }
+    // A growing user base is simulated at the loads it grows to, over the schedule.
+    if workload.horizon <= MAX_HORIZON && workload.growth.is_some() {
+        let peak = (1..=SCHEDULE_MONTHS)
+            .map(|m| workload.users_in_month(m))
+            .fold(0.0, f64::max);
+        if peak > workload.users
+            && let Some(problem) = run_too_large(&workload, peak, &scales)
+        {
+            c.err(
+                "workload.growth",
+                format!("it reaches {} users by month {SCHEDULE_MONTHS}: {problem}", fmt_num(peak.round())),
+            );
+        }
     }
 
     let slo = match &raw.slo {
@@ -556,14 +572,14 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
 
 /// Says why a run would simulate too many requests, if it would: users × scale ×
 /// requests per user per day × days, at the largest scale.
-fn run_too_large(workload: &Workload, scales: &[f64]) -> Option<String> {
+fn run_too_large(workload: &Workload, users: f64, scales: &[f64]) -> Option<String> {
     let max_scale = scales.iter().copied().fold(0.0, f64::max);
     let days = workload.horizon.as_secs_f64() / 86_400.0;
-    let requests = workload.users * max_scale * workload.requests_per_user_per_day * days;
+    let requests = users * max_scale * workload.requests_per_user_per_day * days;
     (requests > MAX_REQUESTS_PER_RUN).then(|| {
         format!(
             "{} users × scale {} × {} requests a day × {} is about {} requests in one run; at most {} can be simulated: lower users, requests_per_user_per_day, the horizon or the scales",
-            fmt_num(workload.users),
+            fmt_num(users),
             fmt_num(max_scale),
             fmt_num(workload.requests_per_user_per_day),
             workload.horizon,
@@ -617,9 +633,64 @@ fn workload(c: &mut Checker, w: &RawWorkload) -> Workload {
                 start: b.start.0,
                 duration: c.positive_duration(&format!("{path}.duration"), b.duration),
                 multiplier: c.positive(&format!("{path}.multiplier"), b.multiplier, 1000.0),
+                repeats: match b.repeats.unwrap_or(RawRecurrence::Once) {
+                    RawRecurrence::Once => Recurrence::Once,
+                    RawRecurrence::Weekly => Recurrence::Weekly,
+                    RawRecurrence::Monthly => Recurrence::Monthly,
+                    RawRecurrence::Yearly => Recurrence::Yearly,
+                },
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    // Bursts that overlap cannot be told apart in the cost they add, so they must
+    // recur together.
+    for (i, a) in bursts.iter().enumerate() {
+        for (j, b) in bursts.iter().enumerate().skip(i + 1) {
+            let overlap = a.start < b.start.plus(b.duration) && b.start < a.start.plus(a.duration);
+            if overlap && a.repeats != b.repeats {
+                c.err(
+                    format!("workload.bursts[{j}].repeats"),
+                    format!(
+                        "{} overlaps bursts[{i}], which repeats {}: overlapping bursts add one cost and must repeat alike; give both the same `repeats`",
+                        b.repeats.name(),
+                        a.repeats.name()
+                    ),
+                );
+            }
+        }
+    }
+    let growth = w.growth.as_ref().and_then(|g| match (g.monthly_rate, &g.users) {
+        (Some(r), None) => Some(Growth::MonthlyRate(c.range(
+            "workload.growth.monthly_rate",
+            r,
+            -0.5,
+            2.0,
+            0.0,
+        ))),
+        (None, Some(list)) if !list.is_empty() && list.len() <= 120 => Some(Growth::Users(
+            list.iter()
+                .enumerate()
+                .map(|(i, u)| c.positive(&format!("workload.growth.users[{i}]"), *u, MAX_USERS))
+                .collect(),
+        )),
+        (None, Some(list)) => {
+            c.err(
+                "workload.growth.users",
+                format!(
+                    "{} entries; give users for 1 to 120 months, e.g. [1000, 1200, 1500]",
+                    list.len()
+                ),
+            );
+            None
+        }
+        _ => {
+            c.err(
+                "workload.growth",
+                "give exactly one of `monthly_rate` (0.05 grows 5% a month) or `users` (a list, month by month)",
+            );
+            None
+        }
+    });
     let keys = w.keys.as_ref().map(|k| KeySpace {
         distinct: c.whole("workload.keys.distinct", k.distinct, 1.0, 1e12) as f64,
         zipf_exponent: c.range(
@@ -648,6 +719,7 @@ fn workload(c: &mut Checker, w: &RawWorkload) -> Workload {
         bursts,
         classes: Vec::new(),
         keys,
+        growth,
     }
 }
 

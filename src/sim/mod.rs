@@ -8,15 +8,17 @@
 pub mod cache;
 pub mod engine;
 pub mod random;
+pub mod recorder;
 pub mod tier;
 pub mod workload;
 
 use crate::metrics::*;
 use crate::model::{Escalation, Scenario, TierKind};
 use crate::time::SimTime;
-use cache::CacheSim;
+use cache::{CacheSim, Lookup};
 use engine::EventQueue;
-use tier::{Cx, Finished, Req, TierBehaviour, TierEvent, TierSim};
+use tier::{Cx, Finished, NO_FLIGHT, Req, TierBehaviour, TierEvent, TierSim};
+use recorder::{CalendarRecorder, CohortMark};
 use workload::{Arrivals, RateShape, RequestSource};
 
 #[derive(Clone, Copy, Debug)]
@@ -53,11 +55,19 @@ struct Simulation<'a> {
     arrivals: Arrivals,
     requests: RequestSource,
     routes: Vec<ClassRoute>,
-    cache: Option<CacheSim>,
+    /// Waiting for an answer being computed are whole requests.
+    cache: Option<CacheSim<Req>>,
+    /// Waiters of a flight being settled (kept to reuse its memory).
+    woken: Vec<Req>,
     lookup_latency: SimTime,
     tiers: Vec<TierSim>,
     /// Requests the tiers have finished with and the simulation has yet to settle.
     finished: Vec<(u8, Req, Finished)>,
+    /// Billed time beyond instances' lives the tiers reported: (tier, launched, µs).
+    billing: Vec<(u8, SimTime, f64)>,
+    /// Of that, what instances launched after the warm-up add to each tier's window.
+    window_extra_us: Vec<f64>,
+    recorder: CalendarRecorder,
     escalations: Vec<Option<Escalation>>,
     cohort: Cohort,
     tier_cohort: Vec<TierCohort>,
@@ -135,6 +145,10 @@ impl<'a> Simulation<'a> {
                 .unwrap_or(SimTime::ZERO),
             tiers,
             finished: Vec::new(),
+            billing: Vec::new(),
+            window_extra_us: vec![0.0; n_tiers],
+            recorder: CalendarRecorder::new(scenario),
+            woken: Vec::new(),
             escalations: scenario.tiers().iter().map(|t| t.escalation).collect(),
             cohort: Cohort::new(w.horizon),
             tier_cohort: vec![TierCohort::default(); n_tiers],
@@ -217,6 +231,7 @@ impl<'a> Simulation<'a> {
             &mut self.events,
             tier_event,
             &mut self.finished,
+            &mut self.billing,
             self.horizon,
             self.warmup,
         );
@@ -226,6 +241,14 @@ impl<'a> Simulation<'a> {
     /// Settles finished requests in the order they finished; an escalation hands its
     /// request to the next tier, whose outcomes join the end of the list.
     fn settle(&mut self, now: SimTime) {
+        for (t, launched, extra) in self.billing.drain(..) {
+            // Rounding and minimums are a cost of launching: they belong to the hour an
+            // instance was launched in, and to the window only if that is inside it.
+            if launched >= self.warmup {
+                self.window_extra_us[t as usize] += extra;
+                self.recorder.slice_at(launched).tiers[t as usize].billed_us += extra;
+            }
+        }
         let mut i = 0;
         while i < self.finished.len() {
             let (t, req, how) = self.finished[i];
@@ -284,22 +307,36 @@ impl<'a> Simulation<'a> {
             attempts: 0,
             timed_out: false,
             measured,
+            escalated: false,
+            flight: NO_FLIGHT,
         };
         if route.cacheable
             && let Some(cache) = &mut self.cache
         {
-            let hit = cache.lookup(draw.key, now);
+            let lookup = cache.lookup(draw.key, now);
             if measured {
                 self.cohort.cache_lookups += 1;
-                if hit {
-                    self.cohort.cache_hits += 1;
-                    self.cohort.record_success(self.lookup_latency);
-                    self.cohort.served_tokens +=
-                        u64::from(req.input_tokens) + u64::from(req.output_tokens);
-                }
             }
-            if hit {
-                return;
+            match lookup {
+                Lookup::Hit => {
+                    if measured {
+                        self.cohort.cache_hits += 1;
+                        self.cohort.record_success(self.lookup_latency);
+                        self.cohort.served_tokens +=
+                            u64::from(req.input_tokens) + u64::from(req.output_tokens);
+                    }
+                    return;
+                }
+                Lookup::Join(flight) => {
+                    if measured {
+                        self.cohort.cache_coalesced += 1;
+                    }
+                    if let Some(lru) = cache.lru() {
+                        lru.wait(flight, req);
+                    }
+                    return;
+                }
+                Lookup::Miss(flight) => req.flight = flight.unwrap_or(NO_FLIGHT),
             }
             if self.lookup_latency > SimTime::ZERO {
                 req.entered_tier = now.plus(self.lookup_latency);
@@ -321,10 +358,32 @@ impl<'a> Simulation<'a> {
             }
             req.attempts = 0;
             req.timed_out = false;
+            req.escalated = true;
             // Its outcome joins the list being settled.
             self.call_unsettled(esc.to, |to, cx| to.arrive(req, now, cx));
             return;
         }
+        self.answered(t, &req, now);
+        // The answer exists now: it is stored, and the requests waiting for it have it.
+        if req.flight != NO_FLIGHT
+            && let Some(lru) = self.cache.as_mut().and_then(|c| c.lru())
+        {
+            let mut woken = std::mem::take(&mut self.woken);
+            lru.commit(req.flight, now, &mut woken);
+            for w in woken.drain(..) {
+                if w.measured {
+                    self.cohort.coalesced_served += 1;
+                    self.cohort.record_success(now.minus(w.arrival));
+                    self.cohort.served_tokens +=
+                        u64::from(w.input_tokens) + u64::from(w.output_tokens);
+                }
+            }
+            self.woken = woken;
+        }
+    }
+
+    /// Counts a measured request answered (last) by tier `t` at `now`.
+    fn answered(&mut self, t: usize, req: &Req, now: SimTime) {
         if req.measured {
             self.tier_cohort[t].served += 1;
             self.cohort.record_success(now.minus(req.arrival));
@@ -333,6 +392,30 @@ impl<'a> Simulation<'a> {
     }
 
     fn fail(&mut self, t: usize, req: &Req, failure: Failure) {
+        self.count_failure(t, req, failure);
+        // No answer: nothing is stored, and the requests waiting for it fail with it.
+        if req.flight != NO_FLIGHT
+            && let Some(lru) = self.cache.as_mut().and_then(|c| c.lru())
+        {
+            let mut woken = std::mem::take(&mut self.woken);
+            lru.abort(req.flight, &mut woken);
+            for w in woken.drain(..) {
+                if w.measured {
+                    self.cohort.record_failure(failure);
+                    let c = &mut self.cohort.coalesced_failed;
+                    match failure {
+                        Failure::QueueFull => c.queue_full += 1,
+                        Failure::Timeout => c.timeout += 1,
+                        Failure::Throttled => c.throttled += 1,
+                    }
+                    c.total += 1;
+                }
+            }
+            self.woken = woken;
+        }
+    }
+
+    fn count_failure(&mut self, t: usize, req: &Req, failure: Failure) {
         if req.measured {
             self.cohort.record_failure(failure);
             let c = &mut self.tier_cohort[t];
@@ -347,11 +430,32 @@ impl<'a> Simulation<'a> {
     fn close_hour(&mut self, now: SimTime) {
         let hour_us = now.minus(self.last_hour_start).0 as f64;
         let mut tiers = Vec::with_capacity(self.tiers.len());
+        // The part of the hour after the warm-up is measured: it goes to the calendar.
+        let measured_from = self.last_hour_start.max(self.warmup);
+        let mut measured = Vec::with_capacity(self.tiers.len());
         for (t, tier) in self.tiers.iter_mut().enumerate() {
             tier.advance(now);
             let totals = tier.totals();
+            if now > self.warmup {
+                let base = if self.last_hour_start >= self.warmup {
+                    &self.at_last_hour[t]
+                } else {
+                    &self.at_warmup[t]
+                };
+                measured.push(totals.since(base));
+            }
             tiers.push(tier.close_hour(&totals.since(&self.at_last_hour[t]), hour_us));
             self.at_last_hour[t] = totals;
+        }
+        if now > self.warmup {
+            let c = &self.cohort;
+            let mark = CohortMark {
+                offered: c.offered,
+                served: c.served,
+                failed: c.queue_full + c.timeout + c.throttled,
+                served_tokens: c.served_tokens,
+            };
+            self.recorder.record(measured_from, now, &measured, mark);
         }
         self.timeline.push(HourStats {
             hour: (self.last_hour_start.0 / SimTime::HOUR.0) as u32,
@@ -404,7 +508,7 @@ impl<'a> Simulation<'a> {
                 mean_instances: ratio(a.alive_area, window_us),
                 peak_instances: run.peak_instances(),
                 instance_hours: a.alive_area / 3.6e9,
-                billed_instance_hours: a.billed_us() / 3.6e9,
+                billed_instance_hours: (a.alive_area + self.window_extra_us[t]) / 3.6e9,
                 input_tokens: a.input_tokens,
                 output_tokens: a.output_tokens,
                 api_calls: a.api_calls,
@@ -471,12 +575,16 @@ impl<'a> Simulation<'a> {
             cache: self.cache.as_ref().map(|_| CacheStats {
                 lookups: c.cache_lookups,
                 hits: c.cache_hits,
+                coalesced: c.cache_coalesced,
+                coalesced_served: c.coalesced_served,
+                coalesced_failed: c.coalesced_failed.clone(),
                 hit_rate: ratio(c.cache_hits as f64, c.cache_lookups as f64),
             }),
             latency_ms: latency_ms(c),
             tiers,
             bottleneck,
             timeline: self.timeline,
+            calendar: self.recorder.finish(),
             events: self.events.events_processed() + self.arrivals_total,
         }
     }

@@ -7,128 +7,10 @@
 
 use rand_distr::{Distribution, Zipf};
 
-use crate::model::{Diurnal, RequestClass, Workload};
+pub use crate::calendar::RateShape;
+use crate::model::RequestClass;
 use crate::sim::random::{self, SimRng};
 use crate::time::SimTime;
-
-const SEGMENT_US: f64 = 15.0 * 60.0 * 1e6;
-const DAY_US: f64 = 86_400e6;
-const HOUR_US: f64 = 3_600e6;
-
-/// Arrival-rate factor over time: diurnal × weekly × bursts, mean 1 without bursts.
-#[derive(Clone, Debug)]
-pub struct RateShape {
-    /// Diurnal amplitude `a` and the peak's offset within the day, in µs.
-    diurnal: Option<(f64, f64)>,
-    /// Factors for weekdays and weekend days, normalised to a weekly mean of 1.
-    weekday: f64,
-    weekend: f64,
-    /// (start µs, end µs, multiplier).
-    bursts: Vec<(f64, f64, f64)>,
-}
-
-impl RateShape {
-    pub fn new(workload: &Workload) -> RateShape {
-        let diurnal = workload.diurnal.map(
-            |Diurnal {
-                 peak_to_trough,
-                 peak_hour,
-             }| {
-                (
-                    (peak_to_trough - 1.0) / (peak_to_trough + 1.0),
-                    peak_hour * HOUR_US,
-                )
-            },
-        );
-        let (weekday, weekend) = match workload.weekly {
-            Some(w) => {
-                let norm = 7.0 / (5.0 + 2.0 * w.weekend_factor);
-                (norm, w.weekend_factor * norm)
-            }
-            None => (1.0, 1.0),
-        };
-        let bursts = workload
-            .bursts
-            .iter()
-            .map(|b| {
-                (
-                    b.start.0 as f64,
-                    b.start.plus(b.duration).0 as f64,
-                    b.multiplier,
-                )
-            })
-            .collect();
-        RateShape {
-            diurnal,
-            weekday,
-            weekend,
-            bursts,
-        }
-    }
-
-    fn diurnal_at(&self, t: f64) -> f64 {
-        match self.diurnal {
-            Some((a, peak)) => 1.0 + a * (std::f64::consts::TAU * (t - peak) / DAY_US).cos(),
-            None => 1.0,
-        }
-    }
-
-    fn weekly_at(&self, t: f64) -> f64 {
-        let day = (t / DAY_US).floor() as i64;
-        if day.rem_euclid(7) >= 5 {
-            self.weekend
-        } else {
-            self.weekday
-        }
-    }
-
-    fn bursts_at(&self, t: f64) -> f64 {
-        self.bursts
-            .iter()
-            .filter(|(s, e, _)| *s <= t && t < *e)
-            .map(|(_, _, m)| m)
-            .product()
-    }
-
-    /// The rate factor at time `t` (µs).
-    pub fn factor(&self, t: f64) -> f64 {
-        self.diurnal_at(t) * self.weekly_at(t) * self.bursts_at(t)
-    }
-
-    /// End of the segment that starts at `t`: the next 15-minute mark or burst edge.
-    fn segment_end(&self, t: f64) -> f64 {
-        let mut end = ((t / SEGMENT_US).floor() + 1.0) * SEGMENT_US;
-        for &(s, e, _) in &self.bursts {
-            if s > t && s < end {
-                end = s;
-            }
-            if e > t && e < end {
-                end = e;
-            }
-        }
-        end
-    }
-
-    /// An upper bound of the factor on [start, end), tight for short segments.
-    fn bound(&self, start: f64, end: f64) -> f64 {
-        let diurnal_max = match self.diurnal {
-            Some((a, peak)) => {
-                // The cosine is monotone between its peak and trough, so on a segment
-                // shorter than half a day its maximum is at an end or at a peak inside.
-                let next_peak = start + (peak - start).rem_euclid(DAY_US);
-                if next_peak < end {
-                    1.0 + a
-                } else {
-                    self.diurnal_at(start).max(self.diurnal_at(end))
-                }
-            }
-            None => 1.0,
-        };
-        // Weekly and burst factors are constant within a segment by construction.
-        let mid = (start + end) / 2.0;
-        diurnal_max * self.weekly_at(mid) * self.bursts_at(mid)
-    }
-}
 
 /// The arrival times of one run, drawn lazily.
 pub struct Arrivals {
@@ -251,7 +133,8 @@ impl RequestSource {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Burst, Weekly};
+    use crate::calendar::{DAY_US, HOUR_US};
+    use crate::model::{Burst, Diurnal, Recurrence, Weekly, Workload};
 
     fn workload() -> Workload {
         Workload {
@@ -270,9 +153,11 @@ mod tests {
                 start: SimTime(3 * SimTime::DAY.0),
                 duration: SimTime::HOUR,
                 multiplier: 5.0,
+                repeats: Recurrence::Once,
             }],
             classes: vec![],
             keys: None,
+            growth: None,
         }
     }
 

@@ -73,6 +73,11 @@ impl ApiSim {
             self.accum.api_calls += 1;
             self.accum.input_tokens += req.input_tokens as u64;
             self.accum.output_tokens += req.output_tokens as u64;
+            if req.escalated {
+                self.accum.escalated_api_calls += 1;
+                self.accum.escalated_input_tokens += req.input_tokens as u64;
+                self.accum.escalated_output_tokens += req.output_tokens as u64;
+            }
             let latency = random::duration(&self.spec.latency, &mut self.rng);
             if let Some(timeout) = self.spec.timeout {
                 req.timed_out = latency > timeout;

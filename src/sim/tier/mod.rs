@@ -29,7 +29,15 @@ pub struct Req {
     pub timed_out: bool,
     /// Arrived after the warm-up, so its outcome counts.
     pub measured: bool,
+    /// Reached its current tier by escalation from a lighter one.
+    pub escalated: bool,
+    /// The cache flight it leads (its answer is awaited by identical requests), or
+    /// `NO_FLIGHT`.
+    pub flight: u32,
 }
+
+/// A request that leads no cache flight.
+pub const NO_FLIGHT: u32 = u32::MAX;
 
 /// How a tier finished with a request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,6 +61,7 @@ pub struct Cx<'a, E> {
     events: &'a mut EventQueue<E>,
     wrap: fn(u8, TierEvent) -> E,
     finished: &'a mut Vec<(u8, Req, Finished)>,
+    billing: &'a mut Vec<(u8, SimTime, f64)>,
     /// End of the run: nothing is scheduled that could only happen after it.
     pub horizon: SimTime,
     /// End of the warm-up: what happens before it is not reported as a bottleneck.
@@ -65,6 +74,7 @@ impl<'a, E> Cx<'a, E> {
         events: &'a mut EventQueue<E>,
         wrap: fn(u8, TierEvent) -> E,
         finished: &'a mut Vec<(u8, Req, Finished)>,
+        billing: &'a mut Vec<(u8, SimTime, f64)>,
         horizon: SimTime,
         warmup: SimTime,
     ) -> Self {
@@ -73,6 +83,7 @@ impl<'a, E> Cx<'a, E> {
             events,
             wrap,
             finished,
+            billing,
             horizon,
             warmup,
         }
@@ -88,6 +99,15 @@ impl<'a, E> Cx<'a, E> {
     #[inline]
     pub fn answered(&mut self, req: Req) {
         self.finished.push((self.tier, req, Finished::Answered));
+    }
+
+    /// Reports billed time beyond an instance's life (rounding, minimum), µs, for the
+    /// instance launched at `launched`: it belongs to when the instance was launched.
+    #[inline]
+    pub fn billed_extra(&mut self, launched: SimTime, extra_us: f64) {
+        if extra_us > 0.0 {
+            self.billing.push((self.tier, launched, extra_us));
+        }
     }
 
     /// Reports that `req` failed at this tier.

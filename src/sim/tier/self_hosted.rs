@@ -227,8 +227,9 @@ impl SelfHostedSim {
         self.busy + self.queue.len() as u32
     }
 
-    /// Stops an instance and books the billed time beyond its life (rounding, minimum).
-    fn stop_instance(&mut self, id: u32, now: SimTime) {
+    /// Stops an instance and books the billed time beyond its life (rounding, minimum):
+    /// in the hour it stops for the timeline, and to its launch for the month.
+    fn stop_instance<E>(&mut self, id: u32, now: SimTime, cx: &mut Cx<E>) {
         self.advance(now);
         let inst = &mut self.instances[id as usize];
         match inst.state {
@@ -239,9 +240,12 @@ impl SelfHostedSim {
         inst.state = InstanceState::Stopped;
         self.alive -= 1;
         self.stopped.push(id);
-        let alive = now.minus(inst.launched);
+        let launched = inst.launched;
+        let alive = now.minus(launched);
         let billed = self.spec.billing.billed(alive);
-        self.accum.extra_billed_us += billed.minus(alive).0 as f64;
+        let extra = billed.minus(alive).0 as f64;
+        self.accum.extra_billed_us += extra;
+        cx.billed_extra(launched, extra);
     }
 
     /// Starts `req` on a slot of `instance` already taken by the caller.
@@ -267,6 +271,9 @@ impl SelfHostedSim {
         };
         let service = SimTime(random::round_up_to_1(service_us));
         self.accum.service_us += service.0 as f64;
+        if req.escalated {
+            self.accum.escalated_service_us += service.0 as f64;
+        }
         if let Some(timeout) = self.spec.timeout {
             // The client gives up, but the instance still finishes the work it started.
             req.timed_out = wait.plus(service) > timeout;
@@ -294,7 +301,7 @@ impl SelfHostedSim {
         } else if self.instances[instance as usize].state == InstanceState::Draining
             && self.instances[instance as usize].busy == 0
         {
-            self.stop_instance(instance, now);
+            self.stop_instance(instance, now, cx);
         }
         if req.timed_out {
             cx.failed(req, Failure::Timeout);
@@ -412,7 +419,7 @@ impl SelfHostedSim {
                     _ => self.drain(id),
                 };
                 if idle {
-                    self.stop_instance(id, now);
+                    self.stop_instance(id, now, cx);
                 }
             }
         }
