@@ -26,7 +26,7 @@ const PROBES_PER_ROUND: usize = 3;
 /// profit that dips and recovers between two scales is seen.
 const PROBE_SPACING: f64 = 3.2;
 /// A growing user base is priced from simulated loads at most this far apart.
-const GROWTH_SPACING: f64 = 1.5;
+const GROWTH_SPACING: f64 = 2.0;
 /// Rounds of the break-even search at most; each narrows every bracket fourfold.
 const MAX_ROUNDS: usize = 12;
 /// Most zero crossings reported; more are noise around zero profit.

@@ -256,13 +256,13 @@ mod bad_input {
 
     #[test]
     fn horizon_shorter_than_the_warmup() {
-        let stderr = simulate_rejects(&starter_with(&[("warmup: 6h ", "warmup: 4d ")]));
+        let stderr = simulate_rejects(&starter_with(&[("warmup: 1d ", "warmup: 9d ")]));
         insta::assert_snapshot!(stderr);
     }
 
     #[test]
     fn misspelt_field_suggests_the_right_one() {
-        let stderr = simulate_rejects(&starter_with(&[("  warmup: 6h", "  warmpu: 6h")]));
+        let stderr = simulate_rejects(&starter_with(&[("  warmup: 1d", "  warmpu: 1d")]));
         insta::assert_snapshot!(stderr);
     }
 
@@ -277,13 +277,13 @@ mod bad_input {
 
     #[test]
     fn duration_with_an_unknown_unit() {
-        let stderr = simulate_rejects(&starter_with(&[("horizon: 3d ", "horizon: 5 parsecs ")]));
+        let stderr = simulate_rejects(&starter_with(&[("horizon: 8d ", "horizon: 5 parsecs ")]));
         insta::assert_snapshot!(stderr);
     }
 
     #[test]
     fn duration_without_a_unit() {
-        let stderr = simulate_rejects(&starter_with(&[("horizon: 3d ", "horizon: 72 ")]));
+        let stderr = simulate_rejects(&starter_with(&[("horizon: 8d ", "horizon: 72 ")]));
         insta::assert_snapshot!(stderr);
     }
 
@@ -394,7 +394,7 @@ mod bad_input {
 
     #[test]
     fn yaml_syntax_error_tab_indentation() {
-        let stderr = simulate_rejects(&starter_with(&[("  warmup: 6h", "\twarmup: 6h")]));
+        let stderr = simulate_rejects(&starter_with(&[("  warmup: 1d", "\twarmup: 1d")]));
         insta::assert_snapshot!(stderr);
     }
 
@@ -438,13 +438,13 @@ mod bad_input {
 
     #[test]
     fn horizon_of_ten_thousand_years() {
-        let stderr = simulate_rejects(&starter_with(&[("horizon: 3d ", "horizon: 3650000d ")]));
+        let stderr = simulate_rejects(&starter_with(&[("horizon: 8d ", "horizon: 3650000d ")]));
         insta::assert_snapshot!(stderr);
     }
 
     #[test]
     fn horizon_beyond_ten_years() {
-        let stderr = simulate_rejects(&starter_with(&[("horizon: 3d ", "horizon: 20000d ")]));
+        let stderr = simulate_rejects(&starter_with(&[("horizon: 8d ", "horizon: 20000d ")]));
         insta::assert_snapshot!(stderr);
     }
 
@@ -558,7 +558,7 @@ mod all_at_once {
     fn every_mistake_is_reported_together() {
         let yaml = starter_with(&[
             ("users: 1000 ", "users: 0 "),
-            ("warmup: 6h ", "warmup: 4d "),
+            ("warmup: 1d ", "warmup: 9d "),
             ("share: 0.2", "share: 0.3"),
             ("    complex: big", "    complex: large"),
             ("      min: 1\n", "      min: 8\n"),
@@ -627,7 +627,7 @@ mod validate_command {
         let ws = Workspace::with("one.yaml", &starter_with(&[("share: 0.2", "share: 0.3")]));
         ws.write(
             "two.yaml",
-            &starter_with(&[("horizon: 3d ", "horizon: 72 ")]),
+            &starter_with(&[("horizon: 8d ", "horizon: 72 ")]),
         );
         insta::assert_snapshot!(ws.rejected(&["validate", "one.yaml", "missing.yaml", "two.yaml"]));
     }

@@ -65,7 +65,7 @@ fn scalecost(dir: &Path, args: &[&str]) -> Command {
 fn start_long_run() -> (TempDir, Child) {
     let dir = tempfile::tempdir().expect("create a temporary folder");
     let scenario = edited(STARTER, "users: 1000 ", "users: 20000 ");
-    let scenario = edited(&scenario, "horizon: 3d ", "horizon: 30d ");
+    let scenario = edited(&scenario, "horizon: 8d ", "horizon: 30d ");
     fs::write(dir.path().join("scenario.yaml"), scenario).expect("write the scenario");
     fs::write(dir.path().join("results.json"), PREVIOUS).expect("write the old results");
     let mut child = scalecost(

@@ -768,8 +768,8 @@ mod extreme_values {
             "tiers.small.autoscaling.max",
         );
         refused(
-            "multiplier: 3}",
-            "multiplier: 1e308}",
+            "multiplier: 3,",
+            "multiplier: 1e308,",
             "workload.bursts[0].multiplier",
         );
         refused(
@@ -810,7 +810,7 @@ mod extreme_values {
             &format!("timeout: {digits}s"),
             "tiers.small.timeout",
         );
-        refused("warmup: 6h ", "warmup: 1e308s ", "workload.warmup");
+        refused("warmup: 1d ", "warmup: 1e308s ", "workload.warmup");
         refused(
             "interval: 30s",
             "interval: 1.5.5h",

@@ -33,8 +33,8 @@ fn small_scenario() -> String {
     let mut text = STARTER.to_string();
     for (from, to) in [
         ("users: 1000 ", "users: 10 "),
-        ("horizon: 3d ", "horizon: 1d "),
-        ("warmup: 6h ", "warmup: 1h "),
+        ("horizon: 8d ", "horizon: 1d "),
+        ("warmup: 1d ", "warmup: 1h "),
         ("start: 1d 12h,", "start: 12h,"),
     ] {
         assert_eq!(text.matches(from).count(), 1, "`{from}` in the starter");

@@ -255,10 +255,14 @@ pub fn evaluate(scenario: &Scenario, metrics: &RunMetrics, basis: &MonthBasis, l
     let year = |from: usize| -> MonthCost { MonthCost::average(&at_load[from..from + 12]) };
     let y1 = year(0);
     let y2 = year(12);
+    // The first of the costliest months.
     let (peak_i, peak) = at_load
         .iter()
         .enumerate()
-        .max_by(|a, b| a.1.total().total_cmp(&b.1.total()))
+        .fold(None::<(usize, &MonthCost)>, |best, (i, m)| match best {
+            Some((_, b)) if b.total() >= m.total() => best,
+            _ => Some((i, m)),
+        })
         .expect("24 months");
 
     // The schedule: at this load, or along the declared growth.

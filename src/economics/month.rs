@@ -202,9 +202,29 @@ pub fn basis(scenario: &Scenario, metrics: &RunMetrics) -> MonthBasis {
             }
             rates[c] = Some(filled);
         }
-        let names: Vec<String> = missing.iter().take(3).map(|&c| cells.describe(c)).collect();
-        let more = if missing.len() > 3 {
-            format!(" and {} more", missing.len() - 3)
+        // Whole kinds of day first: "no weekend day" says more than 24 hours listed.
+        let weekend_missing = cells.weekly
+            && (0..cells.count()).filter(|&c| cells.is_weekend_cell(c)).all(|c| missing.contains(&c));
+        let weekday_missing = cells.weekly
+            && (0..cells.count()).filter(|&c| !cells.is_weekend_cell(c)).all(|c| missing.contains(&c));
+        let rest: Vec<usize> = missing
+            .iter()
+            .copied()
+            .filter(|&c| {
+                let we = cells.is_weekend_cell(c);
+                !(we && weekend_missing) && !(!we && weekday_missing)
+            })
+            .collect();
+        let mut names: Vec<String> = Vec::new();
+        if weekday_missing {
+            names.push("weekday".into());
+        }
+        if weekend_missing {
+            names.push("weekend day".into());
+        }
+        names.extend(rest.iter().take(3).map(|&c| cells.describe(c)));
+        let more = if rest.len() > 3 {
+            format!(" and {} more hours", rest.len() - 3)
         } else {
             String::new()
         };

@@ -326,6 +326,27 @@ fn render_one(design: &DesignOutcome) -> String {
             notes.push_str(&format!("  profit crosses zero at: {}\n", all.join("; ")));
         }
     }
+    if let Some(growth) = &design.growth {
+        for r in &results {
+            let s = &r.economics.schedule;
+            let at = |m: usize| {
+                s.get(m - 1).map(|x| {
+                    format!("month {m} {} ({} users)", money(cur, x.cost), quantity(x.users.round()))
+                })
+            };
+            let farthest = s
+                .iter()
+                .map(|x| (x.nearest_simulated_users / x.users).ln().abs().exp())
+                .fold(1.0, f64::max);
+            let months: Vec<String> = [1, 12, 24].into_iter().filter_map(at).collect();
+            notes.push_str(&format!(
+                "Schedule at {} with {growth}: {}; every month priced from loads simulated within {}x of it\n",
+                scale(r.metrics.scale),
+                months.join(", "),
+                trimmed(farthest, 2)
+            ));
+        }
+    }
     let mut warnings: Vec<String> = Vec::new();
     for r in &results {
         for w in &r.economics.warnings {

@@ -50,7 +50,7 @@ pub fn render(chart: &BreakEvenChart) -> Result<Vec<u8>> {
         .map(|b| (b.users, b.monthly_cost))
         .collect();
     let subtitle = format!(
-        "A 30-day month, one-off costs excluded; {}; users{} on a log scale",
+        "A 30-day month, averaged over year 1, one-off costs excluded; {}; users{} on a log scale",
         if chart.break_even.is_some() {
             "each point a full simulation: the scales and the loads the search tried"
         } else {

@@ -49,7 +49,7 @@ pub fn render(chart: &MonthlyCostChart) -> Result<Vec<u8>> {
                 "{}: monthly cost by component at each scale",
                 chart.scenario
             ),
-            "Cost of a 30-day month at the measured load; left: amounts, right: each component's share",
+            "A 30-day month at each load, averaged over year 1; left: amounts, right: each component's share",
         )?;
         let area = legend(&area, &entries)?;
         let (left, right) = area.split_horizontally((WIDTH as f64 * 0.56) as i32);
