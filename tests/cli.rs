@@ -953,3 +953,34 @@ mod shipped_scenarios {
         }
     }
 }
+
+mod default_scenario {
+    //! The README's main command: its table is pinned, and the README's excerpt of it
+    //! is what the command prints.
+
+    use super::*;
+
+    fn table() -> String {
+        let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/support-chatbot.yaml");
+        Workspace::new().succeeds(&["simulate", file.to_str().unwrap(), "-q"])
+    }
+
+    #[test]
+    fn the_default_scenarios_table_is_pinned_and_the_readme_quotes_it() {
+        let table = table();
+        insta::assert_snapshot!(table);
+        let readme = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md"))
+            .expect("read the README");
+        let start = readme
+            .find("```text\nsupport-chatbot — seed 42")
+            .expect("the README shows the default table");
+        let excerpt = &readme[start + "```text\n".len()..];
+        let excerpt = &excerpt[..excerpt.find("```").expect("the excerpt ends")];
+        for line in excerpt.lines() {
+            assert!(
+                table.lines().any(|l| l == line),
+                "the README shows a line the command does not print:\n{line}\n\nthe command prints:\n{table}"
+            );
+        }
+    }
+}

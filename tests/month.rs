@@ -432,3 +432,62 @@ fn no_figure_is_minus_zero() {
     let csv = common::export(&run(STEP), scalecost::report::Format::Csv);
     assert!(!csv.split([',', '\n']).any(|cell| cell == "-0" || cell == "-0.0"), "{csv}");
 }
+
+/// A pool billed at least 24 h per instance: a burst at the end of the warm-up launches
+/// more instances, which the autoscaler retires early in the window. Their 24-hour
+/// minimums belong to the warm-up's launches, not to the window: the month pays for the
+/// one instance that serves it (and a twelfth of the one-off burst's hours).
+const MINIMUM_IN_WARM_UP: &str = r#"
+name: minimum
+seed: 3
+scales: [1]
+workload:
+  users: 1
+  requests_per_user_per_day: 2400
+  horizon: 3d
+  warmup: 1d
+  bursts:
+    - {start: 22h 30m, duration: 1h 30m, multiplier: 30}
+  classes:
+    q: {share: 1, input_tokens: 10, output_tokens: 10}
+routing:
+  routes: {q: pool}
+tiers:
+  pool:
+    kind: self_hosted
+    service_time: 1s
+    concurrency: 1
+    queue_capacity: 100
+    price_per_instance_hour: 1
+    billing: {granularity: 1h, minimum: 24h}
+    autoscaling:
+      min: 1
+      max: 4
+      target_utilization: 0.8
+      interval: 1m
+      scale_in_cooldown: 10m
+      startup_delay: 0s
+"#;
+
+#[test]
+fn billing_minimums_of_warm_up_launches_are_not_the_windows() {
+    let report = run(MINIMUM_IN_WARM_UP);
+    let r = &report.results[0];
+    let pool = &r.metrics.tiers[0];
+    // The burst (30 × 100 an hour of 1 s services: 0.83 erlangs) needed more than one
+    // instance; after it the load (0.03 erlangs) needs one.
+    assert!(pool.peak_instances >= 2, "{}", pool.peak_instances);
+    // The window bills the time instances were alive in it and no minimum: those
+    // retired in it were launched in the warm-up (before, each added up to 23 hours).
+    assert!(
+        (pool.billed_instance_hours - pool.instance_hours).abs() < 1e-9,
+        "billed {} for {} alive",
+        pool.billed_instance_hours,
+        pool.instance_hours
+    );
+    assert!(pool.instance_hours < 49.0, "{}", pool.instance_hours);
+    // A month of one instance at 1 an hour is 720; the extra instances' minutes after
+    // the burst are the burst's, counted once, in month 1: a twelfth of them in the year-1 month.
+    let compute = r.economics.components[0].monthly;
+    assert!((720.0..722.0).contains(&compute), "{compute}");
+}
