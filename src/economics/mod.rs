@@ -985,3 +985,123 @@ pub fn describe_growth(g: &Growth) -> String {
         Growth::Users(list) => format!("users month by month as declared ({} months)", list.len()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn escalation(share: f64, drift: f64, every_days: Option<u64>) -> Escalation {
+        Escalation {
+            to: 1,
+            share,
+            drift_per_day: drift,
+            retrain_every: every_days.map(|d| SimTime(d * SimTime::DAY.0)),
+        }
+    }
+
+    #[test]
+    fn the_mean_share_follows_the_drift_law() {
+        // 10% + 1%/day, retrained every 30 days: every 30-day month averages 25%.
+        let e = escalation(0.1, 0.01, Some(30));
+        for m in 0..24 {
+            let from = m as f64 * 30.0;
+            assert!((mean_share(&e, from, from + 30.0) - 0.25).abs() < 1e-12);
+        }
+        // Never retrained: 25%, 55%, 85%, then capped at 100%.
+        let e = escalation(0.1, 0.01, None);
+        for (m, want) in [(0, 0.25), (1, 0.55), (2, 0.85), (3, 1.0), (10, 1.0)] {
+            let from = m as f64 * 30.0;
+            assert!((mean_share(&e, from, from + 30.0) - want).abs() < 1e-12, "month {m}");
+        }
+        // The cap inside a month: 0.8 + 0.05/day reaches 1 on day 4 of a 10-day span:
+        // (∫0..4 (0.8 + 0.05x) dx + 6) / 10 = (3.2 + 0.4 + 6) / 10 = 0.96.
+        let e = escalation(0.8, 0.05, None);
+        assert!((mean_share(&e, 0.0, 10.0) - 0.96).abs() < 1e-12);
+        // Without drift, the share.
+        assert_eq!(mean_share(&escalation(0.3, 0.0, Some(7)), 5.0, 35.0), 0.3);
+    }
+
+    #[test]
+    fn storage_pays_for_the_average_fill_of_each_month() {
+        let s = StorageCost {
+            name: "logs".into(),
+            bytes_per_request: 1e9,
+            retention: SimTime(45 * SimTime::DAY.0),
+            price_per_gb_month: 1.0,
+        };
+        // One request a day of 1 GB: month 1 averages 15 GB, month 2 41.25, then 45.
+        assert!((storage_in_month(&s, 1.0, 0.0, 30.0) - 15.0).abs() < 1e-12);
+        assert!((storage_in_month(&s, 1.0, 30.0, 60.0) - 41.25).abs() < 1e-12);
+        assert!((storage_in_month(&s, 1.0, 60.0, 90.0) - 45.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn periodic_costs_fall_on_their_dates_and_grow() {
+        let p = PeriodicCost {
+            name: "refresh".into(),
+            every: SimTime(90 * SimTime::DAY.0),
+            amount: 100.0,
+            growth: 2.0,
+            retrains: None,
+        };
+        // Days 90, 180, 270: in months 3, 6 and 9 (day 90 is the last day of month 3).
+        assert_eq!(periodic_in(&p, 0.0, 60.0), 0.0);
+        assert_eq!(periodic_in(&p, 60.0, 90.0), 100.0);
+        assert_eq!(periodic_in(&p, 150.0, 180.0), 200.0);
+        assert_eq!(periodic_in(&p, 0.0, 360.0), 100.0 + 200.0 + 400.0 + 800.0);
+    }
+
+    #[test]
+    fn step_thresholds_are_where_profit_jumps() {
+        let yaml = "workload: {users: 1000, requests_per_user_per_day: 10, horizon: 1h, classes: {q: {share: 1, input_tokens: 1, output_tokens: 1}}}
+routing: {routes: {q: t}}
+tiers: {t: {kind: api, price_per_1k_input_tokens: 0, price_per_1k_output_tokens: 0, latency: 1s}}
+costs:
+  steps:
+    - {name: a, amount_per_month: 1, above: {users: 5000}}
+    - {name: b, amount_per_month: 1, every: {users: 3000}}
+    - {name: c, amount_per_month: 1, above: {requests_per_day: 20000}}
+";
+        let s = crate::scenario::parse(yaml, "t.yaml", "t").unwrap();
+        // b at 3,000, 6,000, 9,000; c at 20,000 requests a day = 2,000 users.
+        assert_eq!(step_thresholds(&s, 1000.0, 10000.0), [2000.0, 3000.0, 5000.0, 6000.0, 9000.0]);
+    }
+
+    #[test]
+    fn break_even_prices_make_the_margin_zero() {
+        let seat = Revenue::PerSeat {
+            price_per_user_per_month: 2.0,
+            free_share: 0.5,
+        };
+        // 1,000 users, half paying, 5,000 a month of costs: 10 per paying user.
+        let p = break_even_prices(seat, 1000.0, 0.0, 0.0, 5000.0);
+        assert_eq!(p[0].break_even, 10.0);
+        let usage = Revenue::Usage {
+            price_per_request: 0.01,
+            price_per_1k_tokens: 0.1,
+        };
+        // 100,000 requests and 1M tokens (revenue 1,000 + 100): 1,100 of costs break
+        // even at the declared prices; each price alone, the other held.
+        let p = break_even_prices(usage, 1.0, 1e5, 1e6, 1100.0);
+        assert!((p[0].break_even - 0.01).abs() < 1e-12);
+        assert!((p[1].break_even - 0.1).abs() < 1e-12);
+    }
+
+    #[test]
+    fn interpolation_between_loads_is_exact_for_power_laws() {
+        let basis = |users: f64| MonthBasis {
+            users,
+            base: vec![users * 3.0, users.powf(0.5), 5.0],
+            weekday: vec![0.0; 3],
+            weekend_day: vec![0.0; 3],
+            bursts: Vec::new(),
+            escalation: Vec::new(),
+            warnings: Vec::new(),
+        };
+        let mid = MonthBasis::between(&basis(100.0), &basis(400.0), 200.0);
+        assert!((mid.base[0] - 600.0).abs() < 1e-9);
+        assert!((mid.base[1] - 200f64.sqrt()).abs() < 1e-9);
+        assert!((mid.base[2] - 5.0).abs() < 1e-12);
+        assert_eq!(clean(-0.0).to_string(), "0");
+    }
+}

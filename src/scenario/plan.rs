@@ -336,3 +336,54 @@ fn yaml_list(values: &[f64]) -> String {
     let items: Vec<String> = values.iter().map(|v| fmt_num(*v)).collect();
     format!("[{}]", items.join(", "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const YAML: &str = "name: a
+scales: [1, 10]
+workload: {users: 100, requests_per_user_per_day: 10, horizon: 1h, classes: {q: {share: 1, input_tokens: 1, output_tokens: 1}}}
+routing: {routes: {q: t}}
+tiers: {t: {kind: api, price_per_1k_input_tokens: 0, price_per_1k_output_tokens: 0, latency: 1s}}
+";
+
+    #[test]
+    fn jobs_are_designs_then_scales_then_replications() {
+        let s = crate::scenario::parse(YAML, "a.yaml", "a").unwrap();
+        let plan = single(s, 2);
+        let jobs: Vec<(usize, f64, u64)> = plan
+            .jobs()
+            .iter()
+            .map(|j| (j.design, j.scale, j.replication))
+            .collect();
+        assert_eq!(jobs, [(0, 1.0, 0), (0, 1.0, 1), (0, 10.0, 0), (0, 10.0, 1)]);
+    }
+
+    #[test]
+    fn scales_and_seed_are_written_into_the_text_and_checked() {
+        let mut source = Source::from_text(YAML, "a.yaml", "a");
+        source = with_overrides(
+            source,
+            &Overrides {
+                scales: Some(vec![2.0, 0.5]),
+                seed: Some(9),
+            },
+        )
+        .unwrap();
+        let s = read(&source).unwrap();
+        assert_eq!(s.scales(), [2.0, 0.5]);
+        assert_eq!(s.seed(), 9);
+        let bad = with_overrides(
+            Source::from_text(YAML, "a.yaml", "a"),
+            &Overrides {
+                scales: Some(vec![0.0]),
+                seed: None,
+            },
+        )
+        .unwrap();
+        let err = read(&bad).unwrap_err().to_string();
+        assert!(err.starts_with("a.yaml:2:9: scales[0]: 0 is not allowed"), "{err}");
+        assert!(err.ends_with("(set by --scales 0)"), "{err}");
+    }
+}
