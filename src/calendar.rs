@@ -218,7 +218,6 @@ impl RateShape {
     }
 }
 
-
 impl RateShape {
     /// The mean rate factor over cell `c` of `cells`, without bursts: what an hour of
     /// that cell receives relative to the mean hour.

@@ -54,7 +54,10 @@ pub fn run(cli: Cli) -> Result<()> {
         runner::run(&plan, &progress::Progress::new(job.quiet))
     })?;
     if let Some(format) = job.format {
-        write_main(job.output.as_deref(), report::exporter(format).export(&outcome)?)?;
+        write_main(
+            job.output.as_deref(),
+            report::exporter(format).export(&outcome)?,
+        )?;
     }
     if let Some(dir) = &job.charts {
         let charts = report::plot::Charts {
@@ -215,7 +218,11 @@ fn check_timeline_scale(scale: f64, plan: &Plan) -> Result<(), InputError> {
     {
         None => Ok(()),
         Some(s) => {
-            let scales: Vec<String> = s.scales().iter().map(|x| report::format::scale(*x)).collect();
+            let scales: Vec<String> = s
+                .scales()
+                .iter()
+                .map(|x| report::format::scale(*x))
+                .collect();
             Err(InputError::new(format!(
                 "--timeline-scale {scale}: {} runs at {}; choose one of those",
                 s.name(),

@@ -85,8 +85,7 @@ impl TierAccum {
             shed: self.shed - earlier.shed,
             escalated: self.escalated - earlier.escalated,
             escalated_input_tokens: self.escalated_input_tokens - earlier.escalated_input_tokens,
-            escalated_output_tokens: self.escalated_output_tokens
-                - earlier.escalated_output_tokens,
+            escalated_output_tokens: self.escalated_output_tokens - earlier.escalated_output_tokens,
             escalated_api_calls: self.escalated_api_calls - earlier.escalated_api_calls,
             escalated_service_us: self.escalated_service_us - earlier.escalated_service_us,
         }

@@ -408,7 +408,11 @@ pub fn build(
                 results: scales,
                 break_even,
                 p99_objective_ms: s.slo().p99_latency.map(|t| t.as_millis_f64()),
-                growth: s.workload().growth.as_ref().map(crate::economics::describe_growth),
+                growth: s
+                    .workload()
+                    .growth
+                    .as_ref()
+                    .map(crate::economics::describe_growth),
             }
         })
         .collect();

@@ -68,7 +68,8 @@ pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
         .into_par_iter()
         .map(|(job, run)| {
             let scenario = plan.designs()[job.design].scenario();
-            let economics = economics::evaluate(scenario, &run.metrics, &run.basis, &loads[job.design]);
+            let economics =
+                economics::evaluate(scenario, &run.metrics, &run.basis, &loads[job.design]);
             ScaleResult {
                 metrics: run.metrics,
                 economics,
@@ -140,7 +141,12 @@ impl Known {
 /// where profit changes sign is then narrowed by simulating loads spaced evenly in
 /// log-space inside it, a few per round, until it is within [`BREAK_EVEN_PRECISION`].
 /// Every design's probes of a round run in one fan-out.
-fn break_even(plan: &Plan, jobs: &[Job], runs: &[Run], extra: &mut Vec<(Job, Run)>) -> Vec<Option<BreakEven>> {
+fn break_even(
+    plan: &Plan,
+    jobs: &[Job],
+    runs: &[Run],
+    extra: &mut Vec<(Job, Run)>,
+) -> Vec<Option<BreakEven>> {
     let designs: Vec<usize> = (0..plan.designs().len())
         .filter(|&d| plan.searches_break_even(d))
         .collect();
@@ -191,7 +197,9 @@ fn break_even(plan: &Plan, jobs: &[Job], runs: &[Run], extra: &mut Vec<(Job, Run
             continue;
         };
         for t in economics::step_thresholds(plan.designs()[d].scenario(), lo, hi) {
-            let Some((basis, _)) = loads.at(t) else { continue };
+            let Some((basis, _)) = loads.at(t) else {
+                continue;
+            };
             for (users, past) in [(t, false), (t * (1.0 + 1e-9), true)] {
                 let mut x = Known::of(plan, d, &basis, users, past);
                 x.interpolated = true;
@@ -209,7 +217,8 @@ fn break_even(plan: &Plan, jobs: &[Job], runs: &[Run], extra: &mut Vec<(Job, Run
                 if hi.users / lo.users - 1.0 > BREAK_EVEN_PRECISION && !hi.past_threshold {
                     let step = (hi.users / lo.users).ln() / (PROBES_PER_ROUND + 1) as f64;
                     round.extend(
-                        (1..=PROBES_PER_ROUND).map(|i| probe(d, lo.users * (step * i as f64).exp())),
+                        (1..=PROBES_PER_ROUND)
+                            .map(|i| probe(d, lo.users * (step * i as f64).exp())),
                     );
                 }
             }
@@ -250,7 +259,9 @@ fn break_even(plan: &Plan, jobs: &[Job], runs: &[Run], extra: &mut Vec<(Job, Run
                 })
                 .collect();
             let below = k.first().is_some_and(|x| x.profit >= 0.0);
-            let first_up = crossings.iter().find(|c| c.direction == Direction::Profitable);
+            let first_up = crossings
+                .iter()
+                .find(|c| c.direction == Direction::Profitable);
             let (status, users, precision) = if below {
                 (BreakEvenStatus::BelowRange, Some(lowest), 0.0)
             } else if let Some(c) = first_up {
@@ -312,7 +323,11 @@ fn growth_loads(plan: &Plan, jobs: &[Job], runs: &[Run], extra: &mut Vec<(Job, R
             let hi = path.iter().copied().fold(0.0, f64::max);
             let n = ((hi / lo).ln() / GROWTH_SPACING.ln()).ceil().max(0.0) as usize;
             for i in 0..=n {
-                let users = if n == 0 { lo } else { lo * (hi / lo).powf(i as f64 / n as f64) };
+                let users = if n == 0 {
+                    lo
+                } else {
+                    lo * (hi / lo).powf(i as f64 / n as f64)
+                };
                 let near = have
                     .iter()
                     .any(|&u| (u / users).ln().abs() <= GROWTH_SPACING.sqrt().ln());

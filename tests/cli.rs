@@ -124,20 +124,8 @@ fn rejected(cmd: &mut Command) -> String {
     stderr
 }
 
-/// The starter scenario with each `(from, to)` edit made; each `from` must occur exactly
-/// once, so a test fails loudly instead of silently testing nothing if the starter changes.
-fn starter_with(edits: &[(&str, &str)]) -> String {
-    let mut text = STARTER.to_string();
-    for (from, to) in edits {
-        assert_eq!(
-            text.matches(from).count(),
-            1,
-            "`{from}` must occur exactly once in the starter scenario"
-        );
-        text = text.replacen(from, to, 1);
-    }
-    text
-}
+mod common;
+use common::starter_with;
 
 /// The starter scenario without the one line that contains `marker`.
 fn starter_without_line(marker: &str) -> String {

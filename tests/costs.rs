@@ -501,7 +501,11 @@ tiers:
         // life. Rounding and minimums are a cost of a launch, and it was launched in
         // the warm-up (at 0), so they are not the window's. The second lived exactly
         // 1 h: no rounding. Billed = 130 minutes.
-        assert_close(pool.billed_instance_hours, 130.0 / 60.0, "billed instance-hours");
+        assert_close(
+            pool.billed_instance_hours,
+            130.0 / 60.0,
+            "billed instance-hours",
+        );
         // Compute = 130/60 h × 2.0 = 4.33.
         assert_close(line(e, "pool compute"), 130.0 / 60.0 * 2.0, "compute cost");
         // The timeline books rounding in the hour an instance stops: in 1h–2h the

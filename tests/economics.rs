@@ -2,9 +2,9 @@
 //! checked against hand calculation and against what the simulation must show.
 
 mod common;
+use common::Report as ScenarioReport;
 use scalecost::metrics::BottleneckReason;
 use scalecost::outcome::BreakEvenStatus;
-use common::Report as ScenarioReport;
 
 fn run(yaml: &str) -> ScenarioReport {
     common::run(yaml)

@@ -5,8 +5,8 @@
 //! without statistics: the comment above each test works it out.
 
 mod common;
-use scalecost::scenario::parse;
 use common::Report as ScenarioReport;
+use scalecost::scenario::parse;
 
 fn run(yaml: &str) -> ScenarioReport {
     common::run(yaml)

@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 
 use tempfile::TempDir;
 
+mod common;
+
 const STARTER: &str = include_str!("../scenarios/starter.yaml");
 
 /// What the output file held before the run: it must still hold it, byte for byte.
@@ -27,12 +29,6 @@ const MID_RUN: Duration = Duration::from_secs(1);
 /// An interrupted run polls for Ctrl-C every few milliseconds; ten seconds is far above
 /// that and far below the minute the whole run would take.
 const PROMPT: Duration = Duration::from_secs(10);
-
-/// `text` with `from` replaced by `to`; `from` must occur exactly once.
-fn edited(text: &str, from: &str, to: &str) -> String {
-    assert_eq!(text.matches(from).count(), 1, "`{from}` must occur once");
-    text.replacen(from, to, 1)
-}
 
 /// The names in `dir`, sorted: shows stray temporary files.
 fn listing(dir: &Path) -> Vec<String> {
@@ -64,8 +60,10 @@ fn scalecost(dir: &Path, args: &[&str]) -> Command {
 /// [`PREVIOUS`], started [`MID_RUN`] ago and still running.
 fn start_long_run() -> (TempDir, Child) {
     let dir = tempfile::tempdir().expect("create a temporary folder");
-    let scenario = edited(STARTER, "users: 1000 ", "users: 20000 ");
-    let scenario = edited(&scenario, "horizon: 8d ", "horizon: 30d ");
+    let scenario = common::starter_with(&[
+        ("users: 1000 ", "users: 20000 "),
+        ("horizon: 8d ", "horizon: 30d "),
+    ]);
     fs::write(dir.path().join("scenario.yaml"), scenario).expect("write the scenario");
     fs::write(dir.path().join("results.json"), PREVIOUS).expect("write the old results");
     let mut child = scalecost(

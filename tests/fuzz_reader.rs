@@ -34,8 +34,8 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::strategy::ValueTree;
 use scalecost::model::Scenario;
-use scalecost::scenario::Source;
 use scalecost::report::{self, Format};
+use scalecost::scenario::Source;
 use scalecost::time::SimTime;
 
 /// Cases per source when FUZZ_CASES is not set: a few seconds of CI time.
@@ -194,7 +194,11 @@ fn simulate_briefly(text: &str, s: Scenario) {
     let requests_at_1 = s.base_rate_per_us() * horizon.0 as f64 * peak_factor;
     let scale = (BRIEF_REQUESTS / requests_at_1).min(1.0);
     // Keeps the scale positive when the load is so large that the ratio underflows.
-    let scale = if scale > 0.0 { scale } else { f64::MIN_POSITIVE };
+    let scale = if scale > 0.0 {
+        scale
+    } else {
+        f64::MIN_POSITIVE
+    };
     let mut source = Source::from_text(text, "fuzz.yaml", "fuzz");
     let edited = source
         .set("workload.horizon", &format!("{}us", horizon.0), "fuzz")

@@ -37,7 +37,10 @@ fn assert_within_4_se(xs: &[f64], expected: f64, what: &str) {
         4.0 * se
     );
     // The check has teeth: the estimate is precise to well under a percent.
-    assert!(se < 0.01 * expected, "{what}: standard error {se} is too wide to tell");
+    assert!(
+        se < 0.01 * expected,
+        "{what}: standard error {se} is too wide to tell"
+    );
 }
 
 /// 2,000 users × 24 requests a day with a diurnal and a weekly cycle, served by an API
@@ -99,7 +102,9 @@ fn two_days_from_two_in_the_afternoon_give_the_true_month_and_say_what_they_miss
     let per = e.cost_per_transaction.expect("requests were served");
     assert!((per / 0.001 - 1.0).abs() < 1e-3, "{per}");
     assert!(
-        e.warnings.iter().any(|w| w.contains("sees no weekend day:") && w.contains("horizon: 7d 14h")),
+        e.warnings
+            .iter()
+            .any(|w| w.contains("sees no weekend day:") && w.contains("horizon: 7d 14h")),
         "{:?}",
         e.warnings
     );
@@ -186,7 +191,12 @@ fn retrained_every_thirty_days_each_month_pays_for_the_cycle_mean_share() {
     // same 1,000 each time, on day 30 of each month).
     let report = run(&yaml);
     let s = &report.results[0].economics.schedule;
-    assert!((s[12].cost - s[0].cost).abs() < 1e-6 * s[0].cost, "{} vs {}", s[12].cost, s[0].cost);
+    assert!(
+        (s[12].cost - s[0].cost).abs() < 1e-6 * s[0].cost,
+        "{} vs {}",
+        s[12].cost,
+        s[0].cost
+    );
 }
 
 #[test]
@@ -254,7 +264,10 @@ fn a_growing_user_base_drives_the_schedule_payback_and_two_year_total() {
     let mut payback = None;
     for (i, month) in e.schedule.iter().enumerate() {
         let m = i as u32 + 1;
-        assert!((month.users / users(m) - 1.0).abs() < 1e-9, "month {m} users");
+        assert!(
+            (month.users / users(m) - 1.0).abs() < 1e-9,
+            "month {m} users"
+        );
         // Priced from loads simulated at most 2x apart; each load's cost is measured
         // to about 0.2% (some 80,000 requests), and interpolation of a linear cost in
         // log space is exact.
@@ -264,7 +277,9 @@ fn a_growing_user_base_drives_the_schedule_payback_and_two_year_total() {
             month.cost,
             users(m) * 1.2
         );
-        assert!((month.nearest_simulated_users / month.users).ln().abs() <= 2f64.sqrt().ln() + 1e-9);
+        assert!(
+            (month.nearest_simulated_users / month.users).ln().abs() <= 2f64.sqrt().ln() + 1e-9
+        );
         assert_eq!(month.revenue, users(m) * 2.0);
         if payback.is_none() && cumulative >= 50_000.0 {
             payback = Some(m - 1);
@@ -276,9 +291,15 @@ fn a_growing_user_base_drives_the_schedule_payback_and_two_year_total() {
     assert_eq!(payback, Some(15));
     assert_eq!(e.payback_months, Some(15));
     let hand: f64 = 50_000.0 + (1..=24).map(|m| users(m) * 1.2).sum::<f64>();
-    assert!((e.two_year_total / hand - 1.0).abs() < 0.01, "{} vs {hand}", e.two_year_total);
+    assert!(
+        (e.two_year_total / hand - 1.0).abs() < 0.01,
+        "{} vs {hand}",
+        e.two_year_total
+    );
     // The rule of thumb beside it.
-    let multiple = e.two_year_multiple_of_one_off.expect("one-off costs are declared");
+    let multiple = e
+        .two_year_multiple_of_one_off
+        .expect("one-off costs are declared");
     assert!((multiple - e.two_year_total / 50_000.0).abs() < 1e-9);
 }
 
@@ -325,7 +346,11 @@ fn break_even_is_found_between_two_scales_that_both_lose_money() {
     assert_eq!(be.crossings.len(), 2, "{:?}", be.crossings);
     assert_eq!(be.crossings[0].direction, Direction::Profitable);
     assert_eq!(be.crossings[1].direction, Direction::Unprofitable);
-    assert!((be.crossings[1].users / 5000.0 - 1.0).abs() < 1e-6, "{:?}", be.crossings[1]);
+    assert!(
+        (be.crossings[1].users / 5000.0 - 1.0).abs() < 1e-6,
+        "{:?}",
+        be.crossings[1]
+    );
     assert_eq!(be.crossings[1].precision, 0.0);
 }
 
@@ -370,7 +395,11 @@ fn a_cache_behind_a_throttled_api_serves_only_the_answers_it_got() {
     let served = m.requests.success_rate;
     assert!((served - 0.2).abs() < 0.02, "served {served}");
     let cache = m.cache.as_ref().expect("a cache");
-    assert!((cache.hit_rate - 0.2).abs() < 0.02, "hit rate {}", cache.hit_rate);
+    assert!(
+        (cache.hit_rate - 0.2).abs() < 0.02,
+        "hit rate {}",
+        cache.hit_rate
+    );
     assert!(m.requests.failed.throttled > 0);
 }
 
@@ -419,7 +448,10 @@ fn requests_that_find_an_answer_being_computed_wait_for_it() {
     let leaders = served - cache.hits as f64 - cache.coalesced_served as f64;
     let total_ms = m.latency_ms.mean * served;
     let waiters_mean_ms = (total_ms - leaders * 10_000.0) / cache.coalesced_served as f64;
-    assert!((waiters_mean_ms - 5_000.0).abs() < 400.0, "{waiters_mean_ms} ms");
+    assert!(
+        (waiters_mean_ms - 5_000.0).abs() < 400.0,
+        "{waiters_mean_ms} ms"
+    );
     // Nobody waits longer than a leader (the histogram keeps three significant
     // digits, so its maximum reads up to 0.1% high).
     assert!(m.latency_ms.max <= 10_000.0 * 1.001, "{}", m.latency_ms.max);
@@ -430,7 +462,11 @@ fn no_figure_is_minus_zero() {
     let text = common::json(&run(STEP));
     assert!(!text.contains("-0.0") && !text.contains(": -0,") && !text.contains(": -0\n"));
     let csv = common::export(&run(STEP), scalecost::report::Format::Csv);
-    assert!(!csv.split([',', '\n']).any(|cell| cell == "-0" || cell == "-0.0"), "{csv}");
+    assert!(
+        !csv.split([',', '\n'])
+            .any(|cell| cell == "-0" || cell == "-0.0"),
+        "{csv}"
+    );
 }
 
 /// A pool billed at least 24 h per instance: a burst at the end of the warm-up launches

@@ -22,7 +22,7 @@ use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
-const STARTER: &str = include_str!("../scenarios/starter.yaml");
+mod common;
 
 /// Longest any single run may take before the test counts it as a hang.
 const HANG: Duration = Duration::from_secs(60);
@@ -30,17 +30,12 @@ const HANG: Duration = Duration::from_secs(60);
 /// The starter at ten users over one day with a one-hour warm-up (its burst moved inside
 /// the day); each edit must match exactly once, so a changed starter fails loudly here.
 fn small_scenario() -> String {
-    let mut text = STARTER.to_string();
-    for (from, to) in [
+    common::starter_with(&[
         ("users: 1000 ", "users: 10 "),
         ("horizon: 8d ", "horizon: 1d "),
         ("warmup: 1d ", "warmup: 1h "),
         ("start: 1d 12h,", "start: 12h,"),
-    ] {
-        assert_eq!(text.matches(from).count(), 1, "`{from}` in the starter");
-        text = text.replace(from, to);
-    }
-    text
+    ])
 }
 
 /// A temporary folder holding `small.yaml`, where the binary runs.

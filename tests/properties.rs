@@ -839,7 +839,11 @@ fn check_conservation(spec: &Spec, m: &RunMetrics) -> Result<(), TestCaseError> 
     // shares that answer's outcome without reaching a tier.
     let hits = m.cache.as_ref().map_or(0, |c| c.hits);
     let coalesced = m.cache.as_ref().map_or(0, |c| c.coalesced_served);
-    let waited_failed = m.cache.as_ref().map(|c| c.coalesced_failed.clone()).unwrap_or_default();
+    let waited_failed = m
+        .cache
+        .as_ref()
+        .map(|c| c.coalesced_failed.clone())
+        .unwrap_or_default();
     let tier_served: u64 = m.tiers.iter().map(|t| t.served).sum();
     prop_assert_eq!(
         r.served,
@@ -847,9 +851,15 @@ fn check_conservation(spec: &Spec, m: &RunMetrics) -> Result<(), TestCaseError> 
         "served = cache hits + coalesced answers + tier answers"
     );
     let sum = |f: fn(&scalecost::metrics::TierStats) -> u64| m.tiers.iter().map(f).sum::<u64>();
-    prop_assert_eq!(f.queue_full, sum(|t| t.failed.queue_full) + waited_failed.queue_full);
+    prop_assert_eq!(
+        f.queue_full,
+        sum(|t| t.failed.queue_full) + waited_failed.queue_full
+    );
     prop_assert_eq!(f.timeout, sum(|t| t.failed.timeout) + waited_failed.timeout);
-    prop_assert_eq!(f.throttled, sum(|t| t.failed.throttled) + waited_failed.throttled);
+    prop_assert_eq!(
+        f.throttled,
+        sum(|t| t.failed.throttled) + waited_failed.throttled
+    );
     for (i, (t, s)) in m.tiers.iter().zip(&spec.tiers).enumerate() {
         let tf = &t.failed;
         prop_assert_eq!(

@@ -276,7 +276,11 @@ fn a_sweep_over_the_hit_rate_lowers_the_api_bill_step_by_step() {
     assert_eq!(points.len(), 10);
     let costs: Vec<f64> = points
         .iter()
-        .map(|p| p["results"][0]["summary"]["figures"]["monthly_cost"]["mean"].as_f64().unwrap())
+        .map(|p| {
+            p["results"][0]["summary"]["figures"]["monthly_cost"]["mean"]
+                .as_f64()
+                .unwrap()
+        })
         .collect();
     // Shared random numbers: a higher hit rate hits a superset of the requests, so the
     // API bill falls strictly at every step, not just on average.
@@ -324,7 +328,14 @@ fn a_run_simulate_would_refuse_is_refused_by_sweep_and_compare_before_anything_r
     let started = std::time::Instant::now();
     let (code, out, sweep) = run_in(
         dir.path(),
-        &["sweep", "dear.yaml", "--set", "workload.users=1000,30000000", "--scales", "100"],
+        &[
+            "sweep",
+            "dear.yaml",
+            "--set",
+            "workload.users=1000,30000000",
+            "--scales",
+            "100",
+        ],
     );
     assert_eq!(code, Some(2), "{sweep}");
     assert!(out.is_empty());
@@ -332,7 +343,10 @@ fn a_run_simulate_would_refuse_is_refused_by_sweep_and_compare_before_anything_r
         sweep.contains("workload.users:") && sweep.contains("requests in one run"),
         "{sweep}"
     );
-    assert!(sweep.contains("(set by --set workload.users=30000000)"), "{sweep}");
+    assert!(
+        sweep.contains("(set by --set workload.users=30000000)"),
+        "{sweep}"
+    );
     // The same file with the value written in it gets the same message.
     std::fs::write(
         dir.path().join("huge.yaml"),
@@ -345,13 +359,25 @@ fn a_run_simulate_would_refuse_is_refused_by_sweep_and_compare_before_anything_r
     assert_eq!(code, Some(2));
     let message = |text: &str| {
         let at = text.find("workload.users:").expect("the field is named");
-        text[at..].split(" (set by").next().unwrap().trim().to_string()
+        text[at..]
+            .split(" (set by")
+            .next()
+            .unwrap()
+            .trim()
+            .to_string()
     };
     assert_eq!(message(&sweep), message(&simulate));
     // Compare runs the second scenario at the baseline's scales: refused the same way.
     let (code, _, compare) = run_in(
         dir.path(),
-        &["compare", "dear.yaml", "huge.yaml", "--own-load", "--scales", "1,100"],
+        &[
+            "compare",
+            "dear.yaml",
+            "huge.yaml",
+            "--own-load",
+            "--scales",
+            "1,100",
+        ],
     );
     assert_eq!(code, Some(2), "{compare}");
     assert_eq!(message(&compare), message(&simulate));
@@ -363,16 +389,28 @@ fn a_set_value_of_the_wrong_type_reads_as_the_same_value_in_the_file() {
     let dir = tempfile::tempdir().unwrap();
     designs(dir.path());
     let text = std::fs::read_to_string(dir.path().join("dear.yaml")).unwrap();
-    std::fs::write(dir.path().join("bad.yaml"), text.replace("users: 2000", "users: lots")).unwrap();
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        text.replace("users: 2000", "users: lots"),
+    )
+    .unwrap();
     let (code, _, in_file) = run_in(dir.path(), &["simulate", "bad.yaml"]);
     assert_eq!(code, Some(2));
-    let (code, _, by_set) = run_in(dir.path(), &["sweep", "dear.yaml", "--set", "workload.users=lots"]);
+    let (code, _, by_set) = run_in(
+        dir.path(),
+        &["sweep", "dear.yaml", "--set", "workload.users=lots"],
+    );
     assert_eq!(code, Some(2));
     assert_eq!(
         in_file.trim().replace("bad.yaml", "dear.yaml"),
-        by_set.trim().replace(" (set by --set workload.users=lots)", ""),
+        by_set
+            .trim()
+            .replace(" (set by --set workload.users=lots)", ""),
     );
-    assert!(by_set.contains("dear.yaml:6:10: workload.users: \"lots\" is not a number"), "{by_set}");
+    assert!(
+        by_set.contains("dear.yaml:6:10: workload.users: \"lots\" is not a number"),
+        "{by_set}"
+    );
 }
 
 #[test]
@@ -388,18 +426,44 @@ fn compare_refuses_mixed_currencies_unless_given_a_rate() {
     let (code, out, err) = run_in(dir.path(), &["compare", "dear.yaml", "euro.yaml", "-q"]);
     assert_eq!(code, Some(2), "{err}");
     assert!(out.is_empty());
-    assert!(err.contains("currency EUR differs from the baseline's USD"), "{err}");
+    assert!(
+        err.contains("currency EUR differs from the baseline's USD"),
+        "{err}"
+    );
     assert!(err.contains("--exchange-rate EUR="), "{err}");
     // At 2 USD per EUR the same prices cost twice as much.
     let (code, out, err) = run_in(
         dir.path(),
-        &["compare", "dear.yaml", "euro.yaml", "--exchange-rate", "EUR=2", "--format", "json", "-q"],
+        &[
+            "compare",
+            "dear.yaml",
+            "euro.yaml",
+            "--exchange-rate",
+            "EUR=2",
+            "--format",
+            "json",
+            "-q",
+        ],
     );
     assert_eq!(code, Some(0), "{err}");
     let c: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let cost = |d: usize| c["designs"][d]["results"][0]["summary"]["figures"]["monthly_cost"]["mean"].as_f64().unwrap();
-    assert!((cost(1) / cost(0) - 2.0).abs() < 1e-9, "{} vs {}", cost(1), cost(0));
-    assert!(c["notes"][0].as_str().unwrap().contains("converted from EUR at 2 USD per EUR"));
+    let cost = |d: usize| {
+        c["designs"][d]["results"][0]["summary"]["figures"]["monthly_cost"]["mean"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(
+        (cost(1) / cost(0) - 2.0).abs() < 1e-9,
+        "{} vs {}",
+        cost(1),
+        cost(0)
+    );
+    assert!(
+        c["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("converted from EUR at 2 USD per EUR")
+    );
 }
 
 #[test]
@@ -408,7 +472,11 @@ fn a_design_that_fails_its_requests_never_gets_the_star_even_without_an_slo() {
     designs(dir.path());
     let text = std::fs::read_to_string(dir.path().join("dear.yaml")).unwrap();
     let no_slo = text.replace("slo: {p99_latency: 3s}\n", "");
-    std::fs::write(dir.path().join("serves.yaml"), no_slo.replace("name: dear", "name: serves")).unwrap();
+    std::fs::write(
+        dir.path().join("serves.yaml"),
+        no_slo.replace("name: dear", "name: serves"),
+    )
+    .unwrap();
     // A tenth of the price, but an account limit of 6 calls a minute against about 28
     // arriving: most requests are throttled.
     std::fs::write(
@@ -421,22 +489,53 @@ fn a_design_that_fails_its_requests_never_gets_the_star_even_without_an_slo() {
     .unwrap();
     let (code, out, err) = run_in(
         dir.path(),
-        &["compare", "serves.yaml", "throttled.yaml", "--scales", "1", "--format", "json", "-q"],
+        &[
+            "compare",
+            "serves.yaml",
+            "throttled.yaml",
+            "--scales",
+            "1",
+            "--format",
+            "json",
+            "-q",
+        ],
     );
     assert_eq!(code, Some(0), "{err}");
     let c: serde_json::Value = serde_json::from_str(&out).unwrap();
     let summary = |d: usize| &c["designs"][d]["results"][0]["summary"];
-    assert!(summary(1)["figures"]["error_rate"]["mean"].as_f64().unwrap() > 0.5);
     assert!(
-        summary(1)["figures"]["cost_per_transaction"]["mean"].as_f64().unwrap()
-            < summary(0)["figures"]["cost_per_transaction"]["mean"].as_f64().unwrap(),
+        summary(1)["figures"]["error_rate"]["mean"]
+            .as_f64()
+            .unwrap()
+            > 0.5
+    );
+    assert!(
+        summary(1)["figures"]["cost_per_transaction"]["mean"]
+            .as_f64()
+            .unwrap()
+            < summary(0)["figures"]["cost_per_transaction"]["mean"]
+                .as_f64()
+                .unwrap(),
         "the failing design is the cheaper one"
     );
     assert_eq!(summary(1)["degraded"], true);
     assert_eq!(summary(1)["best"], false);
     assert_eq!(summary(0)["best"], true);
-    let (_, table, _) = run_in(dir.path(), &["compare", "serves.yaml", "throttled.yaml", "--scales", "1", "-q"]);
-    assert!(table.contains("★ serves") && table.contains("(degraded)"), "{table}");
+    let (_, table, _) = run_in(
+        dir.path(),
+        &[
+            "compare",
+            "serves.yaml",
+            "throttled.yaml",
+            "--scales",
+            "1",
+            "-q",
+        ],
+    );
+    assert!(
+        table.contains("★ serves") && table.contains("(degraded)"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -446,16 +545,31 @@ fn compare_runs_every_design_at_the_baseline_users_unless_told_otherwise() {
     let text = std::fs::read_to_string(dir.path().join("dear.yaml")).unwrap();
     std::fs::write(
         dir.path().join("bigger.yaml"),
-        text.replace("name: dear", "name: bigger").replace("users: 2000", "users: 6000"),
+        text.replace("name: dear", "name: bigger")
+            .replace("users: 2000", "users: 6000"),
     )
     .unwrap();
-    let (code, table, err) = run_in(dir.path(), &["compare", "dear.yaml", "bigger.yaml", "--scales", "1", "-q"]);
+    let (code, table, err) = run_in(
+        dir.path(),
+        &["compare", "dear.yaml", "bigger.yaml", "--scales", "1", "-q"],
+    );
     assert_eq!(code, Some(0), "{err}");
-    assert!(table.contains("bigger declares 6,000 users; it runs with the baseline's 2,000"), "{table}");
+    assert!(
+        table.contains("bigger declares 6,000 users; it runs with the baseline's 2,000"),
+        "{table}"
+    );
     assert!(table.contains("At 1x (2,000 users)"), "{table}");
     let (_, table, _) = run_in(
         dir.path(),
-        &["compare", "dear.yaml", "bigger.yaml", "--scales", "1", "--own-load", "-q"],
+        &[
+            "compare",
+            "dear.yaml",
+            "bigger.yaml",
+            "--scales",
+            "1",
+            "--own-load",
+            "-q",
+        ],
     );
     assert!(table.contains("different loads"), "{table}");
     assert!(table.contains("6,000"), "{table}");

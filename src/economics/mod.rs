@@ -56,7 +56,11 @@ impl CostKind {
 
     /// Whether it grows with traffic.
     pub fn is_variable(self) -> bool {
-        self.is_simulated() || matches!(self, CostKind::Volume | CostKind::Storage | CostKind::Egress)
+        self.is_simulated()
+            || matches!(
+                self,
+                CostKind::Volume | CostKind::Storage | CostKind::Egress
+            )
     }
 }
 
@@ -243,7 +247,12 @@ pub fn growth_path(scenario: &Scenario, scale: f64, months: u32) -> Vec<f64> {
 
 /// Prices one run: `basis` is its calendar month; `loads` are every load the design
 /// simulated, for following a declared growth.
-pub fn evaluate(scenario: &Scenario, metrics: &RunMetrics, basis: &MonthBasis, loads: &Loads) -> Economics {
+pub fn evaluate(
+    scenario: &Scenario,
+    metrics: &RunMetrics,
+    basis: &MonthBasis,
+    loads: &Loads,
+) -> Economics {
     let users = metrics.users;
     let lines = line_specs(scenario);
     let mut warnings = basis.warnings.clone();
@@ -362,7 +371,9 @@ pub fn evaluate(scenario: &Scenario, metrics: &RunMetrics, basis: &MonthBasis, l
             LineSource::Tier(t) => {
                 let stats = &metrics.tiers[t];
                 match &scenario.tiers()[t].kind {
-                    TierKind::SelfHosted(s) => stats.billed_instance_hours * s.price_per_instance_hour,
+                    TierKind::SelfHosted(s) => {
+                        stats.billed_instance_hours * s.price_per_instance_hour
+                    }
                     TierKind::Api(a) => api_cost(
                         a,
                         stats.input_tokens as f64,
@@ -374,8 +385,16 @@ pub fn evaluate(scenario: &Scenario, metrics: &RunMetrics, basis: &MonthBasis, l
             _ => line.monthly * window_share,
         });
     }
-    let variable_monthly: f64 = components.iter().filter(|c| c.variable).map(|c| c.monthly).sum();
-    let fixed_monthly: f64 = components.iter().filter(|c| !c.variable).map(|c| c.monthly).sum();
+    let variable_monthly: f64 = components
+        .iter()
+        .filter(|c| c.variable)
+        .map(|c| c.monthly)
+        .sum();
+    let fixed_monthly: f64 = components
+        .iter()
+        .filter(|c| !c.variable)
+        .map(|c| c.monthly)
+        .sum();
     let monthly_total = variable_monthly + fixed_monthly;
     let transactions = y1.transactions;
     let per_transaction = |x: f64| (transactions > 0.0).then(|| clean(x / transactions));
@@ -384,7 +403,8 @@ pub fn evaluate(scenario: &Scenario, metrics: &RunMetrics, basis: &MonthBasis, l
         per_user_per_month: clean(y1.revenue / users),
         per_transaction: (transactions > 0.0).then(|| clean(y1.revenue / transactions)),
         margin: clean(y1.revenue - monthly_total),
-        margin_fraction: (y1.revenue > 0.0).then(|| clean((y1.revenue - monthly_total) / y1.revenue)),
+        margin_fraction: (y1.revenue > 0.0)
+            .then(|| clean((y1.revenue - monthly_total) / y1.revenue)),
     });
     let break_even_prices = scenario
         .revenue()
@@ -393,9 +413,10 @@ pub fn evaluate(scenario: &Scenario, metrics: &RunMetrics, basis: &MonthBasis, l
 
     let spend_per_hour = anomaly::hourly_spend(scenario, metrics, cache_per_hour);
     let measured_from = (scenario.workload().warmup.0 / SimTime::HOUR.0) as usize;
-    let budget = scenario.budget().monthly.map(|limit| {
-        budget_status(scenario, limit, &schedule, &schedule_costs, basis, loads)
-    });
+    let budget = scenario
+        .budget()
+        .monthly
+        .map(|limit| budget_status(scenario, limit, &schedule, &schedule_costs, basis, loads));
     let anomalies = anomaly::anomalies(scenario, metrics, &spend_per_hour, measured_from);
     warnings.dedup();
     Economics {
@@ -420,7 +441,8 @@ pub fn evaluate(scenario: &Scenario, metrics: &RunMetrics, basis: &MonthBasis, l
         one_off_total: clean(one_off_total),
         payback_months,
         two_year_total: clean(two_year_total),
-        two_year_multiple_of_one_off: (one_off_total > 0.0).then(|| clean(two_year_total / one_off_total)),
+        two_year_multiple_of_one_off: (one_off_total > 0.0)
+            .then(|| clean(two_year_total / one_off_total)),
         schedule,
         budget,
         anomalies,
@@ -432,7 +454,11 @@ pub fn evaluate(scenario: &Scenario, metrics: &RunMetrics, basis: &MonthBasis, l
 /// Monthly profit at a load (year-1 average revenue minus running costs), what the
 /// break-even search looks for; `users` may differ slightly from the basis's own (just
 /// past a step cost's threshold), declared costs and seats then follow `users`.
-pub fn monthly_profit_at(scenario: &Scenario, basis: &MonthBasis, users: f64) -> Option<(f64, f64, f64)> {
+pub fn monthly_profit_at(
+    scenario: &Scenario,
+    basis: &MonthBasis,
+    users: f64,
+) -> Option<(f64, f64, f64)> {
     scenario.revenue()?;
     let lines = line_specs(scenario);
     let months: Vec<MonthCost> = (1..=12)
@@ -482,30 +508,56 @@ fn line_specs(scenario: &Scenario) -> Vec<LineSpec> {
     }
     for (t, tier) in scenario.tiers().iter().enumerate() {
         match &tier.kind {
-            TierKind::SelfHosted(_) => {
-                push(format!("{} compute", tier.name), CostKind::Compute, LineSource::Tier(t))
-            }
-            TierKind::Api(_) => push(format!("{} api", tier.name), CostKind::Api, LineSource::Tier(t)),
+            TierKind::SelfHosted(_) => push(
+                format!("{} compute", tier.name),
+                CostKind::Compute,
+                LineSource::Tier(t),
+            ),
+            TierKind::Api(_) => push(
+                format!("{} api", tier.name),
+                CostKind::Api,
+                LineSource::Tier(t),
+            ),
         }
     }
     let c = scenario.costs();
-    for (i, v) in c.volume.iter().enumerate() {
-        push(v.name.clone(), CostKind::Volume, LineSource::Volume(i));
-    }
-    for (i, s) in c.storage.iter().enumerate() {
-        push(s.name.clone(), CostKind::Storage, LineSource::Storage(i));
-    }
-    for (i, e) in c.egress.iter().enumerate() {
-        push(e.name.clone(), CostKind::Egress, LineSource::Egress(i));
-    }
-    for (i, m) in c.monthly.iter().enumerate() {
-        push(m.name.clone(), CostKind::Fixed, LineSource::Monthly(i));
-    }
-    for (i, p) in c.periodic.iter().enumerate() {
-        push(p.name.clone(), CostKind::Periodic, LineSource::Periodic(i));
-    }
-    for (i, s) in c.steps.iter().enumerate() {
-        push(s.name.clone(), CostKind::Step, LineSource::Step(i));
+    let names = |n: Vec<&String>| n.into_iter().cloned().enumerate().collect::<Vec<_>>();
+    let declared: [(Vec<(usize, String)>, CostKind, fn(usize) -> LineSource); 6] = [
+        (
+            names(c.volume.iter().map(|x| &x.name).collect()),
+            CostKind::Volume,
+            LineSource::Volume,
+        ),
+        (
+            names(c.storage.iter().map(|x| &x.name).collect()),
+            CostKind::Storage,
+            LineSource::Storage,
+        ),
+        (
+            names(c.egress.iter().map(|x| &x.name).collect()),
+            CostKind::Egress,
+            LineSource::Egress,
+        ),
+        (
+            names(c.monthly.iter().map(|x| &x.name).collect()),
+            CostKind::Fixed,
+            LineSource::Monthly,
+        ),
+        (
+            names(c.periodic.iter().map(|x| &x.name).collect()),
+            CostKind::Periodic,
+            LineSource::Periodic,
+        ),
+        (
+            names(c.steps.iter().map(|x| &x.name).collect()),
+            CostKind::Step,
+            LineSource::Step,
+        ),
+    ];
+    for (entries, kind, source) in declared {
+        for (i, name) in entries {
+            push(name, kind, source(i));
+        }
     }
     out
 }
@@ -609,7 +661,8 @@ fn escalation_factors(scenario: &Scenario, basis: &MonthBasis, m: u32) -> Vec<f6
     let mut weight = vec![0.0; n];
     let from = (m - 1) as f64 * DAYS_PER_MONTH;
     for (s, tier) in scenario.tiers().iter().enumerate() {
-        let (Some(esc), Some(Some((answers, escalated)))) = (tier.escalation, basis.escalation.get(s))
+        let (Some(esc), Some(Some((answers, escalated)))) =
+            (tier.escalation, basis.escalation.get(s))
         else {
             continue;
         };
@@ -622,12 +675,24 @@ fn escalation_factors(scenario: &Scenario, basis: &MonthBasis, m: u32) -> Vec<f6
         weight[esc.to] += escalated;
     }
     (0..n)
-        .map(|t| if weight[t] > 0.0 { weighted[t] / weight[t] } else { 1.0 })
+        .map(|t| {
+            if weight[t] > 0.0 {
+                weighted[t] / weight[t]
+            } else {
+                1.0
+            }
+        })
         .collect()
 }
 
 /// Month `m` of operation at `users`, the simulated costs from `basis`.
-fn month_cost(scenario: &Scenario, basis: &MonthBasis, m: u32, users: f64, lines: &[LineSpec]) -> MonthCost {
+fn month_cost(
+    scenario: &Scenario,
+    basis: &MonthBasis,
+    m: u32,
+    users: f64,
+    lines: &[LineSpec],
+) -> MonthCost {
     let times: Vec<f64> = basis
         .bursts
         .iter()
@@ -648,7 +713,8 @@ fn month_cost(scenario: &Scenario, basis: &MonthBasis, m: u32, users: f64, lines
         .iter()
         .map(|spec| match spec.source {
             LineSource::Cache => {
-                let money = scenario.cache().map_or(0.0, |c| c.price_per_hour) * DAYS_PER_MONTH * 24.0;
+                let money =
+                    scenario.cache().map_or(0.0, |c| c.price_per_hour) * DAYS_PER_MONTH * 24.0;
                 infra_base += money;
                 money
             }
@@ -667,7 +733,9 @@ fn month_cost(scenario: &Scenario, basis: &MonthBasis, m: u32, users: f64, lines
                 };
                 v.amount * (volume / v.unit).powf(v.exponent)
             }
-            LineSource::Storage(i) => storage_in_month(&costs.storage[i], requests_per_day, start, end),
+            LineSource::Storage(i) => {
+                storage_in_month(&costs.storage[i], requests_per_day, start, end)
+            }
             LineSource::Egress(i) => {
                 let e = &costs.egress[i];
                 offered * e.bytes_per_request / 1e9 * e.price_per_gb
@@ -696,7 +764,12 @@ fn month_cost(scenario: &Scenario, basis: &MonthBasis, m: u32, users: f64, lines
 
 /// What tier `t` bills for `quantities` (a flat vector read through a function), the
 /// escalation-driven part multiplied by `factor`.
-fn tier_money(scenario: &Scenario, t: usize, quantities: &dyn Fn(usize) -> f64, factor: f64) -> f64 {
+fn tier_money(
+    scenario: &Scenario,
+    t: usize,
+    quantities: &dyn Fn(usize) -> f64,
+    factor: f64,
+) -> f64 {
     let at = |field: usize| quantities(tier_at(t, field));
     match &scenario.tiers()[t].kind {
         TierKind::SelfHosted(s) => {
@@ -711,7 +784,12 @@ fn tier_money(scenario: &Scenario, t: usize, quantities: &dyn Fn(usize) -> f64, 
         }
         TierKind::Api(a) => {
             let money = api_cost(a, at(INPUT_TOKENS), at(OUTPUT_TOKENS), at(API_CALLS));
-            let esc = api_cost(a, at(ESC_INPUT_TOKENS), at(ESC_OUTPUT_TOKENS), at(ESC_API_CALLS));
+            let esc = api_cost(
+                a,
+                at(ESC_INPUT_TOKENS),
+                at(ESC_OUTPUT_TOKENS),
+                at(ESC_API_CALLS),
+            );
             money + esc * (factor - 1.0)
         }
     }
@@ -803,7 +881,10 @@ fn revenue(model: Revenue, users: f64, transactions_per_month: f64, tokens_per_m
         Revenue::Usage {
             price_per_request,
             price_per_1k_tokens,
-        } => transactions_per_month * price_per_request + tokens_per_month / 1000.0 * price_per_1k_tokens,
+        } => {
+            transactions_per_month * price_per_request
+                + tokens_per_month / 1000.0 * price_per_1k_tokens
+        }
         Revenue::Hybrid {
             price_per_user_per_month,
             free_share,
@@ -811,7 +892,10 @@ fn revenue(model: Revenue, users: f64, transactions_per_month: f64, tokens_per_m
             price_per_extra_request,
         } => {
             let paying = users * (1.0 - free_share);
-            paying * (price_per_user_per_month + overage(users, transactions_per_month, included_requests_per_user) * price_per_extra_request)
+            paying
+                * (price_per_user_per_month
+                    + overage(users, transactions_per_month, included_requests_per_user)
+                        * price_per_extra_request)
         }
     }
 }
@@ -823,7 +907,13 @@ fn overage(users: f64, transactions: f64, included: f64) -> f64 {
 
 /// Each declared price that, the others as declared, makes monthly revenue equal the
 /// running costs.
-fn break_even_prices(model: Revenue, users: f64, transactions: f64, tokens: f64, cost: f64) -> Vec<BreakEvenPrice> {
+fn break_even_prices(
+    model: Revenue,
+    users: f64,
+    transactions: f64,
+    tokens: f64,
+    cost: f64,
+) -> Vec<BreakEvenPrice> {
     let price = |field, declared: f64, break_even: f64| BreakEvenPrice {
         field,
         declared,
@@ -876,7 +966,8 @@ fn break_even_prices(model: Revenue, users: f64, transactions: f64, tokens: f64,
         } => {
             let paying = users * (1.0 - free_share);
             if paying > 0.0 {
-                let extra = overage(users, transactions, included_requests_per_user) * price_per_extra_request;
+                let extra = overage(users, transactions, included_requests_per_user)
+                    * price_per_extra_request;
                 vec![price(
                     "revenue.hybrid.price_per_user_per_month",
                     price_per_user_per_month,
@@ -912,7 +1003,10 @@ fn budget_status(
     let m = over.month;
     let (month, users, _) = &costs[m as usize - 1];
     let b = match scenario.workload().growth {
-        Some(_) => loads.at(*users).map(|x| x.0).unwrap_or_else(|| basis.clone()),
+        Some(_) => loads
+            .at(*users)
+            .map(|x| x.0)
+            .unwrap_or_else(|| basis.clone()),
         None => basis.clone(),
     };
     // The simulated infrastructure of one weekday and one weekend day, in money: the
@@ -924,8 +1018,15 @@ fn budget_status(
     let days: Vec<bool> = (0..DAYS_PER_MONTH as u32)
         .map(|d| month::is_weekend_in_month(m, d))
         .collect();
-    let profile: f64 = days.iter().map(|&we| if we { weekend } else { weekday }).sum();
-    let scale = if profile > 0.0 { month.infra_base / profile } else { 0.0 };
+    let profile: f64 = days
+        .iter()
+        .map(|&we| if we { weekend } else { weekday })
+        .sum();
+    let scale = if profile > 0.0 {
+        month.infra_base / profile
+    } else {
+        0.0
+    };
     let periodic: Vec<Vec<f64>> = scenario
         .costs()
         .periodic
@@ -947,14 +1048,21 @@ fn budget_status(
         if times == 0.0 {
             continue;
         }
-        let with: Vec<f64> = b.base.iter().zip(&part.excess).map(|(q, e)| q + e).collect();
+        let with: Vec<f64> = b
+            .base
+            .iter()
+            .zip(&part.excess)
+            .map(|(q, e)| q + e)
+            .collect();
         let money = (tiers_money(scenario, &with, &factors) - base_money).max(0.0) * times;
         burst_total += money;
         match part.repeats {
             crate::model::Recurrence::Once | crate::model::Recurrence::Yearly => {
                 burst_days[part.day as usize] += money
             }
-            _ => burst_days.iter_mut().for_each(|d| *d += money / DAYS_PER_MONTH),
+            _ => burst_days
+                .iter_mut()
+                .for_each(|d| *d += money / DAYS_PER_MONTH),
         }
     }
     let other = (over.cost - month.infra_base - periodic_total - burst_total) / DAYS_PER_MONTH;
@@ -981,7 +1089,11 @@ fn budget_status(
 /// The growth a scenario declares, in words.
 pub fn describe_growth(g: &Growth) -> String {
     match g {
-        Growth::MonthlyRate(r) => format!("users {}{}% a month", if *r >= 0.0 { "+" } else { "" }, crate::scenario::validate::fmt_num(r * 100.0)),
+        Growth::MonthlyRate(r) => format!(
+            "users {}{}% a month",
+            if *r >= 0.0 { "+" } else { "" },
+            crate::scenario::validate::fmt_num(r * 100.0)
+        ),
         Growth::Users(list) => format!("users month by month as declared ({} months)", list.len()),
     }
 }
@@ -1011,7 +1123,10 @@ mod tests {
         let e = escalation(0.1, 0.01, None);
         for (m, want) in [(0, 0.25), (1, 0.55), (2, 0.85), (3, 1.0), (10, 1.0)] {
             let from = m as f64 * 30.0;
-            assert!((mean_share(&e, from, from + 30.0) - want).abs() < 1e-12, "month {m}");
+            assert!(
+                (mean_share(&e, from, from + 30.0) - want).abs() < 1e-12,
+                "month {m}"
+            );
         }
         // The cap inside a month: 0.8 + 0.05/day reaches 1 on day 4 of a 10-day span:
         // (∫0..4 (0.8 + 0.05x) dx + 6) / 10 = (3.2 + 0.4 + 6) / 10 = 0.96.
@@ -1064,7 +1179,10 @@ costs:
 ";
         let s = crate::scenario::parse(yaml, "t.yaml", "t").unwrap();
         // b at 3,000, 6,000, 9,000; c at 20,000 requests a day = 2,000 users.
-        assert_eq!(step_thresholds(&s, 1000.0, 10000.0), [2000.0, 3000.0, 5000.0, 6000.0, 9000.0]);
+        assert_eq!(
+            step_thresholds(&s, 1000.0, 10000.0),
+            [2000.0, 3000.0, 5000.0, 6000.0, 9000.0]
+        );
     }
 
     #[test]

@@ -159,9 +159,7 @@ pub fn basis(scenario: &Scenario, metrics: &RunMetrics) -> MonthBasis {
     let mut rates: Vec<Option<Vec<f64>>> = calendar
         .cells
         .iter()
-        .map(|s| {
-            (s.hours > 0.0).then(|| flat(s).into_iter().map(|q| q / s.hours).collect())
-        })
+        .map(|s| (s.hours > 0.0).then(|| flat(s).into_iter().map(|q| q / s.hours).collect()))
         .collect();
     let factor = |c: usize| shape.cell_factor(cells, c);
     // Self-hosted tiers with a fixed pool cost the same every hour, whatever the load.
@@ -204,9 +202,13 @@ pub fn basis(scenario: &Scenario, metrics: &RunMetrics) -> MonthBasis {
         }
         // Whole kinds of day first: "no weekend day" says more than 24 hours listed.
         let weekend_missing = cells.weekly
-            && (0..cells.count()).filter(|&c| cells.is_weekend_cell(c)).all(|c| missing.contains(&c));
+            && (0..cells.count())
+                .filter(|&c| cells.is_weekend_cell(c))
+                .all(|c| missing.contains(&c));
         let weekday_missing = cells.weekly
-            && (0..cells.count()).filter(|&c| !cells.is_weekend_cell(c)).all(|c| missing.contains(&c));
+            && (0..cells.count())
+                .filter(|&c| !cells.is_weekend_cell(c))
+                .all(|c| missing.contains(&c));
         let rest: Vec<usize> = missing
             .iter()
             .copied()
@@ -228,7 +230,11 @@ pub fn basis(scenario: &Scenario, metrics: &RunMetrics) -> MonthBasis {
         } else {
             String::new()
         };
-        let needed = if cells.weekly { SimTime(7 * SimTime::DAY.0) } else { SimTime::DAY };
+        let needed = if cells.weekly {
+            SimTime(7 * SimTime::DAY.0)
+        } else {
+            SimTime::DAY
+        };
         warnings.push(format!(
             "the measured window sees no {}{more}: their costs are taken from the hours most like them, scaled by traffic; to measure them, simulate at least {} after the warm-up (horizon: {})",
             names.join(", "),

@@ -148,11 +148,7 @@ fn render_one(design: &DesignOutcome) -> String {
         });
     }
     let first = results.first().map(|r| &r.economics);
-    let has_hidden = first.is_some_and(|e| {
-        e.components
-            .iter()
-            .any(|c| !c.kind.is_simulated())
-    });
+    let has_hidden = first.is_some_and(|e| e.components.iter().any(|c| !c.kind.is_simulated()));
     if has_hidden {
         row("Monthly cost: variable", &|r| {
             money(cur, r.economics.variable_monthly)
@@ -217,7 +213,9 @@ fn render_one(design: &DesignOutcome) -> String {
         for field in prices {
             let label = match field {
                 "revenue.per_seat.price_per_user_per_month" => "Break-even price per paying user",
-                "revenue.hybrid.price_per_user_per_month" => "Break-even seat price (overage as declared)",
+                "revenue.hybrid.price_per_user_per_month" => {
+                    "Break-even seat price (overage as declared)"
+                }
                 "revenue.usage.price_per_1k_tokens" => "Break-even price per 1k tokens",
                 _ => "Break-even price per request",
             };
@@ -226,7 +224,13 @@ fn render_one(design: &DesignOutcome) -> String {
                     .break_even_prices
                     .iter()
                     .find(|p| p.field == field)
-                    .map(|p| format!("{} (declared {})", money(cur, p.break_even), money(cur, p.declared)))
+                    .map(|p| {
+                        format!(
+                            "{} (declared {})",
+                            money(cur, p.break_even),
+                            money(cur, p.declared)
+                        )
+                    })
                     .unwrap_or_default()
             });
         }
@@ -306,7 +310,12 @@ fn render_one(design: &DesignOutcome) -> String {
             ),
             _ => format!("Break-even: never within {range}\n"),
         });
-        if be.crossings.len() > 1 || be.crossings.iter().any(|c| c.direction == Direction::Unprofitable) {
+        if be.crossings.len() > 1
+            || be
+                .crossings
+                .iter()
+                .any(|c| c.direction == Direction::Unprofitable)
+        {
             let all: Vec<String> = be
                 .crossings
                 .iter()
@@ -331,7 +340,11 @@ fn render_one(design: &DesignOutcome) -> String {
             let s = &r.economics.schedule;
             let at = |m: usize| {
                 s.get(m - 1).map(|x| {
-                    format!("month {m} {} ({} users)", money(cur, x.cost), quantity(x.users.round()))
+                    format!(
+                        "month {m} {} ({} users)",
+                        money(cur, x.cost),
+                        quantity(x.users.round())
+                    )
                 })
             };
             let farthest = s
@@ -534,7 +547,9 @@ fn render_comparison(c: &Outcome) -> String {
             .iter()
             .filter_map(|d| d.results.get(k).map(|r| (d, &r.summary)))
             .collect();
-        let Some((_, first)) = at.first() else { continue };
+        let Some((_, first)) = at.first() else {
+            continue;
+        };
         let same_users = at.iter().all(|(_, s)| s.users == first.users);
         let users = if same_users {
             format!("{} users", quantity(first.users))
@@ -582,7 +597,11 @@ fn render_comparison(c: &Outcome) -> String {
         out.push_str(&format!("{t}\n"));
     }
     out.push_str("★ cheapest per transaction among the scenarios that meet their SLO and serve at least 99% of requests where none is declared\n");
-    if c.designs.iter().flat_map(|d| &d.results).any(|r| r.summary.degraded) {
+    if c.designs
+        .iter()
+        .flat_map(|d| &d.results)
+        .any(|r| r.summary.degraded)
+    {
         out.push_str(DEGRADED_NOTE);
     }
     out
@@ -618,7 +637,11 @@ fn render_sweep(s: &Outcome) -> String {
     }
     out.push_str(&format!("{t}\n"));
     out.push_str("★ cheapest point per transaction at its scale among those that meet the SLO and serve at least 99% of requests where none is declared\n");
-    if s.designs.iter().flat_map(|d| &d.results).any(|r| r.summary.degraded) {
+    if s.designs
+        .iter()
+        .flat_map(|d| &d.results)
+        .any(|r| r.summary.degraded)
+    {
         out.push_str(DEGRADED_NOTE);
     }
     out

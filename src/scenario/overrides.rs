@@ -26,7 +26,9 @@ impl SetValue {
             SetValue::Number(x) => crate::scenario::validate::fmt_num(*x),
             SetValue::Text(s) => {
                 let special = s.is_empty()
-                    || s.starts_with(|c: char| "[]{}&*!|>'\"%@`#,-?:".contains(c) || c.is_whitespace())
+                    || s.starts_with(|c: char| {
+                        "[]{}&*!|>'\"%@`#,-?:".contains(c) || c.is_whitespace()
+                    })
                     || s.ends_with(char::is_whitespace)
                     || s.contains(": ")
                     || s.contains(" #")

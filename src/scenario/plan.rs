@@ -156,13 +156,21 @@ fn design(scenario: Scenario) -> Design {
 
 /// One validated scenario, simulated as `simulate` would (for library callers).
 pub fn single(scenario: Scenario, replications: u64) -> Plan {
-    Plan::new(Command::Simulate, vec![design(scenario)], replications.max(1))
+    Plan::new(
+        Command::Simulate,
+        vec![design(scenario)],
+        replications.max(1),
+    )
 }
 
 /// `simulate FILE`: one design at its scales.
 pub fn simulate(path: &Path, overrides: &Overrides, replications: u64) -> Result<Plan, InputError> {
     let scenario = read(&with_overrides(Source::read(path)?, overrides)?)?;
-    Ok(Plan::new(Command::Simulate, vec![design(scenario)], replications))
+    Ok(Plan::new(
+        Command::Simulate,
+        vec![design(scenario)],
+        replications,
+    ))
 }
 
 /// `plot FILE...`: each design at its own scales.
@@ -192,7 +200,11 @@ pub fn compare(
     for path in &paths[1..] {
         let mut source = Source::read(path)?;
         source.replace("scales", &scales_yaml, "compare (the baseline's scales)")?;
-        source.set("seed", &base.seed().to_string(), "compare (the baseline's seed)")?;
+        source.set(
+            "seed",
+            &base.seed().to_string(),
+            "compare (the baseline's seed)",
+        )?;
         // Read once as written, to know the load it declares.
         let declared = read(&source)?;
         let base_users = base.workload().users;
@@ -383,7 +395,10 @@ tiers: {t: {kind: api, price_per_1k_input_tokens: 0, price_per_1k_output_tokens:
         )
         .unwrap();
         let err = read(&bad).unwrap_err().to_string();
-        assert!(err.starts_with("a.yaml:2:9: scales[0]: 0 is not allowed"), "{err}");
+        assert!(
+            err.starts_with("a.yaml:2:9: scales[0]: 0 is not allowed"),
+            "{err}"
+        );
         assert!(err.ends_with("(set by --scales 0)"), "{err}");
     }
 }

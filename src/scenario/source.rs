@@ -60,9 +60,8 @@ impl Source {
     pub fn read(path: &Path) -> Result<Source, InputError> {
         use std::io::Read;
         let shown = path.display().to_string();
-        let cannot = |e: std::io::Error| {
-            InputError::new(format!("{shown}: cannot read the scenario: {e}"))
-        };
+        let cannot =
+            |e: std::io::Error| InputError::new(format!("{shown}: cannot read the scenario: {e}"));
         if path.is_dir() {
             return Err(InputError::new(format!(
                 "{shown}: cannot read the scenario: this is a folder; give a scenario file"
@@ -113,14 +112,13 @@ impl Source {
         origin: &str,
         whole: bool,
     ) -> Result<(), InputError> {
-        let fail = |message: String| InputError::new(format!("{}: {origin}: {message}", self.shown));
+        let fail =
+            |message: String| InputError::new(format!("{}: {origin}: {message}", self.shown));
         // A later change of the same field replaces an earlier one.
         self.edits.retain(|e| e.path != path);
-        if let Some(e) = self
-            .edits
-            .iter()
-            .find(|e| path.starts_with(&format!("{}.", e.path)) || e.path.starts_with(&format!("{path}.")))
-        {
+        if let Some(e) = self.edits.iter().find(|e| {
+            path.starts_with(&format!("{}.", e.path)) || e.path.starts_with(&format!("{path}."))
+        }) {
             return Err(fail(format!(
                 "it overlaps {}, which changes {}; change each field once",
                 e.origin, e.path
@@ -147,10 +145,18 @@ impl Source {
                 };
                 (at, at, text)
             }
-            Target::InsertBlock { at, indent, newline } => {
+            Target::InsertBlock {
+                at,
+                indent,
+                newline,
+            } => {
                 let key = last_key(path);
                 let lead = if newline { "\n" } else { "" };
-                (at, at, format!("{lead}{}{key}: {value}\n", " ".repeat(indent)))
+                (
+                    at,
+                    at,
+                    format!("{lead}{}{key}: {value}\n", " ".repeat(indent)),
+                )
             }
         };
         self.edits.push(Edit {
@@ -236,7 +242,11 @@ enum Target {
     /// The file is not YAML, or not a mapping at the top: nothing can be set in it.
     Unreadable,
     /// Replace the bytes of an existing value.
-    Value { start: usize, end: usize, alias: bool },
+    Value {
+        start: usize,
+        end: usize,
+        alias: bool,
+    },
     /// Add `key: value` inside a flow mapping `{...}`, right after its brace.
     InsertFlow { at: usize, first: bool },
     /// Add a line `key: value` at byte `at`, indented `indent` spaces; `newline` when
@@ -272,7 +282,8 @@ enum FrameKind {
 /// is a target only when `whole` (`--scales` replaces the list).
 fn locate(text: &str, path: &str, whole: bool) -> Result<Target, String> {
     let byte = |m: &serde_saphyr::granit_parser::Marker| {
-        m.byte_offset().unwrap_or_else(|| char_to_byte(text, m.index()))
+        m.byte_offset()
+            .unwrap_or_else(|| char_to_byte(text, m.index()))
     };
     let parent = parent_of(path);
     let mut stack: Vec<Frame> = Vec::new();
@@ -320,7 +331,10 @@ fn locate(text: &str, path: &str, whole: bool) -> Result<Target, String> {
         }
         let is_node = matches!(
             event,
-            Event::Scalar(..) | Event::MappingStart(..) | Event::SequenceStart(..) | Event::Alias(..)
+            Event::Scalar(..)
+                | Event::MappingStart(..)
+                | Event::SequenceStart(..)
+                | Event::Alias(..)
         );
         if !is_node {
             continue;
@@ -545,7 +559,8 @@ mod tests {
 
     fn edited(path: &str, value: &str) -> Source {
         let mut s = Source::from_text(YAML, "f.yaml", "f");
-        s.set(path, value, &format!("--set {path}={value}")).unwrap();
+        s.set(path, value, &format!("--set {path}={value}"))
+            .unwrap();
         s
     }
 
@@ -553,19 +568,39 @@ mod tests {
     fn replaces_a_written_value_in_place() {
         let s = edited("workload.users", "lots");
         assert_eq!(s.text(), YAML.replace("users: 1000", "users: lots"));
-        assert_eq!(s.place(Position { line: 3, column: 10 }), "f.yaml:3:10");
-        assert_eq!(s.origin_of("workload.users"), Some("--set workload.users=lots"));
+        assert_eq!(
+            s.place(Position {
+                line: 3,
+                column: 10
+            }),
+            "f.yaml:3:10"
+        );
+        assert_eq!(
+            s.origin_of("workload.users"),
+            Some("--set workload.users=lots")
+        );
     }
 
     #[test]
     fn adds_a_missing_field_to_a_flow_mapping() {
         let s = edited("workload.keys.growth_exponent", "0.5");
-        assert!(s.text().contains("keys: {growth_exponent: 0.5, distinct: 10"), "{}", s.text());
+        assert!(
+            s.text()
+                .contains("keys: {growth_exponent: 0.5, distinct: 10"),
+            "{}",
+            s.text()
+        );
         // A value after the insertion still maps to its column in the file.
         let col = s.text().lines().nth(3).unwrap().find("10").unwrap() + 1;
         assert_eq!(
-            s.place(Position { line: 4, column: col }),
-            format!("f.yaml:4:{}", YAML.lines().nth(3).unwrap().find("10").unwrap() + 1)
+            s.place(Position {
+                line: 4,
+                column: col
+            }),
+            format!(
+                "f.yaml:4:{}",
+                YAML.lines().nth(3).unwrap().find("10").unwrap() + 1
+            )
         );
     }
 
@@ -573,16 +608,27 @@ mod tests {
     fn adds_a_missing_field_to_a_block_mapping_on_its_own_line() {
         let s = edited("workload.horizon", "2h");
         assert!(
-            s.text().contains("  keys: {distinct: 10, zipf_exponent: 1}\n  horizon: 2h\nlist:"),
+            s.text()
+                .contains("  keys: {distinct: 10, zipf_exponent: 1}\n  horizon: 2h\nlist:"),
             "{}",
             s.text()
         );
         // The line after the insertion maps back to its line in the file.
         assert_eq!(s.place(Position { line: 6, column: 1 }), "f.yaml:5:1");
         // The inserted line maps to where it was added.
-        assert_eq!(s.place(Position { line: 5, column: 12 }), "f.yaml:5:1");
+        assert_eq!(
+            s.place(Position {
+                line: 5,
+                column: 12
+            }),
+            "f.yaml:5:1"
+        );
         let top = edited("seed", "3");
-        assert!(top.text().ends_with("  - {a: 2}\nseed: 3\n"), "{}", top.text());
+        assert!(
+            top.text().ends_with("  - {a: 2}\nseed: 3\n"),
+            "{}",
+            top.text()
+        );
     }
 
     #[test]
@@ -590,10 +636,20 @@ mod tests {
         let s = edited("list[1].a", "9");
         assert!(s.text().contains("- {a: 9}"));
         let mut t = Source::from_text(YAML, "f.yaml", "f");
-        let err = t.set("workload.cache.x", "1", "--set workload.cache.x=1").unwrap_err();
-        assert!(err.to_string().contains("workload has no field `cache`; it has: users, keys"), "{err}");
+        let err = t
+            .set("workload.cache.x", "1", "--set workload.cache.x=1")
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("workload has no field `cache`; it has: users, keys"),
+            "{err}"
+        );
         let err = t.set("list[5].a", "1", "--set list[5].a=1").unwrap_err();
-        assert!(err.to_string().contains("list has 2 items; [5] is past the end"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("list has 2 items; [5] is past the end"),
+            "{err}"
+        );
         let err = t.set("workload", "1", "--set workload=1").unwrap_err();
         assert!(err.to_string().contains("not a single value"), "{err}");
     }

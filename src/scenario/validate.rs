@@ -513,7 +513,10 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
         {
             c.err(
                 "workload.growth",
-                format!("it reaches {} users by month {SCHEDULE_MONTHS}: {problem}", fmt_num(peak.round())),
+                format!(
+                    "it reaches {} users by month {SCHEDULE_MONTHS}: {problem}",
+                    fmt_num(peak.round())
+                ),
             );
         }
     }

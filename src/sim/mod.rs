@@ -17,16 +17,22 @@ use crate::model::{Escalation, Scenario, TierKind};
 use crate::time::SimTime;
 use cache::{CacheSim, Lookup};
 use engine::EventQueue;
-use tier::{Cx, Finished, NO_FLIGHT, Req, TierBehaviour, TierEvent, TierSim};
 use recorder::{CalendarRecorder, CohortMark};
+use tier::{Cx, Finished, NO_FLIGHT, Req, TierBehaviour, TierEvent, TierSim};
 use workload::{Arrivals, RateShape, RequestSource};
 
 #[derive(Clone, Copy, Debug)]
 enum Event {
     /// A request reaches a tier after its cache lookup.
-    Arrive { tier: u8, req: Req },
+    Arrive {
+        tier: u8,
+        req: Req,
+    },
     /// An event a tier scheduled for itself.
-    Tier { tier: u8, event: TierEvent },
+    Tier {
+        tier: u8,
+        event: TierEvent,
+    },
     WarmupEnd,
     HourTick,
 }
@@ -103,7 +109,12 @@ impl<'a> Simulation<'a> {
             .enumerate()
             .map(|(i, t)| {
                 let stream = |k: u64| {
-                    random::stream(seed, scale, replication, random::TIER_BASE + 2 * i as u64 + k)
+                    random::stream(
+                        seed,
+                        scale,
+                        replication,
+                        random::TIER_BASE + 2 * i as u64 + k,
+                    )
                 };
                 TierSim::new(t, i, &w.classes, stream(0), stream(1))
             })

@@ -7,6 +7,21 @@ use scalecost::outcome::{BreakEven, DesignOutcome, Outcome, ScaleResult};
 use scalecost::progress::Progress;
 use scalecost::scenario::{self, Source, plan};
 
+/// The starter scenario with each `(from, to)` edit made; each `from` must occur exactly
+/// once, so a test fails loudly instead of silently testing nothing if the starter changes.
+pub fn starter_with(edits: &[(&str, &str)]) -> String {
+    let mut text = scalecost::STARTER_SCENARIO.to_string();
+    for (from, to) in edits {
+        assert_eq!(
+            text.matches(from).count(),
+            1,
+            "`{from}` must occur exactly once in the starter scenario"
+        );
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
 /// A scenario read from `yaml`; panics with the reader's message if it is invalid.
 pub fn parse(yaml: &str) -> Scenario {
     scenario::parse(yaml, "test.yaml", "test").unwrap_or_else(|e| panic!("{e}"))

@@ -245,7 +245,12 @@ pub fn comparison(c: &Outcome) -> Vec<NamedChart> {
     let per_scenario: Vec<(&str, Vec<&Summary>)> = c
         .designs
         .iter()
-        .map(|d| (d.scenario.as_str(), d.results.iter().map(|r| &r.summary).collect()))
+        .map(|d| {
+            (
+                d.scenario.as_str(),
+                d.results.iter().map(|r| &r.summary).collect(),
+            )
+        })
         .collect();
     let line = |points: &[&Summary], figure: &dyn Fn(&Summary) -> Estimate| {
         points
@@ -285,11 +290,7 @@ pub fn comparison(c: &Outcome) -> Vec<NamedChart> {
                 p99: line(points, &|p| p.figures.latency_p99_ms),
             })
             .collect(),
-        objectives: objectives(
-            &declared(SloTarget::P99LatencyMs),
-            "SLO p99",
-            &Unit::Millis,
-        ),
+        objectives: objectives(&declared(SloTarget::P99LatencyMs), "SLO p99", &Unit::Millis),
         replications: c.replications,
     };
     vec![
@@ -335,10 +336,7 @@ pub fn sweep(s: &Outcome) -> NamedChart {
     for (i, (d, point)) in rows.iter().enumerate() {
         let x = match &numbers {
             Some(xs) => xs[i],
-            None => categories
-                .iter()
-                .position(|c| *c == first(d))
-                .unwrap_or(0) as f64,
+            None => categories.iter().position(|c| *c == first(d)).unwrap_or(0) as f64,
         };
         let others: Vec<String> = d.values.iter().skip(1).map(|v| v.to_string()).collect();
         let key = (point.scale, others.clone());

@@ -113,7 +113,8 @@ impl<'a, E> Cx<'a, E> {
     /// Reports that `req` failed at this tier.
     #[inline]
     pub fn failed(&mut self, req: Req, failure: Failure) {
-        self.finished.push((self.tier, req, Finished::Failed(failure)));
+        self.finished
+            .push((self.tier, req, Finished::Failed(failure)));
     }
 }
 

@@ -335,7 +335,13 @@ impl SelfHostedSim {
         }
     }
 
-    fn on_instance_ready<E>(&mut self, instance: u32, generation: u32, now: SimTime, cx: &mut Cx<E>) {
+    fn on_instance_ready<E>(
+        &mut self,
+        instance: u32,
+        generation: u32,
+        now: SimTime,
+        cx: &mut Cx<E>,
+    ) {
         let inst = self.instances[instance as usize];
         if inst.generation != generation || inst.state != InstanceState::Starting {
             return; // retired while starting
@@ -465,7 +471,10 @@ impl TierBehaviour for SelfHostedSim {
                 && !self.purge_scheduled
             {
                 self.purge_scheduled = true;
-                cx.schedule(now.plus(timeout), TierEvent::SelfHosted(Event::QueueTimeout));
+                cx.schedule(
+                    now.plus(timeout),
+                    TierEvent::SelfHosted(Event::QueueTimeout),
+                );
             }
         } else {
             self.accum.shed += 1;
@@ -498,7 +507,8 @@ impl TierBehaviour for SelfHostedSim {
             a.busy_area += self.busy as f64 * dt;
             // Draining instances still hold the slots their last requests use, so
             // utilisation stays within [0, 1].
-            a.capacity_area += (self.serving * self.spec.concurrency + self.draining_busy) as f64 * dt;
+            a.capacity_area +=
+                (self.serving * self.spec.concurrency + self.draining_busy) as f64 * dt;
             a.queue_area += self.queue.len() as f64 * dt;
             a.in_system_area += in_system * dt;
             a.alive_area += self.alive as f64 * dt;
