@@ -125,6 +125,53 @@ pub struct Cohort {
     pub latency_sum_us: f64,
     /// Input plus output tokens of successful requests (what usage pricing bills).
     pub served_tokens: u64,
+    /// Time to first token and time per output token of requests answered by a tier
+    /// that streams tokens (a batched tier, an API).
+    pub ttft: Timings,
+    pub tpot: Timings,
+}
+
+/// A streaming record of durations: a histogram (three significant digits), their sum
+/// and count.
+pub struct Timings {
+    histogram: Histogram<u64>,
+    sum_us: f64,
+    count: u64,
+}
+
+impl Timings {
+    /// Durations up to `highest` are kept exactly to three digits; longer ones saturate.
+    pub fn new(highest: SimTime) -> Timings {
+        Timings {
+            histogram: Histogram::new_with_bounds(1, highest.0.max(2), 3)
+                .expect("valid histogram bounds"),
+            sum_us: 0.0,
+            count: 0,
+        }
+    }
+
+    #[inline]
+    pub fn record(&mut self, us: f64) {
+        self.histogram.saturating_record((us.round() as u64).max(1));
+        self.sum_us += us;
+        self.count += 1;
+    }
+
+    /// Percentiles in milliseconds; `None` when nothing was recorded.
+    pub fn summary(&self) -> Option<Latency> {
+        if self.count == 0 {
+            return None;
+        }
+        let h = &self.histogram;
+        let ms = |us: u64| us as f64 / 1e3;
+        Some(Latency {
+            mean: self.sum_us / self.count as f64 / 1e3,
+            p50: ms(h.value_at_quantile(0.50)),
+            p95: ms(h.value_at_quantile(0.95)),
+            p99: ms(h.value_at_quantile(0.99)),
+            max: ms(h.max()),
+        })
+    }
 }
 
 impl Cohort {
@@ -145,6 +192,8 @@ impl Cohort {
             latency_us: Histogram::new_with_bounds(1, highest, 3).expect("valid histogram bounds"),
             latency_sum_us: 0.0,
             served_tokens: 0,
+            ttft: Timings::new(horizon),
+            tpot: Timings::new(horizon),
         }
     }
 
@@ -179,6 +228,11 @@ pub struct RunMetrics {
     pub cache: Option<CacheStats>,
     /// End-to-end latency of successful requests, milliseconds.
     pub latency_ms: Latency,
+    /// Time to first token of successful requests answered by a streaming tier (a
+    /// batched tier or an API): arrival to the first output token, ms; null when none.
+    pub ttft_ms: Option<Latency>,
+    /// Time per output token after the first of those requests, ms; null when none.
+    pub tpot_ms: Option<Latency>,
     pub tiers: Vec<TierStats>,
     /// The tier that gave way first, if any did.
     pub bottleneck: Option<Bottleneck>,

@@ -103,6 +103,10 @@ impl Scenario {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Slo {
     pub p99_latency: Option<SimTime>,
+    /// p99 time to first token, for requests a streaming tier answers.
+    pub p99_ttft: Option<SimTime>,
+    /// p99 time per output token after the first.
+    pub p99_tpot: Option<SimTime>,
     /// Failed ÷ offered requests.
     pub max_error_rate: Option<f64>,
     pub max_cost_per_transaction: Option<f64>,

@@ -140,6 +140,10 @@ pub struct Figures {
     pub latency_mean_ms: Estimate,
     pub latency_p50_ms: Estimate,
     pub latency_p99_ms: Estimate,
+    /// p99 time to first token and per output token, of requests a streaming tier
+    /// answered; null when no run streamed any.
+    pub ttft_p99_ms: Option<Estimate>,
+    pub tpot_p99_ms: Option<Estimate>,
     /// Failed ÷ offered requests.
     pub error_rate: Estimate,
     /// Served ÷ offered requests.
@@ -157,6 +161,8 @@ struct Sample {
     mean_latency: f64,
     p50: f64,
     p99: f64,
+    ttft_p99: Option<f64>,
+    tpot_p99: Option<f64>,
     error_rate: f64,
     success_rate: f64,
     peak_instances: f64,
@@ -178,6 +184,8 @@ impl Sample {
             mean_latency: m.latency_ms.mean,
             p50: m.latency_ms.p50,
             p99: m.latency_ms.p99,
+            ttft_p99: m.ttft_ms.as_ref().map(|l| l.p99),
+            tpot_p99: m.tpot_ms.as_ref().map(|l| l.p99),
             error_rate: m.requests.error_rate,
             success_rate: m.requests.success_rate,
             peak_instances: m.tiers.iter().map(|t| t.peak_instances as f64).sum(),
@@ -200,6 +208,14 @@ impl Figures {
             latency_mean_ms: est(&|s| s.mean_latency),
             latency_p50_ms: est(&|s| s.p50),
             latency_p99_ms: est(&|s| s.p99),
+            ttft_p99_ms: samples
+                .iter()
+                .all(|s| s.ttft_p99.is_some())
+                .then(|| est(&|s| s.ttft_p99.unwrap_or(0.0))),
+            tpot_p99_ms: samples
+                .iter()
+                .all(|s| s.tpot_p99.is_some())
+                .then(|| est(&|s| s.tpot_p99.unwrap_or(0.0))),
             error_rate: est(&|s| s.error_rate),
             success_rate: est(&|s| s.success_rate),
             peak_instances: est(&|s| s.peak_instances),
@@ -212,6 +228,8 @@ impl Figures {
 #[serde(rename_all = "snake_case")]
 pub enum SloTarget {
     P99LatencyMs,
+    P99TtftMs,
+    P99TpotMs,
     ErrorRate,
     CostPerTransaction,
 }
@@ -221,10 +239,12 @@ pub enum SloTarget {
 pub struct SloCheck {
     pub target: SloTarget,
     pub limit: f64,
-    pub value: f64,
+    /// The measured figure; null when nothing was measured (no request was streamed),
+    /// which fails the check.
+    pub value: Option<f64>,
     pub pass: bool,
     /// value − limit: positive means over the target by that much.
-    pub excess: f64,
+    pub excess: Option<f64>,
     /// excess ÷ limit; null when the limit is 0.
     pub excess_fraction: Option<f64>,
 }
@@ -239,32 +259,46 @@ pub struct SloVerdict {
 /// `money` converting them to the figures'); `None` when it sets no target.
 pub fn judge(slo: &Slo, figures: &Figures, money: f64) -> Option<SloVerdict> {
     let mut checks = Vec::new();
-    let mut check = |target, limit: f64, value: f64| {
-        let excess = value - limit;
+    let mut check = |target, limit: f64, value: Option<f64>| {
+        let excess = value.map(|v| v - limit);
         checks.push(SloCheck {
             target,
             limit,
             value,
-            pass: value <= limit,
+            pass: value.is_some_and(|v| v <= limit),
             excess,
-            excess_fraction: (limit > 0.0).then(|| excess / limit),
+            excess_fraction: excess.filter(|_| limit > 0.0).map(|e| e / limit),
         });
     };
     if let Some(p99) = slo.p99_latency {
         check(
             SloTarget::P99LatencyMs,
             p99.as_millis_f64(),
-            figures.latency_p99_ms.mean,
+            Some(figures.latency_p99_ms.mean),
+        );
+    }
+    if let Some(t) = slo.p99_ttft {
+        check(
+            SloTarget::P99TtftMs,
+            t.as_millis_f64(),
+            figures.ttft_p99_ms.map(|e| e.mean),
+        );
+    }
+    if let Some(t) = slo.p99_tpot {
+        check(
+            SloTarget::P99TpotMs,
+            t.as_millis_f64(),
+            figures.tpot_p99_ms.map(|e| e.mean),
         );
     }
     if let Some(e) = slo.max_error_rate {
-        check(SloTarget::ErrorRate, e, figures.error_rate.mean);
+        check(SloTarget::ErrorRate, e, Some(figures.error_rate.mean));
     }
     if let Some(c) = slo.max_cost_per_transaction {
         check(
             SloTarget::CostPerTransaction,
             c * money,
-            figures.cost_per_transaction.mean,
+            Some(figures.cost_per_transaction.mean),
         );
     }
     (!checks.is_empty()).then(|| SloVerdict {

@@ -98,6 +98,15 @@ fn render_one(design: &DesignOutcome) -> String {
     row("Latency p95", &|r| millis(r.metrics.latency_ms.p95));
     row("Latency p99", &|r| millis(r.metrics.latency_ms.p99));
     row("Latency max", &|r| millis(r.metrics.latency_ms.max));
+    if results.iter().any(|r| r.metrics.ttft_ms.is_some()) {
+        let shown = |l: &Option<crate::metrics::Latency>, f: fn(&crate::metrics::Latency) -> f64| {
+            l.as_ref().map(|l| millis(f(l))).unwrap_or_else(|| "n/a".into())
+        };
+        row("Time to first token p50", &|r| shown(&r.metrics.ttft_ms, |l| l.p50));
+        row("Time to first token p99", &|r| shown(&r.metrics.ttft_ms, |l| l.p99));
+        row("Time per output token p50", &|r| shown(&r.metrics.tpot_ms, |l| l.p50));
+        row("Time per output token p99", &|r| shown(&r.metrics.tpot_ms, |l| l.p99));
+    }
 
     let tier_names: Vec<(String, TierKindName)> = results
         .first()
@@ -445,10 +454,20 @@ fn slo(verdict: &Option<SloVerdict>, cur: &str) -> String {
         .iter()
         .filter(|c| !c.pass)
         .map(|c| {
+            let Some(excess) = c.excess else {
+                let what = match c.target {
+                    SloTarget::P99TtftMs => "TTFT",
+                    SloTarget::P99TpotMs => "time per token",
+                    _ => "figure",
+                };
+                return format!("{what} not measured (nothing streamed)");
+            };
             let by = match c.target {
-                SloTarget::P99LatencyMs => format!("p99 +{}", millis(c.excess)),
-                SloTarget::ErrorRate => format!("errors +{}", percent(c.excess)),
-                SloTarget::CostPerTransaction => format!("cost +{}", money(cur, c.excess)),
+                SloTarget::P99LatencyMs => format!("p99 +{}", millis(excess)),
+                SloTarget::P99TtftMs => format!("TTFT p99 +{}", millis(excess)),
+                SloTarget::P99TpotMs => format!("TPOT p99 +{}", millis(excess)),
+                SloTarget::ErrorRate => format!("errors +{}", percent(excess)),
+                SloTarget::CostPerTransaction => format!("cost +{}", money(cur, excess)),
             };
             match c.excess_fraction {
                 Some(p) => format!("{by} ({})", percent(p)),

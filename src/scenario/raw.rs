@@ -39,6 +39,8 @@ pub struct RawScenario {
 #[serde(deny_unknown_fields)]
 pub struct RawSlo {
     pub p99_latency: Option<Duration>,
+    pub p99_ttft: Option<Duration>,
+    pub p99_tpot: Option<Duration>,
     pub max_error_rate: Option<f64>,
     pub max_cost_per_transaction: Option<f64>,
 }

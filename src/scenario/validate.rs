@@ -527,6 +527,8 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
             p99_latency: s
                 .p99_latency
                 .map(|d| c.positive_duration("slo.p99_latency", d)),
+            p99_ttft: s.p99_ttft.map(|d| c.positive_duration("slo.p99_ttft", d)),
+            p99_tpot: s.p99_tpot.map(|d| c.positive_duration("slo.p99_tpot", d)),
             max_error_rate: s
                 .max_error_rate
                 .map(|e| c.range("slo.max_error_rate", e, 0.0, 1.0, 1.0)),

@@ -18,7 +18,7 @@ use crate::time::SimTime;
 use cache::{CacheSim, Lookup};
 use engine::EventQueue;
 use recorder::{CalendarRecorder, CohortMark};
-use tier::{Cx, Finished, NO_FLIGHT, Req, TierBehaviour, TierEvent, TierSim};
+use tier::{Cx, Finished, NO_FLIGHT, NO_TOKEN, Req, TierBehaviour, TierEvent, TierSim};
 use workload::{Arrivals, RateShape, RequestSource};
 
 #[derive(Clone, Copy, Debug)]
@@ -320,6 +320,7 @@ impl<'a> Simulation<'a> {
             measured,
             escalated: false,
             flight: NO_FLIGHT,
+            first_token: NO_TOKEN,
         };
         if route.cacheable
             && let Some(cache) = &mut self.cache
@@ -370,6 +371,8 @@ impl<'a> Simulation<'a> {
             req.attempts = 0;
             req.timed_out = false;
             req.escalated = true;
+            // The user sees the heavier tier's answer: its tokens are the ones timed.
+            req.first_token = NO_TOKEN;
             // Its outcome joins the list being settled.
             self.call_unsettled(esc.to, |to, cx| to.arrive(req, now, cx));
             return;
@@ -398,6 +401,16 @@ impl<'a> Simulation<'a> {
         if req.measured {
             self.tier_cohort[t].served += 1;
             self.cohort.record_success(now.minus(req.arrival));
+            if req.first_token != NO_TOKEN {
+                self.cohort
+                    .ttft
+                    .record(req.first_token.minus(req.arrival).0 as f64);
+                if req.output_tokens > 1 {
+                    self.cohort.tpot.record(
+                        now.minus(req.first_token).0 as f64 / (req.output_tokens - 1) as f64,
+                    );
+                }
+            }
             self.cohort.served_tokens += u64::from(req.input_tokens) + u64::from(req.output_tokens);
         }
     }
@@ -592,6 +605,8 @@ impl<'a> Simulation<'a> {
                 hit_rate: ratio(c.cache_hits as f64, c.cache_lookups as f64),
             }),
             latency_ms: latency_ms(c),
+            ttft_ms: c.ttft.summary(),
+            tpot_ms: c.tpot.summary(),
             tiers,
             bottleneck,
             timeline: self.timeline,

@@ -34,7 +34,13 @@ pub struct Req {
     /// The cache flight it leads (its answer is awaited by identical requests), or
     /// `NO_FLIGHT`.
     pub flight: u32,
+    /// When its first output token came, for a tier that streams tokens; `NO_TOKEN`
+    /// otherwise.
+    pub first_token: SimTime,
 }
+
+/// A request whose answer was not streamed token by token.
+pub const NO_TOKEN: SimTime = SimTime::MAX;
 
 /// A request that leads no cache flight.
 pub const NO_FLIGHT: u32 = u32::MAX;
