@@ -37,6 +37,13 @@ pub struct TierAccum {
     pub alive_area: f64,
     /// Billed time beyond alive time (rounding and minimums), booked when instances stop.
     pub extra_billed_us: f64,
+    /// Money the tier charges as time passes and calls are made (its own prices:
+    /// instance time, tokens, fees), without the rounding and minimums.
+    pub spend: f64,
+    /// Money of the rounding and minimums, booked when instances stop.
+    pub extra_spend: f64,
+    /// Of `spend`, the part requests escalated into the tier caused (APIs: their calls).
+    pub escalated_spend: f64,
     pub arrivals: u64,
     pub departures: u64,
     pub sojourn_us: f64,
@@ -52,10 +59,6 @@ pub struct TierAccum {
     pub shed: u64,
     /// Answers sent on to a heavier tier.
     pub escalated: u64,
-    /// Of the tokens and calls above, those of requests escalated into this tier.
-    pub escalated_input_tokens: u64,
-    pub escalated_output_tokens: u64,
-    pub escalated_api_calls: u64,
     /// Of the service time above, that of requests escalated into this tier, µs.
     pub escalated_service_us: f64,
 }
@@ -70,6 +73,9 @@ impl TierAccum {
             in_system_area: self.in_system_area - earlier.in_system_area,
             alive_area: self.alive_area - earlier.alive_area,
             extra_billed_us: self.extra_billed_us - earlier.extra_billed_us,
+            spend: self.spend - earlier.spend,
+            extra_spend: self.extra_spend - earlier.extra_spend,
+            escalated_spend: self.escalated_spend - earlier.escalated_spend,
             arrivals: self.arrivals - earlier.arrivals,
             departures: self.departures - earlier.departures,
             sojourn_us: self.sojourn_us - earlier.sojourn_us,
@@ -84,9 +90,6 @@ impl TierAccum {
             throttled_attempts: self.throttled_attempts - earlier.throttled_attempts,
             shed: self.shed - earlier.shed,
             escalated: self.escalated - earlier.escalated,
-            escalated_input_tokens: self.escalated_input_tokens - earlier.escalated_input_tokens,
-            escalated_output_tokens: self.escalated_output_tokens - earlier.escalated_output_tokens,
-            escalated_api_calls: self.escalated_api_calls - earlier.escalated_api_calls,
             escalated_service_us: self.escalated_service_us - earlier.escalated_service_us,
         }
     }
@@ -317,6 +320,9 @@ pub struct TierStats {
     pub instance_hours: f64,
     /// Instance-hours billed, after granularity and minimums.
     pub billed_instance_hours: f64,
+    /// Money the tier charged in the window, at its own prices (instance time with the
+    /// rounding and minimums of the instances launched in it; tokens and fees).
+    pub spend: f64,
     pub input_tokens: u64,
     pub output_tokens: u64,
     /// Calls accepted by an API (throttled attempts excluded).
@@ -394,6 +400,8 @@ pub struct HourTier {
     pub instances: f64,
     /// Billed instance-hours in the hour.
     pub billed_instance_hours: f64,
+    /// Money the tier charged in the hour (rounding and minimums when an instance stops).
+    pub spend: f64,
     pub requests: u64,
     pub shed: u64,
     pub input_tokens: u64,
@@ -417,6 +425,7 @@ impl HourTier {
         HourTier {
             instances: a.alive_area / hour_us,
             billed_instance_hours: a.billed_us() / 3.6e9,
+            spend: a.spend + a.extra_spend,
             requests: a.arrivals,
             shed: a.shed,
             input_tokens: a.input_tokens,
@@ -493,27 +502,27 @@ pub struct TierSlice {
     /// Instance time alive plus the rounding and minimums of the instances launched in
     /// the slice, µs.
     pub billed_us: f64,
+    /// Money charged in the slice, the rounding and minimums of its launches included.
+    pub spend: f64,
+    /// Of that, what requests escalated into the tier caused (APIs).
+    pub escalated_spend: f64,
     pub input_tokens: u64,
     pub output_tokens: u64,
     pub api_calls: u64,
     pub service_us: f64,
-    /// Of those, the part of requests escalated into the tier.
-    pub escalated_input_tokens: u64,
-    pub escalated_output_tokens: u64,
-    pub escalated_api_calls: u64,
+    /// Of that, the part of requests escalated into the tier.
     pub escalated_service_us: f64,
 }
 
 impl TierSlice {
     pub fn add(&mut self, a: &TierAccum) {
         self.billed_us += a.alive_area;
+        self.spend += a.spend;
+        self.escalated_spend += a.escalated_spend;
         self.input_tokens += a.input_tokens;
         self.output_tokens += a.output_tokens;
         self.api_calls += a.api_calls;
         self.service_us += a.service_us;
-        self.escalated_input_tokens += a.escalated_input_tokens;
-        self.escalated_output_tokens += a.escalated_output_tokens;
-        self.escalated_api_calls += a.escalated_api_calls;
         self.escalated_service_us += a.escalated_service_us;
     }
 }

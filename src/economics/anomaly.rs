@@ -4,9 +4,8 @@
 
 use serde::Serialize;
 
-use super::api_cost;
 use crate::metrics::RunMetrics;
-use crate::model::{Scenario, TierKind};
+use crate::model::Scenario;
 
 /// A run of consecutive hours whose spend is far above the typical hour.
 #[derive(Clone, Debug, Serialize)]
@@ -22,27 +21,11 @@ pub struct Anomaly {
     pub cause: String,
 }
 
-pub fn hourly_spend(scenario: &Scenario, metrics: &RunMetrics, cache_per_hour: f64) -> Vec<f64> {
+pub fn hourly_spend(metrics: &RunMetrics, cache_per_hour: f64) -> Vec<f64> {
     metrics
         .timeline
         .iter()
-        .map(|hour| {
-            let tiers: f64 = scenario
-                .tiers()
-                .iter()
-                .zip(&hour.tiers)
-                .map(|(tier, h)| match &tier.kind {
-                    TierKind::SelfHosted(s) => h.billed_instance_hours * s.price_per_instance_hour,
-                    TierKind::Api(a) => api_cost(
-                        a,
-                        h.input_tokens as f64,
-                        h.output_tokens as f64,
-                        h.api_calls as f64,
-                    ),
-                })
-                .sum();
-            tiers + cache_per_hour * hour.hours
-        })
+        .map(|hour| hour.tiers.iter().map(|h| h.spend).sum::<f64>() + cache_per_hour * hour.hours)
         .collect()
 }
 

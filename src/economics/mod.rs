@@ -15,14 +15,13 @@ use serde::Serialize;
 use crate::calendar::DAYS_PER_MONTH;
 use crate::metrics::RunMetrics;
 use crate::model::{
-    Api, Driver, Escalation, Growth, PeriodicCost, Revenue, Scenario, StepRule, StorageCost,
-    TierKind,
+    Driver, Escalation, Growth, PeriodicCost, Revenue, Scenario, StepRule, StorageCost, TierKind,
 };
 use crate::time::SimTime;
 pub use anomaly::Anomaly;
 use month::{
-    API_CALLS, BILLED_US, ESC_API_CALLS, ESC_INPUT_TOKENS, ESC_OUTPUT_TOKENS, ESC_SERVICE_US,
-    INPUT_TOKENS, MonthBasis, OFFERED, OUTPUT_TOKENS, SERVED, SERVED_TOKENS, SERVICE_US, tier_at,
+    ESC_SERVICE_US, ESC_SPEND, MonthBasis, OFFERED, SERVED, SERVED_TOKENS, SERVICE_US, SPEND,
+    tier_at,
 };
 
 /// Months in the schedule that the two-year total sums.
@@ -340,18 +339,7 @@ pub fn evaluate(
     // The window's infrastructure, as simulated.
     let cache_per_hour = scenario.cache().map(|c| c.price_per_hour).unwrap_or(0.0);
     let window_hours = metrics.window_hours;
-    let mut total = cache_per_hour * window_hours;
-    for (tier, stats) in scenario.tiers().iter().zip(&metrics.tiers) {
-        total += match &tier.kind {
-            TierKind::SelfHosted(s) => stats.billed_instance_hours * s.price_per_instance_hour,
-            TierKind::Api(a) => api_cost(
-                a,
-                stats.input_tokens as f64,
-                stats.output_tokens as f64,
-                stats.api_calls as f64,
-            ),
-        };
-    }
+    let total = cache_per_hour * window_hours + metrics.tiers.iter().map(|t| t.spend).sum::<f64>();
     let window_share = window_hours / (DAYS_PER_MONTH * 24.0);
     let mut components: Vec<CostLine> = lines
         .iter()
@@ -368,20 +356,7 @@ pub fn evaluate(
     for (i, line) in components.iter_mut().enumerate() {
         line.amount = clean(match lines[i].source {
             LineSource::Cache => cache_per_hour * window_hours,
-            LineSource::Tier(t) => {
-                let stats = &metrics.tiers[t];
-                match &scenario.tiers()[t].kind {
-                    TierKind::SelfHosted(s) => {
-                        stats.billed_instance_hours * s.price_per_instance_hour
-                    }
-                    TierKind::Api(a) => api_cost(
-                        a,
-                        stats.input_tokens as f64,
-                        stats.output_tokens as f64,
-                        stats.api_calls as f64,
-                    ),
-                }
-            }
+            LineSource::Tier(t) => metrics.tiers[t].spend,
             _ => line.monthly * window_share,
         });
     }
@@ -411,7 +386,7 @@ pub fn evaluate(
         .map(|r| break_even_prices(*r, users, transactions, y1.tokens, monthly_total))
         .unwrap_or_default();
 
-    let spend_per_hour = anomaly::hourly_spend(scenario, metrics, cache_per_hour);
+    let spend_per_hour = anomaly::hourly_spend(metrics, cache_per_hour);
     let measured_from = (scenario.workload().warmup.0 / SimTime::HOUR.0) as usize;
     let budget = scenario
         .budget()
@@ -471,13 +446,6 @@ pub fn monthly_profit_at(
 /// Turns -0.0 into 0.0: a figure is never "minus nothing".
 pub fn clean(x: f64) -> f64 {
     x + 0.0
-}
-
-/// Token prices are per 1,000 tokens; the request fee is per accepted call.
-pub fn api_cost(api: &Api, input_tokens: f64, output_tokens: f64, calls: f64) -> f64 {
-    input_tokens / 1000.0 * api.price_per_1k_input_tokens
-        + output_tokens / 1000.0 * api.price_per_1k_output_tokens
-        + calls * api.price_per_request
 }
 
 /// Where a cost line's money comes from.
@@ -762,8 +730,10 @@ fn month_cost(
     }
 }
 
-/// What tier `t` bills for `quantities` (a flat vector read through a function), the
-/// escalation-driven part multiplied by `factor`.
+/// What tier `t` charged for `quantities` (a flat vector read through a function), the
+/// part escalated requests drive multiplied by `factor`. Each tier kind prices its own
+/// work in the simulation; here only the escalation-driven part is told apart: an API
+/// knows it call by call, a pool's is the escalated requests' share of its work.
 fn tier_money(
     scenario: &Scenario,
     t: usize,
@@ -771,28 +741,15 @@ fn tier_money(
     factor: f64,
 ) -> f64 {
     let at = |field: usize| quantities(tier_at(t, field));
-    match &scenario.tiers()[t].kind {
-        TierKind::SelfHosted(s) => {
-            let money = at(BILLED_US) / 3.6e9 * s.price_per_instance_hour;
-            // The escalated requests' share of the work drives that share of the bill.
-            let esc = if at(SERVICE_US) > 0.0 {
-                money * at(ESC_SERVICE_US) / at(SERVICE_US)
-            } else {
-                0.0
-            };
-            money + esc * (factor - 1.0)
+    let money = at(SPEND);
+    let esc = match &scenario.tiers()[t].kind {
+        TierKind::SelfHosted(_) if at(SERVICE_US) > 0.0 => {
+            money * at(ESC_SERVICE_US) / at(SERVICE_US)
         }
-        TierKind::Api(a) => {
-            let money = api_cost(a, at(INPUT_TOKENS), at(OUTPUT_TOKENS), at(API_CALLS));
-            let esc = api_cost(
-                a,
-                at(ESC_INPUT_TOKENS),
-                at(ESC_OUTPUT_TOKENS),
-                at(ESC_API_CALLS),
-            );
-            money + esc * (factor - 1.0)
-        }
-    }
+        TierKind::SelfHosted(_) => 0.0,
+        TierKind::Api(_) => at(ESC_SPEND),
+    };
+    money + esc * (factor - 1.0)
 }
 
 /// What every tier bills for the quantities `q` (a flat vector).

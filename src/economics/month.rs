@@ -16,22 +16,22 @@ use crate::time::SimTime;
 /// Quantities of one slice in a fixed layout, so that cells and bursts combine as
 /// vectors: the cohort's counts, then per tier [`TIER_FIELDS`] values.
 pub const COHORT_FIELDS: usize = 4;
-pub const TIER_FIELDS: usize = 9;
+pub const TIER_FIELDS: usize = 8;
 /// Positions of the cohort's counts.
 pub const OFFERED: usize = 0;
 pub const SERVED: usize = 1;
 pub const FAILED: usize = 2;
 pub const SERVED_TOKENS: usize = 3;
-/// Positions within a tier's block.
+/// Positions within a tier's block: what it charged (at its own prices), what
+/// escalated requests caused of that where the tier tells, and the quantities.
 pub const BILLED_US: usize = 0;
-pub const INPUT_TOKENS: usize = 1;
-pub const OUTPUT_TOKENS: usize = 2;
-pub const API_CALLS: usize = 3;
-pub const SERVICE_US: usize = 4;
-pub const ESC_INPUT_TOKENS: usize = 5;
-pub const ESC_OUTPUT_TOKENS: usize = 6;
-pub const ESC_API_CALLS: usize = 7;
-pub const ESC_SERVICE_US: usize = 8;
+pub const SPEND: usize = 1;
+pub const ESC_SPEND: usize = 2;
+pub const INPUT_TOKENS: usize = 3;
+pub const OUTPUT_TOKENS: usize = 4;
+pub const API_CALLS: usize = 5;
+pub const SERVICE_US: usize = 6;
+pub const ESC_SERVICE_US: usize = 7;
 
 /// A slice's quantities as a flat vector.
 pub fn flat(slice: &Slice) -> Vec<f64> {
@@ -44,13 +44,12 @@ pub fn flat(slice: &Slice) -> Vec<f64> {
     for t in &slice.tiers {
         v.extend([
             t.billed_us,
+            t.spend,
+            t.escalated_spend,
             t.input_tokens as f64,
             t.output_tokens as f64,
             t.api_calls as f64,
             t.service_us,
-            t.escalated_input_tokens as f64,
-            t.escalated_output_tokens as f64,
-            t.escalated_api_calls as f64,
             t.escalated_service_us,
         ]);
     }
@@ -192,7 +191,7 @@ pub fn basis(scenario: &Scenario, metrics: &RunMetrics) -> MonthBasis {
             let mut filled = rates[donor].clone().expect("the donor was observed");
             for (i, q) in filled.iter_mut().enumerate() {
                 let is_fixed_billing = i >= COHORT_FIELDS
-                    && (i - COHORT_FIELDS) % TIER_FIELDS == BILLED_US
+                    && matches!((i - COHORT_FIELDS) % TIER_FIELDS, BILLED_US | SPEND)
                     && fixed_pool[(i - COHORT_FIELDS) / TIER_FIELDS];
                 if !is_fixed_billing {
                     *q *= ratio;

@@ -99,13 +99,24 @@ fn render_one(design: &DesignOutcome) -> String {
     row("Latency p99", &|r| millis(r.metrics.latency_ms.p99));
     row("Latency max", &|r| millis(r.metrics.latency_ms.max));
     if results.iter().any(|r| r.metrics.ttft_ms.is_some()) {
-        let shown = |l: &Option<crate::metrics::Latency>, f: fn(&crate::metrics::Latency) -> f64| {
-            l.as_ref().map(|l| millis(f(l))).unwrap_or_else(|| "n/a".into())
+        let shown = |l: &Option<crate::metrics::Latency>,
+                     f: fn(&crate::metrics::Latency) -> f64| {
+            l.as_ref()
+                .map(|l| millis(f(l)))
+                .unwrap_or_else(|| "n/a".into())
         };
-        row("Time to first token p50", &|r| shown(&r.metrics.ttft_ms, |l| l.p50));
-        row("Time to first token p99", &|r| shown(&r.metrics.ttft_ms, |l| l.p99));
-        row("Time per output token p50", &|r| shown(&r.metrics.tpot_ms, |l| l.p50));
-        row("Time per output token p99", &|r| shown(&r.metrics.tpot_ms, |l| l.p99));
+        row("Time to first token p50", &|r| {
+            shown(&r.metrics.ttft_ms, |l| l.p50)
+        });
+        row("Time to first token p99", &|r| {
+            shown(&r.metrics.ttft_ms, |l| l.p99)
+        });
+        row("Time per output token p50", &|r| {
+            shown(&r.metrics.tpot_ms, |l| l.p50)
+        });
+        row("Time per output token p99", &|r| {
+            shown(&r.metrics.tpot_ms, |l| l.p99)
+        });
     }
 
     let tier_names: Vec<(String, TierKindName)> = results

@@ -70,9 +70,11 @@ struct Simulation<'a> {
     /// Requests the tiers have finished with and the simulation has yet to settle.
     finished: Vec<(u8, Req, Finished)>,
     /// Billed time beyond instances' lives the tiers reported: (tier, launched, µs).
-    billing: Vec<(u8, SimTime, f64)>,
-    /// Of that, what instances launched after the warm-up add to each tier's window.
+    billing: Vec<(u8, SimTime, f64, f64)>,
+    /// Of that, what instances launched after the warm-up add to each tier's window:
+    /// time and money.
     window_extra_us: Vec<f64>,
+    window_extra_spend: Vec<f64>,
     recorder: CalendarRecorder,
     escalations: Vec<Option<Escalation>>,
     cohort: Cohort,
@@ -158,6 +160,7 @@ impl<'a> Simulation<'a> {
             finished: Vec::new(),
             billing: Vec::new(),
             window_extra_us: vec![0.0; n_tiers],
+            window_extra_spend: vec![0.0; n_tiers],
             recorder: CalendarRecorder::new(scenario),
             woken: Vec::new(),
             escalations: scenario.tiers().iter().map(|t| t.escalation).collect(),
@@ -252,12 +255,15 @@ impl<'a> Simulation<'a> {
     /// Settles finished requests in the order they finished; an escalation hands its
     /// request to the next tier, whose outcomes join the end of the list.
     fn settle(&mut self, now: SimTime) {
-        for (t, launched, extra) in self.billing.drain(..) {
+        for (t, launched, extra, money) in self.billing.drain(..) {
             // Rounding and minimums are a cost of launching: they belong to the hour an
             // instance was launched in, and to the window only if that is inside it.
             if launched >= self.warmup {
                 self.window_extra_us[t as usize] += extra;
-                self.recorder.slice_at(launched).tiers[t as usize].billed_us += extra;
+                self.window_extra_spend[t as usize] += money;
+                let slice = &mut self.recorder.slice_at(launched).tiers[t as usize];
+                slice.billed_us += extra;
+                slice.spend += money;
             }
         }
         let mut i = 0;
@@ -533,6 +539,7 @@ impl<'a> Simulation<'a> {
                 peak_instances: run.peak_instances(),
                 instance_hours: a.alive_area / 3.6e9,
                 billed_instance_hours: (a.alive_area + self.window_extra_us[t]) / 3.6e9,
+                spend: a.spend + self.window_extra_spend[t],
                 input_tokens: a.input_tokens,
                 output_tokens: a.output_tokens,
                 api_calls: a.api_calls,

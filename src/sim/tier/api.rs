@@ -16,6 +16,13 @@ pub enum Event {
     Done { req: Req },
 }
 
+/// What one accepted call costs: token prices are per 1,000 tokens, the fee per call.
+pub fn price(api: &Api, input_tokens: f64, output_tokens: f64) -> f64 {
+    input_tokens / 1000.0 * api.price_per_1k_input_tokens
+        + output_tokens / 1000.0 * api.price_per_1k_output_tokens
+        + api.price_per_request
+}
+
 /// An API tier during a run.
 pub struct ApiSim {
     spec: Api,
@@ -73,10 +80,14 @@ impl ApiSim {
             self.accum.api_calls += 1;
             self.accum.input_tokens += req.input_tokens as u64;
             self.accum.output_tokens += req.output_tokens as u64;
+            let money = price(
+                &self.spec,
+                req.input_tokens as f64,
+                req.output_tokens as f64,
+            );
+            self.accum.spend += money;
             if req.escalated {
-                self.accum.escalated_api_calls += 1;
-                self.accum.escalated_input_tokens += req.input_tokens as u64;
-                self.accum.escalated_output_tokens += req.output_tokens as u64;
+                self.accum.escalated_spend += money;
             }
             let latency = random::duration(&self.spec.latency, &mut self.rng);
             if let Some(timeout) = self.spec.timeout {

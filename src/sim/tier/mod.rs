@@ -67,7 +67,7 @@ pub struct Cx<'a, E> {
     events: &'a mut EventQueue<E>,
     wrap: fn(u8, TierEvent) -> E,
     finished: &'a mut Vec<(u8, Req, Finished)>,
-    billing: &'a mut Vec<(u8, SimTime, f64)>,
+    billing: &'a mut Vec<(u8, SimTime, f64, f64)>,
     /// End of the run: nothing is scheduled that could only happen after it.
     pub horizon: SimTime,
     /// End of the warm-up: what happens before it is not reported as a bottleneck.
@@ -80,7 +80,7 @@ impl<'a, E> Cx<'a, E> {
         events: &'a mut EventQueue<E>,
         wrap: fn(u8, TierEvent) -> E,
         finished: &'a mut Vec<(u8, Req, Finished)>,
-        billing: &'a mut Vec<(u8, SimTime, f64)>,
+        billing: &'a mut Vec<(u8, SimTime, f64, f64)>,
         horizon: SimTime,
         warmup: SimTime,
     ) -> Self {
@@ -107,12 +107,13 @@ impl<'a, E> Cx<'a, E> {
         self.finished.push((self.tier, req, Finished::Answered));
     }
 
-    /// Reports billed time beyond an instance's life (rounding, minimum), µs, for the
-    /// instance launched at `launched`: it belongs to when the instance was launched.
+    /// Reports billed time beyond an instance's life (rounding, minimum), µs, and its
+    /// money, for the instance launched at `launched`: it belongs to when the instance
+    /// was launched.
     #[inline]
-    pub fn billed_extra(&mut self, launched: SimTime, extra_us: f64) {
+    pub fn billed_extra(&mut self, launched: SimTime, extra_us: f64, money: f64) {
         if extra_us > 0.0 {
-            self.billing.push((self.tier, launched, extra_us));
+            self.billing.push((self.tier, launched, extra_us, money));
         }
     }
 

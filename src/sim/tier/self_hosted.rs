@@ -244,8 +244,10 @@ impl SelfHostedSim {
         let alive = now.minus(launched);
         let billed = self.spec.billing.billed(alive);
         let extra = billed.minus(alive).0 as f64;
+        let money = extra / 3.6e9 * self.spec.price_per_instance_hour;
         self.accum.extra_billed_us += extra;
-        cx.billed_extra(launched, extra);
+        self.accum.extra_spend += money;
+        cx.billed_extra(launched, extra, money);
     }
 
     /// Starts `req` on a slot of `instance` already taken by the caller.
@@ -512,6 +514,7 @@ impl TierBehaviour for SelfHostedSim {
             a.queue_area += self.queue.len() as f64 * dt;
             a.in_system_area += in_system * dt;
             a.alive_area += self.alive as f64 * dt;
+            a.spend += self.alive as f64 * dt / 3.6e9 * self.spec.price_per_instance_hour;
             self.updated_at = now;
         }
     }
