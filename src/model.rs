@@ -372,6 +372,7 @@ pub struct SelfHosted {
     /// A request whose wait plus service would exceed this fails as timed out.
     pub timeout: Option<SimTime>,
     pub scaling: Scaling,
+    pub purchase: Purchase,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -384,6 +385,32 @@ pub enum ServiceTime {
         per_input_token_us: f64,
         per_output_token_us: f64,
     },
+}
+
+/// How a tier's instances may be bought besides on demand.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Purchase {
+    /// Instances paid for whether used or not (a reservation or savings plan).
+    pub committed: Option<Committed>,
+    /// Instances bought at a discount that the provider may take back.
+    pub spot: Option<Spot>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Committed {
+    pub instances: u32,
+    pub price_per_instance_hour: f64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Spot {
+    /// Most spot instances alive at once; launches beyond go on demand.
+    pub max_instances: u32,
+    pub price_per_instance_hour: f64,
+    /// Mean time from launch to being taken back (exponentially distributed).
+    pub mean_time_to_preemption: SimTime,
+    /// Warning before being taken back: the instance takes no new work from then.
+    pub notice: SimTime,
 }
 
 /// How instance time is turned into billed time.

@@ -890,6 +890,7 @@ fn tier_kind(c: &mut Checker, path: &str, t: &RawTier) -> TierKind {
                 queue_capacity,
                 timeout,
                 scaling,
+                purchase: Purchase::default(),
             })
         }
         RawTierKind::Api => {

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod autoscaler;
+pub mod fleet;
 pub mod self_hosted;
 
 use crate::metrics::{Failure, HourTier, TierAccum};

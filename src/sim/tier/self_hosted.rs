@@ -3,7 +3,7 @@
 
 use std::collections::VecDeque;
 
-use super::autoscaler;
+use super::fleet::{Fleet, InstanceState, Prices};
 use super::{Cx, Req, TierBehaviour, TierEvent};
 use crate::metrics::{Failure, HourTier, TierAccum};
 use crate::model::{RequestClass, Scaling, SelfHosted, ServiceTime};
@@ -51,46 +51,20 @@ pub fn expected_service_us(spec: &SelfHosted, classes: &[RequestClass], tier: us
     }
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum InstanceState {
-    Starting,
-    Serving,
-    Draining,
-    Stopped,
-}
-
-#[derive(Clone, Copy, Debug)]
-struct Instance {
-    state: InstanceState,
-    busy: u32,
-    launched: SimTime,
-    /// Distinguishes reuses of the same slot so a stale "ready" event is ignored.
-    generation: u32,
-}
-
 /// A self-hosted pool during a run.
 pub struct SelfHostedSim {
     spec: SelfHosted,
-    instances: Vec<Instance>,
-    /// Indices of stopped instances, reused before growing `instances`.
-    stopped: Vec<u32>,
+    fleet: Fleet,
+    /// Requests in service on each instance (by the fleet's index).
+    busy_on: Vec<u32>,
     /// One entry per free slot on a serving instance.
     free_slots: Vec<u32>,
     queue: VecDeque<Req>,
     busy: u32,
-    serving: u32,
-    starting: u32,
-    alive: u32,
     /// Requests still in service on draining instances.
     draining_busy: u32,
     /// A timeout check is scheduled (at most one at a time).
     purge_scheduled: bool,
-    last_scale_out: Option<SimTime>,
-    last_change: Option<SimTime>,
-    /// ∫ (busy + queued) dt at the last autoscaler evaluation.
-    load_area_at_tick: f64,
-    /// Requests shed up to the last autoscaler evaluation.
-    shed_at_tick: u64,
     /// Mean service time expected before any request has been served, µs.
     expected_service_us: f64,
     /// Service times.
@@ -100,12 +74,6 @@ pub struct SelfHostedSim {
     accum: TierAccum,
     /// Last time the time integrals were brought up to date.
     updated_at: SimTime,
-    peak_alive: u32,
-    /// Most instances alive in the current hour of the timeline.
-    hour_peak_alive: u32,
-    /// The autoscaler wanted more than max in the current hour.
-    hour_at_max: bool,
-    first_at_max: Option<SimTime>,
 }
 
 impl SelfHostedSim {
@@ -115,65 +83,41 @@ impl SelfHostedSim {
         rng: SimRng,
         decisions: SimRng,
     ) -> SelfHostedSim {
+        let fleet = Fleet::new(Prices {
+            on_demand_per_hour: spec.price_per_instance_hour,
+            billing: spec.billing,
+            purchase: spec.purchase,
+        });
         SelfHostedSim {
             spec,
-            instances: Vec::new(),
-            stopped: Vec::new(),
+            fleet,
+            busy_on: Vec::new(),
             free_slots: Vec::new(),
             queue: VecDeque::new(),
             busy: 0,
-            serving: 0,
-            starting: 0,
-            alive: 0,
             draining_busy: 0,
             purge_scheduled: false,
-            last_scale_out: None,
-            last_change: None,
-            load_area_at_tick: 0.0,
-            shed_at_tick: 0,
             expected_service_us,
             rng,
             decisions,
             accum: TierAccum::default(),
             updated_at: SimTime::ZERO,
-            peak_alive: 0,
-            hour_peak_alive: 0,
-            hour_at_max: false,
-            first_at_max: None,
         }
     }
 
     /// Adds an instance in the Starting state; returns its index and generation.
     fn launch(&mut self, now: SimTime) -> (u32, u32) {
-        let id = match self.stopped.pop() {
-            Some(id) => {
-                let inst = &mut self.instances[id as usize];
-                inst.state = InstanceState::Starting;
-                inst.busy = 0;
-                inst.launched = now;
-                inst.generation += 1;
-                id
-            }
-            None => {
-                self.instances.push(Instance {
-                    state: InstanceState::Starting,
-                    busy: 0,
-                    launched: now,
-                    generation: 0,
-                });
-                (self.instances.len() - 1) as u32
-            }
-        };
-        self.starting += 1;
-        self.alive += 1;
-        (id, self.instances[id as usize].generation)
+        let (id, generation, _) = self.fleet.launch(now);
+        if self.busy_on.len() <= id as usize {
+            self.busy_on.resize(id as usize + 1, 0);
+        }
+        self.busy_on[id as usize] = 0;
+        (id, generation)
     }
 
     /// Starting → Serving: its slots become free.
     fn make_ready(&mut self, id: u32) {
-        self.instances[id as usize].state = InstanceState::Serving;
-        self.starting -= 1;
-        self.serving += 1;
+        self.fleet.make_ready(id);
         for _ in 0..self.spec.concurrency {
             self.free_slots.push(id);
         }
@@ -183,7 +127,7 @@ impl SelfHostedSim {
     #[inline]
     fn take_slot(&mut self) -> Option<u32> {
         let id = self.free_slots.pop()?;
-        self.instances[id as usize].busy += 1;
+        self.busy_on[id as usize] += 1;
         self.busy += 1;
         Some(id)
     }
@@ -191,63 +135,31 @@ impl SelfHostedSim {
     /// Ends a service on instance `id`; returns whether that instance still serves.
     #[inline]
     fn release_busy(&mut self, id: u32) -> bool {
-        let inst = &mut self.instances[id as usize];
-        inst.busy -= 1;
+        self.busy_on[id as usize] -= 1;
         self.busy -= 1;
-        if inst.state == InstanceState::Draining {
+        let state = self.fleet.instances[id as usize].state;
+        if state == InstanceState::Draining {
             self.draining_busy -= 1;
         }
-        inst.state == InstanceState::Serving
+        state == InstanceState::Serving
     }
 
     /// Serving → Draining: takes no new work; returns whether it is already idle.
     fn drain(&mut self, id: u32) -> bool {
-        self.instances[id as usize].state = InstanceState::Draining;
-        self.serving -= 1;
+        self.fleet.drain(id);
         self.free_slots.retain(|&slot| slot != id);
-        self.draining_busy += self.instances[id as usize].busy;
-        self.instances[id as usize].busy == 0
-    }
-
-    /// Instances to retire, cheapest to lose first: those still starting (newest
-    /// first), then serving ones with the fewest requests in hand.
-    fn retirement_order(&self) -> Vec<u32> {
-        let mut starting: Vec<u32> = (0..self.instances.len() as u32)
-            .filter(|&i| self.instances[i as usize].state == InstanceState::Starting)
-            .collect();
-        starting.sort_by_key(|&i| std::cmp::Reverse(self.instances[i as usize].launched));
-        let mut serving: Vec<u32> = (0..self.instances.len() as u32)
-            .filter(|&i| self.instances[i as usize].state == InstanceState::Serving)
-            .collect();
-        serving.sort_by_key(|&i| (self.instances[i as usize].busy, i));
-        starting.into_iter().chain(serving).collect()
+        self.draining_busy += self.busy_on[id as usize];
+        self.busy_on[id as usize] == 0
     }
 
     fn in_system(&self) -> u32 {
         self.busy + self.queue.len() as u32
     }
 
-    /// Stops an instance and books the billed time beyond its life (rounding, minimum):
-    /// in the hour it stops for the timeline, and to its launch for the month.
+    /// Stops an instance and books the billed time beyond its life (rounding, minimum).
     fn stop_instance<E>(&mut self, id: u32, now: SimTime, cx: &mut Cx<E>) {
         self.advance(now);
-        let inst = &mut self.instances[id as usize];
-        match inst.state {
-            InstanceState::Starting => self.starting -= 1,
-            InstanceState::Serving => self.serving -= 1,
-            InstanceState::Draining | InstanceState::Stopped => {}
-        }
-        inst.state = InstanceState::Stopped;
-        self.alive -= 1;
-        self.stopped.push(id);
-        let launched = inst.launched;
-        let alive = now.minus(launched);
-        let billed = self.spec.billing.billed(alive);
-        let extra = billed.minus(alive).0 as f64;
-        let money = extra / 3.6e9 * self.spec.price_per_instance_hour;
-        self.accum.extra_billed_us += extra;
-        self.accum.extra_spend += money;
-        cx.billed_extra(launched, extra, money);
+        self.fleet.stop(id, now, false, &mut self.accum, cx);
     }
 
     /// Starts `req` on a slot of `instance` already taken by the caller.
@@ -294,14 +206,14 @@ impl SelfHostedSim {
         self.accum.output_tokens += req.output_tokens as u64;
         if self.release_busy(instance) {
             if let Some(next) = self.queue.pop_front() {
-                self.instances[instance as usize].busy += 1;
+                self.busy_on[instance as usize] += 1;
                 self.busy += 1;
                 self.start_service(instance, next, now, cx);
             } else {
                 self.free_slots.push(instance);
             }
-        } else if self.instances[instance as usize].state == InstanceState::Draining
-            && self.instances[instance as usize].busy == 0
+        } else if self.fleet.instances[instance as usize].state == InstanceState::Draining
+            && self.busy_on[instance as usize] == 0
         {
             self.stop_instance(instance, now, cx);
         }
@@ -344,7 +256,7 @@ impl SelfHostedSim {
         now: SimTime,
         cx: &mut Cx<E>,
     ) {
-        let inst = self.instances[instance as usize];
+        let inst = self.fleet.instances[instance as usize];
         if inst.generation != generation || inst.state != InstanceState::Starting {
             return; // retired while starting
         }
@@ -368,35 +280,21 @@ impl SelfHostedSim {
             return;
         };
         let area = self.accum.queue_area + self.accum.busy_area;
-        // Requests turned away at a full queue are demand too: without them a pool with
-        // no queue (or no instances) would never see a reason to grow.
         let mean_service_us = if self.accum.started > 0 {
             self.accum.service_us / self.accum.started as f64
         } else {
             self.expected_service_us
         };
-        let rejected_work = (self.accum.shed - self.shed_at_tick) as f64 * mean_service_us;
-        let load = (area - self.load_area_at_tick + rejected_work) / rule.interval.0 as f64;
-        self.load_area_at_tick = area;
-        self.shed_at_tick = self.accum.shed;
-        let obs = autoscaler::Observation {
-            load,
-            serving: self.serving,
-            starting: self.starting,
+        let decision = self.fleet.evaluate(
+            &rule,
+            self.spec.concurrency,
+            area,
+            self.accum.shed,
+            mean_service_us,
             now,
-            last_scale_out: self.last_scale_out,
-            last_change: self.last_change,
-        };
-        let decision = autoscaler::decide(&rule, self.spec.concurrency, &obs);
-        if decision.wanted_more_than_max {
-            self.hour_at_max = true;
-            if self.first_at_max.is_none() && now >= cx.warmup {
-                self.first_at_max = Some(now);
-            }
-        }
+            cx.warmup,
+        );
         if decision.delta > 0 {
-            self.last_scale_out = Some(now);
-            self.last_change = Some(now);
             for _ in 0..decision.delta {
                 let (id, generation) = self.launch(now);
                 if rule.startup_delay == SimTime::ZERO {
@@ -411,18 +309,17 @@ impl SelfHostedSim {
                     );
                 }
             }
-            self.peak_alive = self.peak_alive.max(self.alive);
-            self.hour_peak_alive = self.hour_peak_alive.max(self.alive);
             self.serve_queue(now, cx);
         } else if decision.delta < 0 {
-            self.last_change = Some(now);
+            let busy_on = &self.busy_on;
             let victims: Vec<u32> = self
-                .retirement_order()
+                .fleet
+                .retirement_order(|i| busy_on[i as usize])
                 .into_iter()
                 .take((-decision.delta) as usize)
                 .collect();
             for id in victims {
-                let idle = match self.instances[id as usize].state {
+                let idle = match self.fleet.instances[id as usize].state {
                     InstanceState::Starting => true,
                     _ => self.drain(id),
                 };
@@ -456,8 +353,6 @@ impl TierBehaviour for SelfHostedSim {
             let (id, _) = self.launch(SimTime::ZERO);
             self.make_ready(id);
         }
-        self.peak_alive = initial;
-        self.hour_peak_alive = initial;
     }
 
     #[inline]
@@ -510,11 +405,11 @@ impl TierBehaviour for SelfHostedSim {
             // Draining instances still hold the slots their last requests use, so
             // utilisation stays within [0, 1].
             a.capacity_area +=
-                (self.serving * self.spec.concurrency + self.draining_busy) as f64 * dt;
+                (self.fleet.serving * self.spec.concurrency + self.draining_busy) as f64 * dt;
             a.queue_area += self.queue.len() as f64 * dt;
             a.in_system_area += in_system * dt;
-            a.alive_area += self.alive as f64 * dt;
-            a.spend += self.alive as f64 * dt / 3.6e9 * self.spec.price_per_instance_hour;
+            a.alive_area += self.fleet.alive as f64 * dt;
+            a.spend += self.fleet.spend_per_us() * dt;
             self.updated_at = now;
         }
     }
@@ -525,20 +420,16 @@ impl TierBehaviour for SelfHostedSim {
 
     fn close_hour(&mut self, in_hour: &TierAccum, hour_us: f64) -> HourTier {
         let mut row = HourTier::from_accum(in_hour, hour_us);
-        row.peak_instances = self.hour_peak_alive;
-        row.wanted_more_than_max = self.hour_at_max;
-        // The next hour starts with the instances alive now.
-        self.hour_peak_alive = self.alive;
-        self.hour_at_max = false;
+        (row.peak_instances, row.wanted_more_than_max) = self.fleet.close_hour();
         row
     }
 
     fn peak_instances(&self) -> u32 {
-        self.peak_alive
+        self.fleet.peak_alive
     }
 
     fn first_at_max(&self) -> Option<SimTime> {
-        self.first_at_max
+        self.fleet.first_at_max
     }
 
     fn decisions(&mut self) -> &mut SimRng {
