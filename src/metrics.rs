@@ -19,6 +19,8 @@ pub enum Failure {
     Timeout,
     /// An API kept refusing it for its rate limit after every retry.
     Throttled,
+    /// Its prompt and completion would not fit in one instance's KV-cache budget.
+    TooLarge,
 }
 
 /// Running totals of one tier over simulated time. Taking the difference of two
@@ -35,6 +37,9 @@ pub struct TierAccum {
     pub in_system_area: f64,
     /// ∫ instances alive (starting, serving, draining) dt, instance·µs.
     pub alive_area: f64,
+    /// ∫ KV-cache tokens held dt, and ∫ the budget of serving instances dt (batched).
+    pub kv_area: f64,
+    pub kv_capacity_area: f64,
     /// Billed time beyond alive time (rounding and minimums), booked when instances stop.
     pub extra_billed_us: f64,
     /// Money the tier charges as time passes and calls are made (its own prices:
@@ -72,6 +77,8 @@ impl TierAccum {
             queue_area: self.queue_area - earlier.queue_area,
             in_system_area: self.in_system_area - earlier.in_system_area,
             alive_area: self.alive_area - earlier.alive_area,
+            kv_area: self.kv_area - earlier.kv_area,
+            kv_capacity_area: self.kv_capacity_area - earlier.kv_capacity_area,
             extra_billed_us: self.extra_billed_us - earlier.extra_billed_us,
             spend: self.spend - earlier.spend,
             extra_spend: self.extra_spend - earlier.extra_spend,
@@ -105,18 +112,14 @@ impl TierAccum {
 pub struct TierCohort {
     pub served: u64,
     pub escalated: u64,
-    pub queue_full: u64,
-    pub timeout: u64,
-    pub throttled: u64,
+    pub failed: FailureCounts,
 }
 
 /// Whole-run outcomes of the measured cohort.
 pub struct Cohort {
     pub offered: u64,
     pub served: u64,
-    pub queue_full: u64,
-    pub timeout: u64,
-    pub throttled: u64,
+    pub failed: FailureCounts,
     pub cache_lookups: u64,
     pub cache_hits: u64,
     /// Lookups that found their answer being computed and waited for it.
@@ -184,9 +187,7 @@ impl Cohort {
         Cohort {
             offered: 0,
             served: 0,
-            queue_full: 0,
-            timeout: 0,
-            throttled: 0,
+            failed: FailureCounts::default(),
             cache_lookups: 0,
             cache_hits: 0,
             cache_coalesced: 0,
@@ -209,11 +210,7 @@ impl Cohort {
 
     #[inline]
     pub fn record_failure(&mut self, failure: Failure) {
-        match failure {
-            Failure::QueueFull => self.queue_full += 1,
-            Failure::Timeout => self.timeout += 1,
-            Failure::Throttled => self.throttled += 1,
-        }
+        self.failed.add(failure);
     }
 }
 
@@ -266,12 +263,27 @@ pub struct RequestCounts {
     pub error_rate: f64,
 }
 
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Copy, Debug, Default, Serialize)]
 pub struct FailureCounts {
     pub queue_full: u64,
     pub timeout: u64,
     pub throttled: u64,
+    /// Too many tokens for an instance's KV-cache budget (batched tiers).
+    pub too_large: u64,
     pub total: u64,
+}
+
+impl FailureCounts {
+    #[inline]
+    pub fn add(&mut self, failure: Failure) {
+        match failure {
+            Failure::QueueFull => self.queue_full += 1,
+            Failure::Timeout => self.timeout += 1,
+            Failure::Throttled => self.throttled += 1,
+            Failure::TooLarge => self.too_large += 1,
+        }
+        self.total += 1;
+    }
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -316,6 +328,11 @@ pub struct TierStats {
     /// Instances alive (starting, serving or draining), time-averaged.
     pub mean_instances: f64,
     pub peak_instances: u32,
+    /// Most sequences one instance ran at once (batched tiers).
+    pub peak_batch: Option<u32>,
+    /// KV-cache tokens held ÷ the budget of the serving instances, time-averaged
+    /// (batched tiers).
+    pub kv_utilization: Option<f64>,
     /// Instance-hours alive in the window.
     pub instance_hours: f64,
     /// Instance-hours billed, after granularity and minimums.
@@ -348,6 +365,7 @@ pub struct TierStats {
 #[serde(rename_all = "snake_case")]
 pub enum TierKindName {
     SelfHosted,
+    Batched,
     Api,
 }
 

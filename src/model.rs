@@ -287,6 +287,18 @@ impl Dist {
         }
     }
 
+    /// The 99th percentile: what all but one value in a hundred stay below.
+    pub fn p99(&self) -> f64 {
+        match *self {
+            Dist::Constant(v) => v,
+            // −ln(0.01) = 4.605
+            Dist::Exponential { mean } => mean * 4.605_170_185_988_091,
+            // z(0.99) = 2.326
+            Dist::LogNormal { mu, sigma } => (mu + 2.326_347_874 * sigma).exp(),
+            Dist::Uniform { min, max } => min + 0.99 * (max - min),
+        }
+    }
+
     /// Second moment E[X²], used by queueing formulas and workload estimates.
     pub fn second_moment(&self) -> f64 {
         match *self {
@@ -329,7 +341,56 @@ pub struct Tier {
 #[derive(Clone, Debug)]
 pub enum TierKind {
     SelfHosted(SelfHosted),
+    Batched(Batched),
     Api(Api),
+}
+
+impl TierKind {
+    /// A self-hosted pool of a fixed number of instances: it costs the same every
+    /// hour, whatever the load.
+    pub fn is_fixed_pool(&self) -> bool {
+        match self {
+            TierKind::SelfHosted(s) => matches!(s.scaling, Scaling::Fixed { .. }),
+            TierKind::Batched(b) => matches!(b.scaling, Scaling::Fixed { .. }),
+            TierKind::Api(_) => false,
+        }
+    }
+}
+
+/// A pool of GPU instances that serve many sequences at once by continuous batching.
+#[derive(Clone, Debug)]
+pub struct Batched {
+    /// Most sequences one instance runs at once.
+    pub max_sequences: u32,
+    /// KV-cache budget of one instance: prompt plus completion tokens of the sequences
+    /// it runs, reserved from admission to completion.
+    pub kv_tokens: u64,
+    pub step: StepTime,
+    /// Most prompt tokens prefilled in one step; none: a prompt is prefilled whole.
+    pub chunk_tokens: Option<u32>,
+    pub price_per_instance_hour: f64,
+    pub billing: Billing,
+    pub queue_capacity: u32,
+    pub timeout: Option<SimTime>,
+    pub scaling: Scaling,
+    pub purchase: Purchase,
+}
+
+/// Duration of one engine step, µs: `base + per_prefill_token × prefill tokens in the
+/// step + per_decode_sequence × sequences decoding in it`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StepTime {
+    pub base_us: f64,
+    pub per_prefill_token_us: f64,
+    pub per_decode_sequence_us: f64,
+}
+
+impl StepTime {
+    pub fn of(&self, prefill_tokens: u64, decoding: u32) -> f64 {
+        self.base_us
+            + self.per_prefill_token_us * prefill_tokens as f64
+            + self.per_decode_sequence_us * decoding as f64
+    }
 }
 
 #[derive(Clone, Copy, Debug)]

@@ -476,7 +476,7 @@ fn line_specs(scenario: &Scenario) -> Vec<LineSpec> {
     }
     for (t, tier) in scenario.tiers().iter().enumerate() {
         match &tier.kind {
-            TierKind::SelfHosted(_) => push(
+            TierKind::SelfHosted(_) | TierKind::Batched(_) => push(
                 format!("{} compute", tier.name),
                 CostKind::Compute,
                 LineSource::Tier(t),
@@ -743,10 +743,10 @@ fn tier_money(
     let at = |field: usize| quantities(tier_at(t, field));
     let money = at(SPEND);
     let esc = match &scenario.tiers()[t].kind {
-        TierKind::SelfHosted(_) if at(SERVICE_US) > 0.0 => {
+        TierKind::SelfHosted(_) | TierKind::Batched(_) if at(SERVICE_US) > 0.0 => {
             money * at(ESC_SERVICE_US) / at(SERVICE_US)
         }
-        TierKind::SelfHosted(_) => 0.0,
+        TierKind::SelfHosted(_) | TierKind::Batched(_) => 0.0,
         TierKind::Api(_) => at(ESC_SPEND),
     };
     money + esc * (factor - 1.0)

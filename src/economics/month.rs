@@ -10,7 +10,7 @@
 
 use crate::calendar::{Cells, DAYS_PER_MONTH, RateShape, is_weekend};
 use crate::metrics::{RunMetrics, Slice};
-use crate::model::{Recurrence, Scaling, Scenario, TierKind};
+use crate::model::{Recurrence, Scenario};
 use crate::time::SimTime;
 
 /// Quantities of one slice in a fixed layout, so that cells and bursts combine as
@@ -165,9 +165,7 @@ pub fn basis(scenario: &Scenario, metrics: &RunMetrics) -> MonthBasis {
     let fixed_pool: Vec<bool> = scenario
         .tiers()
         .iter()
-        .map(|t| {
-            matches!(&t.kind, TierKind::SelfHosted(s) if matches!(s.scaling, Scaling::Fixed { .. }))
-        })
+        .map(|t| t.kind.is_fixed_pool())
         .collect();
     let missing: Vec<usize> = (0..cells.count()).filter(|&c| rates[c].is_none()).collect();
     let observed: Vec<usize> = (0..cells.count()).filter(|&c| rates[c].is_some()).collect();

@@ -76,6 +76,14 @@ fn render_one(design: &DesignOutcome) -> String {
     row("Failed: timeout", &|r| {
         count(r.metrics.requests.failed.timeout)
     });
+    if results
+        .iter()
+        .any(|r| r.metrics.tiers.iter().any(|t| t.kind == TierKindName::Batched))
+    {
+        row("Failed: too large for KV cache", &|r| {
+            count(r.metrics.requests.failed.too_large)
+        });
+    }
     row("Failed: throttled", &|r| {
         count(r.metrics.requests.failed.throttled)
     });
@@ -136,7 +144,7 @@ fn render_one(design: &DesignOutcome) -> String {
         row(&format!("{name}: escalated on"), &|r| {
             count(r.metrics.tiers[i].escalated)
         });
-        if *kind == TierKindName::SelfHosted {
+        if *kind != TierKindName::Api {
             row(&format!("{name}: utilisation"), &|r| {
                 percent(r.metrics.tiers[i].utilization)
             });
@@ -150,6 +158,16 @@ fn render_one(design: &DesignOutcome) -> String {
             row(&format!("{name}: mean wait"), &|r| {
                 millis(r.metrics.tiers[i].mean_wait_ms)
             });
+            if *kind == TierKindName::Batched {
+                row(&format!("{name}: peak batch / KV used"), &|r| {
+                    let t = &r.metrics.tiers[i];
+                    format!(
+                        "{} / {}",
+                        t.peak_batch.unwrap_or(0),
+                        percent(t.kv_utilization.unwrap_or(0.0))
+                    )
+                });
+            }
         } else {
             row(&format!("{name}: calls / throttled"), &|r| {
                 let t = &r.metrics.tiers[i];

@@ -156,6 +156,7 @@ pub struct RawEscalation {
 #[serde(rename_all = "snake_case")]
 pub enum RawTierKind {
     SelfHosted,
+    Batched,
     Api,
 }
 
@@ -172,6 +173,12 @@ pub struct RawTier {
     pub queue_capacity: Option<f64>,
     pub instances: Option<f64>,
     pub autoscaling: Option<RawAutoscaling>,
+    pub purchase: Option<RawPurchase>,
+    // batched
+    pub max_sequences: Option<f64>,
+    pub kv_tokens: Option<f64>,
+    pub step_time: Option<RawStepTime>,
+    pub chunked_prefill: Option<RawChunkedPrefill>,
     // api
     pub price_per_1k_input_tokens: Option<f64>,
     pub price_per_1k_output_tokens: Option<f64>,
@@ -196,6 +203,45 @@ pub struct RawPerToken {
     pub base: Option<Duration>,
     pub per_input_token: Duration,
     pub per_output_token: Duration,
+}
+
+/// One engine step of a batched tier: `base + per_prefill_token × prefill tokens in the
+/// step + per_decode_sequence × sequences decoding in it`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawStepTime {
+    pub base: Option<Duration>,
+    pub per_prefill_token: Option<Duration>,
+    pub per_decode_sequence: Option<Duration>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawChunkedPrefill {
+    pub chunk_tokens: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPurchase {
+    pub committed: Option<RawCommitted>,
+    pub spot: Option<RawSpot>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCommitted {
+    pub instances: f64,
+    pub price_per_instance_hour: f64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawSpot {
+    pub max_instances: f64,
+    pub price_per_instance_hour: f64,
+    pub mean_time_to_preemption: Duration,
+    pub notice: Option<Duration>,
 }
 
 #[derive(Debug, Deserialize)]

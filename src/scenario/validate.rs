@@ -545,6 +545,43 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
         &tier_index,
         &tier_list,
     );
+    let streams = tiers
+        .iter()
+        .any(|t| matches!(t.kind, TierKind::Batched(_) | TierKind::Api(_)));
+    if !streams {
+        for (declared, name) in [(slo.p99_ttft.is_some(), "p99_ttft"), (slo.p99_tpot.is_some(), "p99_tpot")] {
+            if declared {
+                c.err(
+                    format!("slo.{name}"),
+                    "no tier streams tokens, so there is nothing to time: token latency is measured on batched tiers and APIs",
+                );
+            }
+        }
+    }
+    // A batched tier holds a request's prompt and completion in one instance's KV
+    // cache: requests that would not fit there (or fit only rarely) are refused here.
+    for (t, tier) in tiers.iter().enumerate() {
+        let TierKind::Batched(b) = &tier.kind else {
+            continue;
+        };
+        let reaches = |class: &RequestClass| {
+            class.tier == t || tiers[class.tier].escalation.is_some_and(|e| e.to == t)
+        };
+        for class in classes.iter().filter(|k| reaches(k)) {
+            let need = class.input_tokens.p99() + class.output_tokens.p99();
+            if need > b.kv_tokens as f64 {
+                c.err(
+                    format!("tiers.{}.kv_tokens", tier.name),
+                    format!(
+                        "{} tokens cannot hold requests of class {}: their prompt plus completion reach {} tokens (99th percentiles); raise kv_tokens or shorten the class's tokens",
+                        b.kv_tokens,
+                        class.name,
+                        fmt_num(need.round())
+                    ),
+                );
+            }
+        }
+    }
     // A periodic cost that retrains a tier resets that tier's escalation drift.
     for p in &costs.periodic {
         if let Some(t) = p.retrains
@@ -730,10 +767,13 @@ fn workload(c: &mut Checker, w: &RawWorkload) -> Workload {
 
 fn tier_kind(c: &mut Checker, path: &str, t: &RawTier) -> TierKind {
     let field = |name: &str| format!("{path}.{name}");
-    // Fields that belong to the other kind are errors, not silently ignored.
+    // Fields that belong to another kind are errors, not silently ignored. Pools
+    // (self_hosted and batched) share their instances' fields.
     let self_hosted_only = [
         ("service_time", t.service_time.is_some()),
         ("concurrency", t.concurrency.is_some()),
+    ];
+    let pool_only = [
         (
             "price_per_instance_hour",
             t.price_per_instance_hour.is_some(),
@@ -742,6 +782,13 @@ fn tier_kind(c: &mut Checker, path: &str, t: &RawTier) -> TierKind {
         ("queue_capacity", t.queue_capacity.is_some()),
         ("instances", t.instances.is_some()),
         ("autoscaling", t.autoscaling.is_some()),
+        ("purchase", t.purchase.is_some()),
+    ];
+    let batched_only = [
+        ("max_sequences", t.max_sequences.is_some()),
+        ("kv_tokens", t.kv_tokens.is_some()),
+        ("step_time", t.step_time.is_some()),
+        ("chunked_prefill", t.chunked_prefill.is_some()),
     ];
     let api_only = [
         (
@@ -757,18 +804,34 @@ fn tier_kind(c: &mut Checker, path: &str, t: &RawTier) -> TierKind {
         ("rate_limit", t.rate_limit.is_some()),
         ("retry", t.retry.is_some()),
     ];
-    let (foreign, this_kind, other_kind): (&[(&str, bool)], _, _) = match t.kind {
-        RawTierKind::SelfHosted => (&api_only, "self_hosted", "api"),
-        RawTierKind::Api => (&self_hosted_only, "api", "self_hosted"),
+    let this_kind = match t.kind {
+        RawTierKind::SelfHosted => "self_hosted",
+        RawTierKind::Batched => "batched",
+        RawTierKind::Api => "api",
     };
-    for (name, set) in foreign {
-        if *set {
-            c.err(
-                field(name),
-                format!(
-                    "`{name}` applies to {other_kind} tiers only; this tier is kind: {this_kind}"
-                ),
-            );
+    let groups: [(&[(&str, bool)], &[RawTierKind], &str); 4] = [
+        (&self_hosted_only, &[RawTierKind::SelfHosted], "self_hosted"),
+        (
+            &pool_only,
+            &[RawTierKind::SelfHosted, RawTierKind::Batched],
+            "self_hosted and batched",
+        ),
+        (&batched_only, &[RawTierKind::Batched], "batched"),
+        (&api_only, &[RawTierKind::Api], "api"),
+    ];
+    for (fields, kinds, owners) in groups {
+        if kinds.contains(&t.kind) {
+            continue;
+        }
+        for (name, set) in fields {
+            if *set {
+                c.err(
+                    field(name),
+                    format!(
+                        "`{name}` applies to {owners} tiers only; this tier is kind: {this_kind}"
+                    ),
+                );
+            }
         }
     }
     let timeout = t.timeout.map(|d| c.positive_duration(&field("timeout"), d));
@@ -824,49 +887,8 @@ fn tier_kind(c: &mut Checker, path: &str, t: &RawTier) -> TierKind {
                 .concurrency
                 .map(|v| c.whole(&field("concurrency"), v, 1.0, 10_000.0))
                 .unwrap_or(1) as u32;
-            let price = require(
-                c,
-                "price_per_instance_hour",
-                t.price_per_instance_hour,
-                "money per instance-hour",
-            );
-            let billing = match &t.billing {
-                None => Billing {
-                    granularity: SimTime::SECOND,
-                    minimum: SimTime::ZERO,
-                },
-                Some(b) => Billing {
-                    granularity: b
-                        .granularity
-                        .map(|g| c.positive_duration(&field("billing.granularity"), g))
-                        .unwrap_or(SimTime::SECOND),
-                    minimum: b.minimum.map(|m| m.0).unwrap_or(SimTime::ZERO),
-                },
-            };
-            let queue_capacity = t
-                .queue_capacity
-                .map(|q| c.whole(&field("queue_capacity"), q, 0.0, 1e7))
-                .unwrap_or(1000) as u32;
-            let scaling = match (t.instances, &t.autoscaling) {
-                (Some(n), None) => Scaling::Fixed {
-                    instances: c.whole(&field("instances"), n, 1.0, MAX_INSTANCES) as u32,
-                },
-                (None, Some(a)) => Scaling::Auto(autoscaling(c, &field("autoscaling"), a)),
-                (Some(_), Some(_)) => {
-                    c.err(
-                        field("instances"),
-                        "declare either `instances` (a fixed pool) or `autoscaling`, not both",
-                    );
-                    Scaling::Fixed { instances: 1 }
-                }
-                (None, None) => {
-                    c.err(
-                        path,
-                        "missing `instances` (a fixed pool) or `autoscaling` (min, max, ...)",
-                    );
-                    Scaling::Fixed { instances: 1 }
-                }
-            };
+            let pool = pool(c, path, t);
+            let scaling = pool.scaling;
             let most_instances = match &scaling {
                 Scaling::Fixed { instances } => *instances,
                 Scaling::Auto(a) => a.max,
@@ -885,14 +907,15 @@ fn tier_kind(c: &mut Checker, path: &str, t: &RawTier) -> TierKind {
             TierKind::SelfHosted(SelfHosted {
                 service_time,
                 concurrency,
-                price_per_instance_hour: price,
-                billing,
-                queue_capacity,
+                price_per_instance_hour: pool.price,
+                billing: pool.billing,
+                queue_capacity: pool.queue_capacity,
                 timeout,
                 scaling,
-                purchase: Purchase::default(),
+                purchase: pool.purchase,
             })
         }
+        RawTierKind::Batched => TierKind::Batched(batched(c, path, t, timeout)),
         RawTierKind::Api => {
             let latency = match &t.latency {
                 Some(d) => c.dist(&field("latency"), d, 3.6e9),
@@ -952,6 +975,191 @@ fn tier_kind(c: &mut Checker, path: &str, t: &RawTier) -> TierKind {
                 timeout,
             })
         }
+    }
+}
+
+/// What every pool of instances declares: their price and billing, the queue, how
+/// many instances, and how they are bought.
+struct PoolParts {
+    price: f64,
+    billing: Billing,
+    queue_capacity: u32,
+    scaling: Scaling,
+    purchase: Purchase,
+}
+
+fn pool(c: &mut Checker, path: &str, t: &RawTier) -> PoolParts {
+    let field = |name: &str| format!("{path}.{name}");
+    let require = |c: &mut Checker, name: &str, v: Option<f64>, what: &str| -> f64 {
+        match v {
+            Some(v) => c.non_negative(&field(name), v),
+            None => {
+                c.err(path, format!("missing `{name}` ({what})"));
+                0.0
+            }
+        }
+    };
+    let price = require(
+        c,
+        "price_per_instance_hour",
+        t.price_per_instance_hour,
+        "money per instance-hour",
+    );
+    let billing = match &t.billing {
+        None => Billing {
+            granularity: SimTime::SECOND,
+            minimum: SimTime::ZERO,
+        },
+        Some(b) => Billing {
+            granularity: b
+                .granularity
+                .map(|g| c.positive_duration(&field("billing.granularity"), g))
+                .unwrap_or(SimTime::SECOND),
+            minimum: b.minimum.map(|m| m.0).unwrap_or(SimTime::ZERO),
+        },
+    };
+    let queue_capacity = t
+        .queue_capacity
+        .map(|q| c.whole(&field("queue_capacity"), q, 0.0, 1e7))
+        .unwrap_or(1000) as u32;
+    let scaling = match (t.instances, &t.autoscaling) {
+        (Some(n), None) => Scaling::Fixed {
+            instances: c.whole(&field("instances"), n, 1.0, MAX_INSTANCES) as u32,
+        },
+        (None, Some(a)) => Scaling::Auto(autoscaling(c, &field("autoscaling"), a)),
+        (Some(_), Some(_)) => {
+            c.err(
+                field("instances"),
+                "declare either `instances` (a fixed pool) or `autoscaling`, not both",
+            );
+            Scaling::Fixed { instances: 1 }
+        }
+        (None, None) => {
+            c.err(
+                path,
+                "missing `instances` (a fixed pool) or `autoscaling` (min, max, ...)",
+            );
+            Scaling::Fixed { instances: 1 }
+        }
+    };
+    let purchase = t
+        .purchase
+        .as_ref()
+        .map(|p| purchase(c, &field("purchase"), p, &scaling, price))
+        .unwrap_or_default();
+    PoolParts {
+        price,
+        billing,
+        queue_capacity,
+        scaling,
+        purchase,
+    }
+}
+
+fn purchase(c: &mut Checker, path: &str, p: &RawPurchase, scaling: &Scaling, on_demand: f64) -> Purchase {
+    let field = |name: &str| format!("{path}.{name}");
+    let committed = p.committed.as_ref().map(|k| Committed {
+        instances: c.whole(&field("committed.instances"), k.instances, 1.0, MAX_INSTANCES) as u32,
+        price_per_instance_hour: c.non_negative(
+            &field("committed.price_per_instance_hour"),
+            k.price_per_instance_hour,
+        ),
+    });
+    let spot = p.spot.as_ref().map(|k| {
+        if matches!(scaling, Scaling::Fixed { .. }) {
+            c.err(
+                field("spot"),
+                "spot instances are taken back at random and need an autoscaler to replace them: declare `autoscaling` instead of `instances`",
+            );
+        }
+        let price = c.non_negative(&field("spot.price_per_instance_hour"), k.price_per_instance_hour);
+        if price > on_demand {
+            c.err(
+                field("spot.price_per_instance_hour"),
+                format!(
+                    "{} is above the on-demand price ({}); spot instances cost less",
+                    fmt_num(price),
+                    fmt_num(on_demand)
+                ),
+            );
+        }
+        let mean = c.positive_duration(&field("spot.mean_time_to_preemption"), k.mean_time_to_preemption);
+        let notice = k.notice.map(|n| n.0).unwrap_or(SimTime(120 * SimTime::SECOND.0));
+        if notice >= mean {
+            c.err(
+                field("spot.notice"),
+                format!("{notice} is not shorter than the mean time to preemption ({mean})"),
+            );
+        }
+        Spot {
+            max_instances: c.whole(&field("spot.max_instances"), k.max_instances, 1.0, MAX_INSTANCES) as u32,
+            price_per_instance_hour: price,
+            mean_time_to_preemption: mean,
+            notice,
+        }
+    });
+    Purchase { committed, spot }
+}
+
+/// Largest batch one instance may run: engines cap theirs at a few hundred to a few
+/// thousand sequences.
+const MAX_SEQUENCES: f64 = 16_384.0;
+
+fn batched(c: &mut Checker, path: &str, t: &RawTier, timeout: Option<SimTime>) -> Batched {
+    let field = |name: &str| format!("{path}.{name}");
+    let pool = pool(c, path, t);
+    let max_sequences = t
+        .max_sequences
+        .map(|v| c.whole(&field("max_sequences"), v, 1.0, MAX_SEQUENCES))
+        .unwrap_or(256) as u32;
+    let kv_tokens = match t.kv_tokens {
+        Some(v) => c.whole(&field("kv_tokens"), v, 1.0, 1e12),
+        None => {
+            c.err(
+                path,
+                "missing `kv_tokens`: the KV-cache budget of one instance in tokens (about 34000 for an 8B model on a 24 GB card)",
+            );
+            1
+        }
+    };
+    let step = match &t.step_time {
+        Some(s) => StepTime {
+            base_us: s.base.map_or(0.0, |d| d.0.0 as f64),
+            per_prefill_token_us: s.per_prefill_token.map_or(0.0, |d| d.0.0 as f64),
+            per_decode_sequence_us: s.per_decode_sequence.map_or(0.0, |d| d.0.0 as f64),
+        },
+        None => {
+            c.err(
+                path,
+                "missing `step_time`, e.g. {base: 8ms, per_prefill_token: 0.1ms, per_decode_sequence: 0.2ms}",
+            );
+            StepTime {
+                base_us: 1.0,
+                per_prefill_token_us: 0.0,
+                per_decode_sequence_us: 0.0,
+            }
+        }
+    };
+    if step.base_us + step.per_decode_sequence_us == 0.0 {
+        c.err(
+            field("step_time"),
+            "base and per_decode_sequence are both 0: a decoding step must take some time",
+        );
+    }
+    let chunk_tokens = t.chunked_prefill.as_ref().map(|k| {
+        c.whole(&field("chunked_prefill.chunk_tokens"), k.chunk_tokens, 1.0, 1e7) as u32
+    });
+    Batched {
+        max_sequences,
+        kv_tokens,
+        step,
+        chunk_tokens,
+        price_per_instance_hour: pool.price,
+        billing: pool.billing,
+        queue_capacity: pool.queue_capacity,
+        timeout,
+        scaling: pool.scaling,
+        purchase: pool.purchase,
     }
 }
 

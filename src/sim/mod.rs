@@ -432,13 +432,7 @@ impl<'a> Simulation<'a> {
             for w in woken.drain(..) {
                 if w.measured {
                     self.cohort.record_failure(failure);
-                    let c = &mut self.cohort.coalesced_failed;
-                    match failure {
-                        Failure::QueueFull => c.queue_full += 1,
-                        Failure::Timeout => c.timeout += 1,
-                        Failure::Throttled => c.throttled += 1,
-                    }
-                    c.total += 1;
+                    self.cohort.coalesced_failed.add(failure);
                 }
             }
             self.woken = woken;
@@ -448,12 +442,7 @@ impl<'a> Simulation<'a> {
     fn count_failure(&mut self, t: usize, req: &Req, failure: Failure) {
         if req.measured {
             self.cohort.record_failure(failure);
-            let c = &mut self.tier_cohort[t];
-            match failure {
-                Failure::QueueFull => c.queue_full += 1,
-                Failure::Timeout => c.timeout += 1,
-                Failure::Throttled => c.throttled += 1,
-            }
+            self.tier_cohort[t].failed.add(failure);
         }
     }
 
@@ -482,7 +471,7 @@ impl<'a> Simulation<'a> {
             let mark = CohortMark {
                 offered: c.offered,
                 served: c.served,
-                failed: c.queue_full + c.timeout + c.throttled,
+                failed: c.failed.total,
                 served_tokens: c.served_tokens,
             };
             self.recorder.record(measured_from, now, &measured, mark);
@@ -517,16 +506,12 @@ impl<'a> Simulation<'a> {
             let spec = &self.scenario.tiers()[t];
             let a = run.totals().since(&self.at_warmup[t]);
             let c = self.tier_cohort[t];
-            let failed = FailureCounts {
-                queue_full: c.queue_full,
-                timeout: c.timeout,
-                throttled: c.throttled,
-                total: c.queue_full + c.timeout + c.throttled,
-            };
+            let failed = c.failed;
             tiers.push(TierStats {
                 name: spec.name.clone(),
                 kind: match spec.kind {
                     TierKind::SelfHosted(_) => TierKindName::SelfHosted,
+                    TierKind::Batched(_) => TierKindName::Batched,
                     TierKind::Api(_) => TierKindName::Api,
                 },
                 requests: a.arrivals,
@@ -537,6 +522,10 @@ impl<'a> Simulation<'a> {
                 utilization: ratio(a.busy_area, a.capacity_area),
                 mean_instances: ratio(a.alive_area, window_us),
                 peak_instances: run.peak_instances(),
+                peak_batch: run.peak_batch(),
+                kv_utilization: run
+                    .peak_batch()
+                    .map(|_| ratio(a.kv_area, a.kv_capacity_area)),
                 instance_hours: a.alive_area / 3.6e9,
                 billed_instance_hours: (a.alive_area + self.window_extra_us[t]) / 3.6e9,
                 spend: a.spend + self.window_extra_spend[t],
@@ -584,7 +573,7 @@ impl<'a> Simulation<'a> {
             }
         }
         let c = &self.cohort;
-        let failed_total = c.queue_full + c.timeout + c.throttled;
+        let failed_total = c.failed.total;
         RunMetrics {
             scale: self.scale,
             users: self.scenario.workload().users * self.scale,
@@ -592,12 +581,7 @@ impl<'a> Simulation<'a> {
             requests: RequestCounts {
                 offered: c.offered,
                 served: c.served,
-                failed: FailureCounts {
-                    queue_full: c.queue_full,
-                    timeout: c.timeout,
-                    throttled: c.throttled,
-                    total: failed_total,
-                },
+                failed: c.failed,
                 in_flight: c.offered - c.served - failed_total,
                 success_rate: ratio(c.served as f64, c.offered as f64),
                 served_tokens: c.served_tokens,
@@ -608,7 +592,7 @@ impl<'a> Simulation<'a> {
                 hits: c.cache_hits,
                 coalesced: c.cache_coalesced,
                 coalesced_served: c.coalesced_served,
-                coalesced_failed: c.coalesced_failed.clone(),
+                coalesced_failed: c.coalesced_failed,
                 hit_rate: ratio(c.cache_hits as f64, c.cache_lookups as f64),
             }),
             latency_ms: latency_ms(c),

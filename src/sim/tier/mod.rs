@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod autoscaler;
+pub mod batched;
 pub mod fleet;
 pub mod self_hosted;
 
@@ -58,6 +59,7 @@ pub enum Finished {
 #[derive(Clone, Copy, Debug)]
 pub enum TierEvent {
     SelfHosted(self_hosted::Event),
+    Batched(batched::Event),
     Api(api::Event),
 }
 
@@ -143,6 +145,10 @@ pub trait TierBehaviour {
     fn close_hour(&mut self, in_hour: &TierAccum, hour_us: f64) -> HourTier;
     /// Most instances alive at once over the run (0 for a kind without instances).
     fn peak_instances(&self) -> u32;
+    /// Most sequences one instance ran at once, for a kind that batches.
+    fn peak_batch(&self) -> Option<u32> {
+        None
+    }
     /// First time, after the warm-up, the tier wanted more capacity than it may have.
     fn first_at_max(&self) -> Option<SimTime>;
     /// The stream escalation draws come from, apart from the service stream so that
@@ -155,6 +161,7 @@ pub trait TierBehaviour {
 /// A tier during a run, one variant per kind.
 pub enum TierSim {
     SelfHosted(self_hosted::SelfHostedSim),
+    Batched(batched::BatchedSim),
     Api(api::ApiSim),
 }
 
@@ -174,6 +181,10 @@ impl TierSim {
                 rng,
                 decisions,
             )),
+            TierKind::Batched(spec) => {
+                let (service_us, kv) = batched::expected_request(spec, classes, index);
+                TierSim::Batched(batched::BatchedSim::new(spec.clone(), service_us, kv, decisions))
+            }
             TierKind::Api(spec) => TierSim::Api(api::ApiSim::new(spec.clone(), rng, decisions)),
         }
     }
@@ -184,6 +195,7 @@ macro_rules! each_kind {
     ($self:expr, $t:ident => $call:expr) => {
         match $self {
             TierSim::SelfHosted($t) => $call,
+            TierSim::Batched($t) => $call,
             TierSim::Api($t) => $call,
         }
     };
@@ -214,6 +226,9 @@ impl TierBehaviour for TierSim {
     }
     fn peak_instances(&self) -> u32 {
         each_kind!(self, t => t.peak_instances())
+    }
+    fn peak_batch(&self) -> Option<u32> {
+        each_kind!(self, t => t.peak_batch())
     }
     fn first_at_max(&self) -> Option<SimTime> {
         each_kind!(self, t => t.first_at_max())
