@@ -64,6 +64,11 @@ pub struct TierAccum {
     pub shed: u64,
     /// Answers sent on to a heavier tier.
     pub escalated: u64,
+    /// Spot instances taken back, the requests they had in hand (sent back to the
+    /// queue), and the service those requests had received (lost), µs.
+    pub preemptions: u64,
+    pub requeued: u64,
+    pub lost_service_us: f64,
     /// Of the service time above, that of requests escalated into this tier, µs.
     pub escalated_service_us: f64,
 }
@@ -97,6 +102,9 @@ impl TierAccum {
             throttled_attempts: self.throttled_attempts - earlier.throttled_attempts,
             shed: self.shed - earlier.shed,
             escalated: self.escalated - earlier.escalated,
+            preemptions: self.preemptions - earlier.preemptions,
+            requeued: self.requeued - earlier.requeued,
+            lost_service_us: self.lost_service_us - earlier.lost_service_us,
             escalated_service_us: self.escalated_service_us - earlier.escalated_service_us,
         }
     }
@@ -358,6 +366,12 @@ pub struct TierStats {
     pub mean_time_in_tier_ms: f64,
     /// First time, hours from the start, the autoscaler wanted more than max.
     pub first_at_max_hours: Option<f64>,
+    /// Spot instances the provider took back in the window.
+    pub preemptions: u64,
+    /// Requests they had in hand, sent back to the queue to start again.
+    pub requeued: u64,
+    /// Service those requests had received and lost, hours: paid for twice.
+    pub lost_service_hours: f64,
 }
 
 /// Which kind a tier is.

@@ -66,14 +66,18 @@ fn a_step_proportional_to_the_batch_is_processor_sharing() {
         let r = run(&yaml);
         let m = &r.results[0].metrics;
         let t = &m.tiers[0];
-        let tokens_per_request = t.output_tokens as f64 / t.throughput_per_s / m.window_hours / 3600.0;
+        let tokens_per_request =
+            t.output_tokens as f64 / t.throughput_per_s / m.window_hours / 3600.0;
         let es_ms = 0.5 * (tokens_per_request - 1.0);
         let rho = t.throughput_per_s * es_ms / 1e3;
         let predicted = es_ms / (1.0 - rho);
         ratios.push(t.mean_time_in_tier_ms / predicted);
     }
     let (mean, se) = mean_se(&ratios);
-    assert!((mean - 1.0).abs() <= 4.0 * se.max(0.003), "E[T] / PS law = {mean} ± {se}: {ratios:?}");
+    assert!(
+        (mean - 1.0).abs() <= 4.0 * se.max(0.003),
+        "E[T] / PS law = {mean} ± {se}: {ratios:?}"
+    );
     assert!(se < 0.03, "too noisy to tell: {se}");
 }
 
@@ -83,14 +87,23 @@ fn a_constant_step_without_a_batch_cap_is_an_infinite_server_queue() {
     // prefill, O − 1 decodes), never slowed by the others: E[T] = E[S] = O × 1 ms, plus
     // the wait for the next step boundary when it arrives during a step (under 1 ms).
     for seed in 1..=3 {
-        let yaml = station(seed, 50.0, "{dist: exponential, mean: 200}", "{base: 1ms}", "");
+        let yaml = station(
+            seed,
+            50.0,
+            "{dist: exponential, mean: 200}",
+            "{base: 1ms}",
+            "",
+        );
         let r = run(&yaml);
         let m = &r.results[0].metrics;
         let t = &m.tiers[0];
         let departures = t.throughput_per_s * m.window_hours * 3600.0;
         let es_ms = t.output_tokens as f64 / departures;
         let excess = t.mean_time_in_tier_ms - es_ms;
-        assert!((0.0..1.0).contains(&excess), "seed {seed}: E[T] − E[S] = {excess} ms");
+        assert!(
+            (0.0..1.0).contains(&excess),
+            "seed {seed}: E[T] − E[S] = {excess} ms"
+        );
     }
 }
 
@@ -108,7 +121,9 @@ fn the_kv_budget_limits_the_batch_and_refuses_what_cannot_fit() {
     assert!(t.kv_utilization.unwrap() > 0.99, "{:?}", t.kv_utilization);
     // A class that can never fit is refused when the scenario is read.
     let too_big = yaml.replace("input_tokens: 2000", "input_tokens: 12000");
-    let err = scalecost::scenario::parse(&too_big, "gpu.yaml", "gpu").unwrap_err().to_string();
+    let err = scalecost::scenario::parse(&too_big, "gpu.yaml", "gpu")
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("tiers.gpu.kv_tokens: 10000 tokens cannot hold requests of class q"),
         "{err}"
@@ -119,9 +134,15 @@ fn the_kv_budget_limits_the_batch_and_refuses_what_cannot_fit() {
 /// arrive within a second about once in 600), so the median request is an unloaded one;
 /// medians are read from a histogram kept to three significant digits (0.1%).
 fn unloaded(extra: &str) -> String {
-    station(5, 1.0 / 600.0, "65", "{base: 10ms, per_prefill_token: 50us, per_decode_sequence: 2ms}", extra)
-        .replace("input_tokens: 10", "input_tokens: 3000")
-        .replace("horizon: 2h 10m", "horizon: 3d")
+    station(
+        5,
+        1.0 / 600.0,
+        "65",
+        "{base: 10ms, per_prefill_token: 50us, per_decode_sequence: 2ms}",
+        extra,
+    )
+    .replace("input_tokens: 10", "input_tokens: 3000")
+    .replace("horizon: 2h 10m", "horizon: 3d")
 }
 
 #[test]
@@ -158,9 +179,33 @@ fn a_batched_tier_is_priced_like_any_pool_and_meets_token_slos() {
     let s = &report.design.results[0].summary;
     let verdict = s.slo.as_ref().expect("an SLO is declared");
     // TTFT 160 ms passes its 200 ms; 12 ms per token fails its 10 ms.
-    let checks: Vec<(bool, Option<f64>)> = verdict.checks.iter().map(|c| (c.pass, c.value)).collect();
+    let checks: Vec<(bool, Option<f64>)> =
+        verdict.checks.iter().map(|c| (c.pass, c.value)).collect();
     assert!(checks[0].0 && !checks[1].0, "{checks:?}");
     // One instance for 3 days less the warm-up at 1 an hour: 71 h 50 m in the window.
     let spend = report.results[0].metrics.tiers[0].spend;
     assert!((spend - (72.0 - 10.0 / 60.0)).abs() < 1e-6, "{spend}");
+}
+
+#[test]
+fn a_spot_batched_instance_taken_back_sends_its_batch_back_to_the_queue() {
+    // Two spot instances kept by the autoscaler, taken back every 30 minutes on
+    // average with a 100 ms notice, too short for their 1.3 s requests to finish:
+    // their batches go back to the queue and are served again elsewhere; nothing is
+    // lost but the work.
+    let yaml = station(7, 20.0, "{dist: exponential, mean: 200}", "{base: 5ms, per_decode_sequence: 100us}", "")
+        .replace(
+            "    instances: 1\n",
+            "    autoscaling: {min: 2, max: 2, interval: 15s, startup_delay: 30s}\n    purchase: {spot: {max_instances: 2, price_per_instance_hour: 0.4, mean_time_to_preemption: 30m, notice: 100ms}}\n",
+        );
+    let r = run(&yaml);
+    let m = &r.results[0].metrics;
+    let t = &m.tiers[0];
+    assert!(t.preemptions >= 2, "{t:?}");
+    assert!(t.requeued > 0 && t.lost_service_hours > 0.0, "{t:?}");
+    assert_eq!(
+        m.requests.offered,
+        m.requests.served + m.requests.failed.total + m.requests.in_flight
+    );
+    assert_eq!(m.requests.failed.total, 0);
 }

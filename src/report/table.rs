@@ -76,10 +76,12 @@ fn render_one(design: &DesignOutcome) -> String {
     row("Failed: timeout", &|r| {
         count(r.metrics.requests.failed.timeout)
     });
-    if results
-        .iter()
-        .any(|r| r.metrics.tiers.iter().any(|t| t.kind == TierKindName::Batched))
-    {
+    if results.iter().any(|r| {
+        r.metrics
+            .tiers
+            .iter()
+            .any(|t| t.kind == TierKindName::Batched)
+    }) {
         row("Failed: too large for KV cache", &|r| {
             count(r.metrics.requests.failed.too_large)
         });

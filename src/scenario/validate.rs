@@ -549,7 +549,10 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
         .iter()
         .any(|t| matches!(t.kind, TierKind::Batched(_) | TierKind::Api(_)));
     if !streams {
-        for (declared, name) in [(slo.p99_ttft.is_some(), "p99_ttft"), (slo.p99_tpot.is_some(), "p99_tpot")] {
+        for (declared, name) in [
+            (slo.p99_ttft.is_some(), "p99_ttft"),
+            (slo.p99_tpot.is_some(), "p99_tpot"),
+        ] {
             if declared {
                 c.err(
                     format!("slo.{name}"),
@@ -1056,10 +1059,21 @@ fn pool(c: &mut Checker, path: &str, t: &RawTier) -> PoolParts {
     }
 }
 
-fn purchase(c: &mut Checker, path: &str, p: &RawPurchase, scaling: &Scaling, on_demand: f64) -> Purchase {
+fn purchase(
+    c: &mut Checker,
+    path: &str,
+    p: &RawPurchase,
+    scaling: &Scaling,
+    on_demand: f64,
+) -> Purchase {
     let field = |name: &str| format!("{path}.{name}");
     let committed = p.committed.as_ref().map(|k| Committed {
-        instances: c.whole(&field("committed.instances"), k.instances, 1.0, MAX_INSTANCES) as u32,
+        instances: c.whole(
+            &field("committed.instances"),
+            k.instances,
+            1.0,
+            MAX_INSTANCES,
+        ) as u32,
         price_per_instance_hour: c.non_negative(
             &field("committed.price_per_instance_hour"),
             k.price_per_instance_hour,
@@ -1147,7 +1161,12 @@ fn batched(c: &mut Checker, path: &str, t: &RawTier, timeout: Option<SimTime>) -
         );
     }
     let chunk_tokens = t.chunked_prefill.as_ref().map(|k| {
-        c.whole(&field("chunked_prefill.chunk_tokens"), k.chunk_tokens, 1.0, 1e7) as u32
+        c.whole(
+            &field("chunked_prefill.chunk_tokens"),
+            k.chunk_tokens,
+            1.0,
+            1e7,
+        ) as u32
     });
     Batched {
         max_sequences,

@@ -118,7 +118,8 @@ impl<'a> Simulation<'a> {
                         random::TIER_BASE + 2 * i as u64 + k,
                     )
                 };
-                TierSim::new(t, i, &w.classes, stream(0), stream(1))
+                let spot = random::stream(seed, scale, replication, random::SPOT_BASE + i as u64);
+                TierSim::new(t, i, &w.classes, stream(0), stream(1), spot)
             })
             .collect();
         let n_tiers = scenario.tiers().len();
@@ -539,6 +540,9 @@ impl<'a> Simulation<'a> {
                 throughput_per_s: ratio(a.departures as f64, window_us / 1e6),
                 mean_time_in_tier_ms: ratio(a.sojourn_us, a.departures as f64) / 1e3,
                 first_at_max_hours: run.first_at_max().map(|t| t.as_hours_f64()),
+                preemptions: a.preemptions,
+                requeued: a.requeued,
+                lost_service_hours: a.lost_service_us / 3.6e9,
             });
             // A tier gives way when it hits its max instances, sheds over 1% of an hour's
             // requests, or makes them wait longer for a slot than their service takes:

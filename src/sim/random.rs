@@ -19,6 +19,9 @@ pub const ARRIVALS: u64 = 1;
 pub const REQUESTS: u64 = 2;
 pub const CACHE: u64 = 3;
 pub const TIER_BASE: u64 = 100;
+/// Spot preemptions of tier i use `SPOT_BASE + i`, apart from its service stream, so
+/// that buying spot does not shift a design's service times.
+pub const SPOT_BASE: u64 = 100_000;
 
 /// A generator for one purpose of one run.
 pub fn stream(seed: u64, scale: f64, replication: u64, purpose: u64) -> SimRng {

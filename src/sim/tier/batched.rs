@@ -30,11 +30,23 @@ use crate::time::SimTime;
 pub enum Event {
     /// The run of steps of `instance` tagged `tag` ends, or reaches the step boundary a
     /// joining sequence waits for.
-    Step { instance: u32, tag: u32 },
+    Step {
+        instance: u32,
+        tag: u32,
+    },
     /// The oldest waiting request reaches its timeout.
     QueueTimeout,
-    InstanceReady { instance: u32, generation: u32 },
+    InstanceReady {
+        instance: u32,
+        generation: u32,
+    },
     Autoscale,
+    /// A spot instance is warned it will be taken back (`gone` false), or is taken back.
+    Preempt {
+        instance: u32,
+        generation: u32,
+        gone: bool,
+    },
 }
 
 /// A request in a batch.
@@ -85,7 +97,11 @@ pub fn expected_request(spec: &Batched, classes: &[RequestClass], tier: usize) -
     } else {
         routed
     };
-    let weight: f64 = pool.iter().map(|c| c.share).sum::<f64>().max(f64::MIN_POSITIVE);
+    let weight: f64 = pool
+        .iter()
+        .map(|c| c.share)
+        .sum::<f64>()
+        .max(f64::MIN_POSITIVE);
     let mean = |f: &dyn Fn(&RequestClass) -> f64| {
         pool.iter().map(|c| c.share * f(c)).sum::<f64>() / weight
     };
@@ -116,6 +132,8 @@ pub struct BatchedSim {
     kv_admitted: f64,
     peak_batch: u32,
     decisions: SimRng,
+    /// When spot instances are taken back.
+    spot: SimRng,
     accum: TierAccum,
     updated_at: SimTime,
 }
@@ -126,6 +144,7 @@ impl BatchedSim {
         expected_service_us: f64,
         expected_kv: f64,
         decisions: SimRng,
+        spot: SimRng,
     ) -> BatchedSim {
         let fleet = Fleet::new(Prices {
             on_demand_per_hour: spec.price_per_instance_hour,
@@ -146,13 +165,30 @@ impl BatchedSim {
             kv_admitted: 0.0,
             peak_batch: 0,
             decisions,
+            spot,
             accum: TierAccum::default(),
             updated_at: SimTime::ZERO,
         }
     }
 
-    fn launch(&mut self, now: SimTime) -> (u32, u32) {
-        let (id, generation, _) = self.fleet.launch(now);
+    fn launch<E>(&mut self, now: SimTime, cx: &mut Cx<E>) -> (u32, u32) {
+        let (id, generation, bought) = self.fleet.launch(now);
+        if bought == super::fleet::Bought::Spot {
+            self.fleet.schedule_preemption(
+                id,
+                generation,
+                now,
+                &mut self.spot,
+                cx,
+                |i, g, gone| {
+                    TierEvent::Batched(Event::Preempt {
+                        instance: i,
+                        generation: g,
+                        gone,
+                    })
+                },
+            );
+        }
         if self.batches.len() <= id as usize {
             self.batches.resize_with(id as usize + 1, Batch::default);
         }
@@ -245,7 +281,13 @@ impl BatchedSim {
                 prefill_tokens: tokens,
             }
         } else {
-            let steps = b.seqs.iter().map(|s| s.decode_left).min().unwrap_or(1).max(1);
+            let steps = b
+                .seqs
+                .iter()
+                .map(|s| s.decode_left)
+                .min()
+                .unwrap_or(1)
+                .max(1);
             Run {
                 start: now,
                 step_us: round_up_to_1(self.spec.step.of(0, decoding)),
@@ -369,6 +411,69 @@ impl BatchedSim {
         self.fleet.stop(id, now, false, &mut self.accum, cx);
     }
 
+    /// A spot instance is warned (it takes no new work from now, and stops if idle), or
+    /// taken back: its batch goes back to the front of the queue, its work lost.
+    fn on_preempt<E>(
+        &mut self,
+        id: u32,
+        generation: u32,
+        gone: bool,
+        now: SimTime,
+        cx: &mut Cx<E>,
+    ) {
+        if !self.fleet.is_current(id, generation) {
+            return;
+        }
+        self.advance(now);
+        let i = id as usize;
+        let state = self.fleet.instances[i].state;
+        if !gone {
+            // The provider has decided: the instance is as good as taken back, whether
+            // it is let go now (idle), drains first, or is still busy when it goes.
+            self.fleet.notice(id);
+            self.accum.preemptions += 1;
+            if state == InstanceState::Serving {
+                self.fleet.drain(id);
+                self.draining_running += self.batches[i].size();
+                if self.batches[i].size() == 0 {
+                    self.fleet.stop(id, now, true, &mut self.accum, cx);
+                }
+            }
+            return;
+        }
+        let b = std::mem::take(&mut self.batches[i]);
+        self.batches[i].tag = b.tag.wrapping_add(1);
+        let mut taken: Vec<Seq> = b.seqs.into_iter().chain(b.joining).collect();
+        taken.sort_by_key(|s| std::cmp::Reverse(s.req.entered_tier));
+        for s in taken {
+            self.accum.lost_service_us += now.minus(s.admitted).0 as f64;
+            self.accum.requeued += 1;
+            self.running -= 1;
+            self.kv_used -= s.kv;
+            if state == InstanceState::Draining {
+                self.draining_running -= 1;
+            }
+            let mut req = s.req;
+            req.first_token = super::NO_TOKEN;
+            self.queue.push_front(req);
+        }
+        self.fleet.stop(id, now, true, &mut self.accum, cx);
+        if let Some(timeout) = self.spec.timeout
+            && !self.purge_scheduled
+            && let Some(front) = self.queue.front()
+        {
+            self.purge_scheduled = true;
+            let due = front.entered_tier.plus(timeout).max(now);
+            cx.schedule(due, TierEvent::Batched(Event::QueueTimeout));
+        }
+        // The others take what they can.
+        for j in 0..self.batches.len() {
+            if j != i {
+                self.pull(j, now, cx);
+            }
+        }
+    }
+
     fn on_queue_timeout<E>(&mut self, now: SimTime, cx: &mut Cx<E>) {
         self.advance(now);
         self.purge_scheduled = false;
@@ -435,7 +540,7 @@ impl BatchedSim {
         );
         if decision.delta > 0 {
             for _ in 0..decision.delta {
-                let (id, generation) = self.launch(now);
+                let (id, generation) = self.launch(now, cx);
                 if rule.startup_delay == SimTime::ZERO {
                     self.fleet.make_ready(id);
                     self.pull(id as usize, now, cx);
@@ -469,7 +574,10 @@ impl BatchedSim {
             }
         }
         if now.plus(rule.interval) < cx.horizon {
-            cx.schedule(now.plus(rule.interval), TierEvent::Batched(Event::Autoscale));
+            cx.schedule(
+                now.plus(rule.interval),
+                TierEvent::Batched(Event::Autoscale),
+            );
         }
     }
 }
@@ -486,7 +594,7 @@ impl TierBehaviour for BatchedSim {
             }
         };
         for _ in 0..initial {
-            let (id, _) = self.launch(SimTime::ZERO);
+            let (id, _) = self.launch(SimTime::ZERO, cx);
             self.fleet.make_ready(id);
         }
     }
@@ -538,6 +646,11 @@ impl TierBehaviour for BatchedSim {
                 generation,
             } => self.on_instance_ready(instance, generation, now, cx),
             Event::Autoscale => self.on_autoscale(now, cx),
+            Event::Preempt {
+                instance,
+                generation,
+                gone,
+            } => self.on_preempt(instance, generation, gone, now, cx),
         }
     }
 

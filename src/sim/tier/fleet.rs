@@ -6,10 +6,11 @@
 //! instance indices the fleet hands out, and asks the fleet to launch, ready, drain and
 //! stop them.
 
-use super::Cx;
 use super::autoscaler::{self, Decision};
+use super::{Cx, TierEvent};
 use crate::metrics::TierAccum;
 use crate::model::{Autoscaling, Billing, Purchase};
+use crate::sim::random::{self, SimRng};
 use crate::time::SimTime;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +38,9 @@ pub struct Instance {
     /// Distinguishes reuses of the same index so a stale event is ignored.
     pub generation: u32,
     pub bought: Bought,
+    /// A spot instance warned it will be taken back: it no longer counts toward the
+    /// spot cap, so a replacement may be spot too.
+    pub noticed: bool,
 }
 
 /// What a tier's instances cost and how they may be bought.
@@ -56,6 +60,8 @@ pub struct Fleet {
     pub alive: u32,
     /// Alive instances by how they were bought: committed, on demand, spot.
     alive_bought: [u32; 3],
+    /// Spot instances alive and not yet warned.
+    spot_unwarned: u32,
     prices: Prices,
     last_scale_out: Option<SimTime>,
     last_change: Option<SimTime>,
@@ -80,6 +86,7 @@ impl Fleet {
             starting: 0,
             alive: 0,
             alive_bought: [0; 3],
+            spot_unwarned: 0,
             prices,
             last_scale_out: None,
             last_change: None,
@@ -106,7 +113,7 @@ impl Fleet {
         let p = &self.prices.purchase;
         if self.alive_bought[0] < p.committed.map_or(0, |c| c.instances) {
             Bought::Committed
-        } else if self.alive_bought[2] < p.spot.map_or(0, |s| s.max_instances) {
+        } else if self.spot_unwarned < p.spot.map_or(0, |s| s.max_instances) {
             Bought::Spot
         } else {
             Bought::OnDemand
@@ -124,6 +131,7 @@ impl Fleet {
                 inst.launched = now;
                 inst.generation += 1;
                 inst.bought = bought;
+                inst.noticed = false;
                 id
             }
             None => {
@@ -132,6 +140,7 @@ impl Fleet {
                     launched: now,
                     generation: 0,
                     bought,
+                    noticed: false,
                 });
                 (self.instances.len() - 1) as u32
             }
@@ -139,6 +148,9 @@ impl Fleet {
         self.starting += 1;
         self.alive += 1;
         self.alive_bought[Self::slot(bought)] += 1;
+        if bought == Bought::Spot {
+            self.spot_unwarned += 1;
+        }
         self.peak_alive = self.peak_alive.max(self.alive);
         self.hour_peak_alive = self.hour_peak_alive.max(self.alive);
         (id, self.instances[id as usize].generation, bought)
@@ -182,6 +194,9 @@ impl Fleet {
         inst.state = InstanceState::Stopped;
         self.alive -= 1;
         self.alive_bought[Self::slot(inst.bought)] -= 1;
+        if inst.bought == Bought::Spot && !inst.noticed {
+            self.spot_unwarned -= 1;
+        }
         self.stopped.push(id);
         let price = match inst.bought {
             Bought::Committed => return,
@@ -222,6 +237,49 @@ impl Fleet {
             + self.alive_bought[1] as f64 * self.prices.on_demand_per_hour
             + self.alive_bought[2] as f64 * self.spot_price())
             / 3.6e9
+    }
+
+    /// For a spot instance just launched: when the provider warns, and when it takes
+    /// the instance back (exponential with the declared mean). `event` makes the
+    /// tier's own event for (instance, generation, taken back?).
+    pub fn schedule_preemption<E>(
+        &self,
+        id: u32,
+        generation: u32,
+        now: SimTime,
+        rng: &mut SimRng,
+        cx: &mut Cx<E>,
+        event: impl Fn(u32, u32, bool) -> TierEvent,
+    ) {
+        let Some(spot) = self.prices.purchase.spot else {
+            return;
+        };
+        let life =
+            SimTime((random::exp1(rng) * spot.mean_time_to_preemption.0 as f64).round() as u64);
+        let gone = now.plus(life);
+        if gone >= cx.horizon {
+            return;
+        }
+        cx.schedule(
+            SimTime(gone.0.saturating_sub(spot.notice.0).max(now.0)),
+            event(id, generation, false),
+        );
+        cx.schedule(gone, event(id, generation, true));
+    }
+
+    /// A spot instance is warned it will be taken back.
+    pub fn notice(&mut self, id: u32) {
+        let inst = &mut self.instances[id as usize];
+        if !inst.noticed && inst.bought == Bought::Spot {
+            inst.noticed = true;
+            self.spot_unwarned -= 1;
+        }
+    }
+
+    /// Whether instance `id` of `generation` is still the one an event was meant for.
+    pub fn is_current(&self, id: u32, generation: u32) -> bool {
+        let inst = &self.instances[id as usize];
+        inst.generation == generation && inst.state != InstanceState::Stopped
     }
 
     /// Instances alive that are spot.

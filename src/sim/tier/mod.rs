@@ -173,6 +173,7 @@ impl TierSim {
         classes: &[RequestClass],
         rng: SimRng,
         decisions: SimRng,
+        spot: SimRng,
     ) -> TierSim {
         match &tier.kind {
             TierKind::SelfHosted(spec) => TierSim::SelfHosted(self_hosted::SelfHostedSim::new(
@@ -180,10 +181,17 @@ impl TierSim {
                 self_hosted::expected_service_us(spec, classes, index),
                 rng,
                 decisions,
+                spot,
             )),
             TierKind::Batched(spec) => {
                 let (service_us, kv) = batched::expected_request(spec, classes, index);
-                TierSim::Batched(batched::BatchedSim::new(spec.clone(), service_us, kv, decisions))
+                TierSim::Batched(batched::BatchedSim::new(
+                    spec.clone(),
+                    service_us,
+                    kv,
+                    decisions,
+                    spot,
+                ))
             }
             TierKind::Api(spec) => TierSim::Api(api::ApiSim::new(spec.clone(), rng, decisions)),
         }

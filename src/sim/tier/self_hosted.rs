@@ -13,14 +13,24 @@ use crate::time::SimTime;
 /// The pool's own events.
 #[derive(Clone, Copy, Debug)]
 pub enum Event {
-    /// A request's service on `instance` ends.
-    ServiceDone { instance: u32, req: Req },
+    /// A request's service on `instance` (launched `generation`) ends.
+    ServiceDone {
+        instance: u32,
+        generation: u32,
+        req: Req,
+    },
     /// The oldest waiting request reaches its timeout.
     QueueTimeout,
     /// An instance launched `generation` finishes starting up.
     InstanceReady { instance: u32, generation: u32 },
     /// The autoscaler evaluates the pool.
     Autoscale,
+    /// A spot instance is warned it will be taken back (`gone` false), or is taken back.
+    Preempt {
+        instance: u32,
+        generation: u32,
+        gone: bool,
+    },
 }
 
 /// Mean service time a pool can expect before it has served anything: the declared
@@ -71,6 +81,11 @@ pub struct SelfHostedSim {
     rng: SimRng,
     /// Escalation draws of this tier's answers.
     decisions: SimRng,
+    /// When spot instances are taken back.
+    spot: SimRng,
+    /// With spot instances: the requests each instance has in service and when they
+    /// started, to send them back to the queue if it is taken back.
+    in_service: Option<Vec<Vec<(Req, SimTime)>>>,
     accum: TierAccum,
     /// Last time the time integrals were brought up to date.
     updated_at: SimTime,
@@ -82,7 +97,9 @@ impl SelfHostedSim {
         expected_service_us: f64,
         rng: SimRng,
         decisions: SimRng,
+        spot: SimRng,
     ) -> SelfHostedSim {
+        let spec_has_spot = spec.purchase.spot.is_some();
         let fleet = Fleet::new(Prices {
             on_demand_per_hour: spec.price_per_instance_hour,
             billing: spec.billing,
@@ -100,18 +117,42 @@ impl SelfHostedSim {
             expected_service_us,
             rng,
             decisions,
+            in_service: spec_has_spot.then(Vec::new),
+            spot,
             accum: TierAccum::default(),
             updated_at: SimTime::ZERO,
         }
     }
 
     /// Adds an instance in the Starting state; returns its index and generation.
-    fn launch(&mut self, now: SimTime) -> (u32, u32) {
-        let (id, generation, _) = self.fleet.launch(now);
+    fn launch<E>(&mut self, now: SimTime, cx: &mut Cx<E>) -> (u32, u32) {
+        let (id, generation, bought) = self.fleet.launch(now);
         if self.busy_on.len() <= id as usize {
             self.busy_on.resize(id as usize + 1, 0);
         }
         self.busy_on[id as usize] = 0;
+        if let Some(lists) = &mut self.in_service {
+            if lists.len() <= id as usize {
+                lists.resize_with(id as usize + 1, Vec::new);
+            }
+            lists[id as usize].clear();
+        }
+        if bought == super::fleet::Bought::Spot {
+            self.fleet.schedule_preemption(
+                id,
+                generation,
+                now,
+                &mut self.spot,
+                cx,
+                |i, g, gone| {
+                    TierEvent::SelfHosted(Event::Preempt {
+                        instance: i,
+                        generation: g,
+                        gone,
+                    })
+                },
+            );
+        }
         (id, generation)
     }
 
@@ -192,14 +233,41 @@ impl SelfHostedSim {
             // The client gives up, but the instance still finishes the work it started.
             req.timed_out = wait.plus(service) > timeout;
         }
+        if let Some(lists) = &mut self.in_service {
+            lists[instance as usize].push((req, now));
+        }
+        let generation = self.fleet.instances[instance as usize].generation;
         cx.schedule(
             now.plus(service),
-            TierEvent::SelfHosted(Event::ServiceDone { instance, req }),
+            TierEvent::SelfHosted(Event::ServiceDone {
+                instance,
+                generation,
+                req,
+            }),
         );
     }
 
-    fn on_service_done<E>(&mut self, instance: u32, req: Req, now: SimTime, cx: &mut Cx<E>) {
+    fn on_service_done<E>(
+        &mut self,
+        instance: u32,
+        generation: u32,
+        req: Req,
+        now: SimTime,
+        cx: &mut Cx<E>,
+    ) {
+        if !self.fleet.is_current(instance, generation) {
+            return; // taken back mid-service: the request went back to the queue
+        }
         self.advance(now);
+        if let Some(lists) = &mut self.in_service {
+            let list = &mut lists[instance as usize];
+            if let Some(k) = list
+                .iter()
+                .position(|(r, _)| r.arrival == req.arrival && r.entered_tier == req.entered_tier)
+            {
+                list.swap_remove(k);
+            }
+        }
         self.accum.departures += 1;
         self.accum.sojourn_us += now.minus(req.entered_tier).0 as f64;
         self.accum.input_tokens += req.input_tokens as u64;
@@ -265,6 +333,61 @@ impl SelfHostedSim {
         self.serve_queue(now, cx);
     }
 
+    /// A spot instance is warned (it takes no new work from now, and stops if idle), or
+    /// taken back: what it had in service goes back to the front of the queue, its
+    /// service so far lost.
+    fn on_preempt<E>(
+        &mut self,
+        id: u32,
+        generation: u32,
+        gone: bool,
+        now: SimTime,
+        cx: &mut Cx<E>,
+    ) {
+        if !self.fleet.is_current(id, generation) {
+            return;
+        }
+        self.advance(now);
+        let state = self.fleet.instances[id as usize].state;
+        if !gone {
+            // The provider has decided: the instance is as good as taken back, whether
+            // it is let go now (idle), drains first, or is still busy when it goes.
+            self.fleet.notice(id);
+            self.accum.preemptions += 1;
+            if state == InstanceState::Serving && self.drain(id) {
+                self.fleet.stop(id, now, true, &mut self.accum, cx);
+            }
+            return;
+        }
+        if let Some(lists) = &mut self.in_service {
+            let mut taken = std::mem::take(&mut lists[id as usize]);
+            taken.sort_by_key(|(r, _)| std::cmp::Reverse(r.entered_tier));
+            let n = taken.len() as u32;
+            for (mut req, started) in taken {
+                self.accum.lost_service_us += now.minus(started).0 as f64;
+                self.accum.requeued += 1;
+                req.timed_out = false;
+                self.queue.push_front(req);
+            }
+            self.busy -= n;
+            self.busy_on[id as usize] = 0;
+            if state == InstanceState::Draining {
+                self.draining_busy -= n;
+            }
+        }
+        self.free_slots.retain(|&slot| slot != id);
+        self.fleet.stop(id, now, true, &mut self.accum, cx);
+        if let Some(timeout) = self.spec.timeout
+            && !self.purge_scheduled
+            && let Some(front) = self.queue.front()
+        {
+            self.purge_scheduled = true;
+            let due = front.entered_tier.plus(timeout).max(now);
+            cx.schedule(due, TierEvent::SelfHosted(Event::QueueTimeout));
+        }
+        self.serve_queue(now, cx);
+    }
+
     /// Hands waiting requests to free slots.
     fn serve_queue<E>(&mut self, now: SimTime, cx: &mut Cx<E>) {
         while !self.queue.is_empty() && !self.free_slots.is_empty() {
@@ -296,7 +419,7 @@ impl SelfHostedSim {
         );
         if decision.delta > 0 {
             for _ in 0..decision.delta {
-                let (id, generation) = self.launch(now);
+                let (id, generation) = self.launch(now, cx);
                 if rule.startup_delay == SimTime::ZERO {
                     self.make_ready(id);
                 } else {
@@ -350,7 +473,7 @@ impl TierBehaviour for SelfHostedSim {
             }
         };
         for _ in 0..initial {
-            let (id, _) = self.launch(SimTime::ZERO);
+            let (id, _) = self.launch(SimTime::ZERO, cx);
             self.make_ready(id);
         }
     }
@@ -385,7 +508,16 @@ impl TierBehaviour for SelfHostedSim {
             unreachable!("events are delivered to the tier that scheduled them")
         };
         match event {
-            Event::ServiceDone { instance, req } => self.on_service_done(instance, req, now, cx),
+            Event::ServiceDone {
+                instance,
+                generation,
+                req,
+            } => self.on_service_done(instance, generation, req, now, cx),
+            Event::Preempt {
+                instance,
+                generation,
+                gone,
+            } => self.on_preempt(instance, generation, gone, now, cx),
             Event::QueueTimeout => self.on_queue_timeout(now, cx),
             Event::InstanceReady {
                 instance,
