@@ -35,6 +35,14 @@ fn speed_cases() -> Vec<(String, PathBuf, f64)> {
             scale,
         ));
     }
+    // The batched GPU tier: continuous batching, chunked prefill, an autoscaler.
+    for scale in [1.0, 10.0] {
+        cases.push((
+            format!("(d) batched tier, {scale}x"),
+            root().join("benches/scenarios/batched.yaml"),
+            scale,
+        ));
+    }
 
     for name in ["support-chatbot", "fraud-detection", "rag-assistant"] {
         cases.push((

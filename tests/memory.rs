@@ -39,6 +39,9 @@ fn peak_of(f: impl FnOnce()) -> usize {
 /// API, escalation; 1x is ~40,000 requests, 100x ~4 million.
 const PIPELINE: &str = include_str!("../benches/scenarios/pipeline.yaml");
 
+/// A batched GPU tier with chunked prefill and an autoscaler: 1x is ~20,000 requests.
+const BATCHED: &str = include_str!("../benches/scenarios/batched.yaml");
+
 #[test]
 fn peak_memory_at_100x_is_that_of_1x_plus_the_cache_entries() {
     let yaml = PIPELINE
@@ -70,5 +73,28 @@ fn peak_memory_at_100x_is_that_of_1x_plus_the_cache_entries() {
         "1x peak {small} B, 100x peak {large} B, allowed {allowed} B ({} and {} requests)",
         offered[0],
         offered[1]
+    );
+
+    // The batched tier keeps each instance's batch (at most 64 sequences) and one
+    // queue: memory follows the instances it runs, not the requests. The same load
+    // simulated four times as long runs the same instances on four times the requests.
+    let at = |horizon: &str| {
+        let yaml = BATCHED.replace("horizon: 1h", horizon);
+        scalecost::scenario::parse(&yaml, "batched.yaml", "batched").expect("valid")
+    };
+    let (short, long) = (at("horizon: 20m"), at("horizon: 80m"));
+    let mut served = [0u64; 2];
+    let quarter = peak_of(|| served[0] = scalecost::sim::simulate(&short, 10.0, 0).requests.served);
+    let whole = peak_of(|| served[1] = scalecost::sim::simulate(&long, 10.0, 0).requests.served);
+    eprintln!(
+        "batched peak heap: {quarter} B ({} served), {whole} B ({} served)",
+        served[0], served[1]
+    );
+    assert!(served[1] > 5 * served[0], "{served:?}");
+    assert!(
+        (whole as f64) <= quarter as f64 * 1.2,
+        "{quarter} B for {} requests, {whole} B for {}",
+        served[0],
+        served[1]
     );
 }

@@ -16,7 +16,7 @@
 //! next step boundary when a new sequence joins. A generation tag makes the moved
 //! event's old copy stale. Memory is the batches and the queue, both bounded.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 
 use super::fleet::{Fleet, InstanceState, Prices};
 use super::{Cx, Req, TierBehaviour, TierEvent};
@@ -118,6 +118,8 @@ pub struct BatchedSim {
     spec: Batched,
     fleet: Fleet,
     batches: Vec<Batch>,
+    /// Serving instances by batch size, smallest first: where an arrival goes.
+    by_size: BTreeSet<(u32, u32)>,
     queue: VecDeque<Req>,
     /// Sequences running or joining, on all instances.
     running: u32,
@@ -155,6 +157,7 @@ impl BatchedSim {
             spec,
             fleet,
             batches: Vec::new(),
+            by_size: BTreeSet::new(),
             queue: VecDeque::new(),
             running: 0,
             draining_running: 0,
@@ -200,6 +203,28 @@ impl BatchedSim {
         (id, generation)
     }
 
+    /// Keeps `by_size` in step after instance `i`'s batch changed from `before`
+    /// sequences (or its state changed).
+    fn reindex(&mut self, i: usize, before: u32) {
+        self.by_size.remove(&(before, i as u32));
+        if self.fleet.instances[i].state == InstanceState::Serving {
+            self.by_size.insert((self.batches[i].size(), i as u32));
+        }
+    }
+
+    fn make_ready(&mut self, id: u32) {
+        self.fleet.make_ready(id);
+        let size = self.batches[id as usize].size();
+        self.by_size.insert((size, id));
+    }
+
+    fn drain(&mut self, id: u32) {
+        let size = self.batches[id as usize].size();
+        self.fleet.drain(id);
+        self.by_size.remove(&(size, id));
+        self.draining_running += size;
+    }
+
     /// Whether instance `i` can take a request of `kv` tokens now.
     fn fits(&self, i: usize, kv: u64) -> bool {
         let b = &self.batches[i];
@@ -233,6 +258,7 @@ impl BatchedSim {
         };
         self.running += 1;
         self.kv_used += kv;
+        let before = self.batches[i].size();
         let b = &mut self.batches[i];
         b.kv_used += kv;
         match b.run {
@@ -258,6 +284,7 @@ impl BatchedSim {
             }
         }
         self.peak_batch = self.peak_batch.max(self.batches[i].size());
+        self.reindex(i, before);
     }
 
     /// Starts the next run of identical steps on instance `i`, if it has sequences.
@@ -341,6 +368,7 @@ impl BatchedSim {
             }
         }
         // Those with every token out leave; those waiting at the boundary join.
+        let before = self.batches[i].size();
         let mut k = 0;
         while k < self.batches[i].seqs.len() {
             let s = self.batches[i].seqs[k];
@@ -353,6 +381,7 @@ impl BatchedSim {
         }
         let joining = std::mem::take(&mut self.batches[i].joining);
         self.batches[i].seqs.extend(joining);
+        self.reindex(i, before);
         self.pull(i, now, cx);
         if self.fleet.instances[i].state == InstanceState::Draining
             && self.batches[i].seqs.is_empty()
@@ -405,6 +434,8 @@ impl BatchedSim {
 
     fn stop_instance<E>(&mut self, id: u32, now: SimTime, cx: &mut Cx<E>) {
         self.advance(now);
+        let size = self.batches[id as usize].size();
+        self.by_size.remove(&(size, id));
         let b = &mut self.batches[id as usize];
         b.run = None;
         b.tag = b.tag.wrapping_add(1);
@@ -433,14 +464,15 @@ impl BatchedSim {
             self.fleet.notice(id);
             self.accum.preemptions += 1;
             if state == InstanceState::Serving {
-                self.fleet.drain(id);
-                self.draining_running += self.batches[i].size();
+                self.drain(id);
                 if self.batches[i].size() == 0 {
                     self.fleet.stop(id, now, true, &mut self.accum, cx);
                 }
             }
             return;
         }
+        let size = self.batches[i].size();
+        self.by_size.remove(&(size, id));
         let b = std::mem::take(&mut self.batches[i]);
         self.batches[i].tag = b.tag.wrapping_add(1);
         let mut taken: Vec<Seq> = b.seqs.into_iter().chain(b.joining).collect();
@@ -505,7 +537,7 @@ impl BatchedSim {
             return; // retired while starting
         }
         self.advance(now);
-        self.fleet.make_ready(id);
+        self.make_ready(id);
         self.pull(id as usize, now, cx);
     }
 
@@ -542,7 +574,7 @@ impl BatchedSim {
             for _ in 0..decision.delta {
                 let (id, generation) = self.launch(now, cx);
                 if rule.startup_delay == SimTime::ZERO {
-                    self.fleet.make_ready(id);
+                    self.make_ready(id);
                     self.pull(id as usize, now, cx);
                 } else {
                     cx.schedule(
@@ -565,8 +597,7 @@ impl BatchedSim {
             for id in victims {
                 let starting = self.fleet.instances[id as usize].state == InstanceState::Starting;
                 if !starting {
-                    self.fleet.drain(id);
-                    self.draining_running += self.batches[id as usize].size();
+                    self.drain(id);
                 }
                 if starting || self.batches[id as usize].size() == 0 {
                     self.stop_instance(id, now, cx);
@@ -595,7 +626,7 @@ impl TierBehaviour for BatchedSim {
         };
         for _ in 0..initial {
             let (id, _) = self.launch(SimTime::ZERO, cx);
-            self.fleet.make_ready(id);
+            self.make_ready(id);
         }
     }
 
@@ -612,9 +643,13 @@ impl TierBehaviour for BatchedSim {
         // First come, first served: nobody overtakes a waiting request.
         if self.queue.is_empty() {
             // The instance with the smallest batch that can take it.
-            let best = (0..self.batches.len())
-                .filter(|&i| self.fits(i, kv))
-                .min_by_key(|&i| (self.batches[i].size(), i));
+            let max = self.spec.max_sequences;
+            let best = self
+                .by_size
+                .iter()
+                .take_while(|&&(size, _)| size < max)
+                .find(|&&(_, i)| self.batches[i as usize].kv_used + kv <= self.spec.kv_tokens)
+                .map(|&(_, i)| i as usize);
             if let Some(i) = best {
                 self.admit(i, req, now, cx);
                 return;
