@@ -71,6 +71,12 @@ pub struct TierAccum {
     pub lost_service_us: f64,
     /// Of the service time above, that of requests escalated into this tier, µs.
     pub escalated_service_us: f64,
+    /// Of `input_tokens`, those billed at an API's cached price (a warm prompt prefix).
+    pub cached_input_tokens: u64,
+    /// Of `input_tokens`, those billed as prompt-cache writes (a cold prefix).
+    pub cache_write_tokens: u64,
+    /// Of `api_calls`, those accepted through the batch API.
+    pub batch_calls: u64,
 }
 
 impl TierAccum {
@@ -106,6 +112,9 @@ impl TierAccum {
             requeued: self.requeued - earlier.requeued,
             lost_service_us: self.lost_service_us - earlier.lost_service_us,
             escalated_service_us: self.escalated_service_us - earlier.escalated_service_us,
+            cached_input_tokens: self.cached_input_tokens - earlier.cached_input_tokens,
+            cache_write_tokens: self.cache_write_tokens - earlier.cache_write_tokens,
+            batch_calls: self.batch_calls - earlier.batch_calls,
         }
     }
 
@@ -216,6 +225,13 @@ impl Cohort {
         self.latency_sum_us += latency.0 as f64;
     }
 
+    /// Counts a success answered through a batch API: its latency is hours, so it is
+    /// kept out of the interactive latency (and recorded per tier instead).
+    #[inline]
+    pub fn record_batch_success(&mut self) {
+        self.served += 1;
+    }
+
     #[inline]
     pub fn record_failure(&mut self, failure: Failure) {
         self.failed.add(failure);
@@ -234,7 +250,8 @@ pub struct RunMetrics {
     pub requests: RequestCounts,
     /// Present when the scenario has a cache.
     pub cache: Option<CacheStats>,
-    /// End-to-end latency of successful requests, milliseconds.
+    /// End-to-end latency of successful requests, milliseconds; answers that came
+    /// through a batch API are apart, in `tiers[].batch_turnaround_ms`.
     pub latency_ms: Latency,
     /// Time to first token of successful requests answered by a streaming tier (a
     /// batched tier or an API): arrival to the first output token, ms; null when none.
@@ -354,6 +371,15 @@ pub struct TierStats {
     pub api_calls: u64,
     /// API attempts refused by the rate limit (each retry counts).
     pub throttled_attempts: u64,
+    /// Of `input_tokens`, those billed at the prompt cache's cached price.
+    pub cached_input_tokens: u64,
+    /// Of `input_tokens`, those billed as prompt-cache writes.
+    pub cache_write_tokens: u64,
+    /// Of `api_calls`, those made through the batch API.
+    pub batch_calls: u64,
+    /// Arrival to answer of the measured requests this tier answered (last) after a
+    /// batch call, ms; kept out of `latency_ms`. Null when there were none.
+    pub batch_turnaround_ms: Option<Latency>,
     /// Mean wait for a free slot of requests that started service, ms.
     pub mean_wait_ms: f64,
     /// Share of started requests that had to wait.
@@ -440,6 +466,9 @@ pub struct HourTier {
     pub output_tokens: u64,
     pub api_calls: u64,
     pub throttled_attempts: u64,
+    pub cached_input_tokens: u64,
+    pub cache_write_tokens: u64,
+    pub batch_calls: u64,
     /// Answers escalated to a heavier tier in the hour.
     pub escalated: u64,
     /// Most instances alive at once in the hour.
@@ -464,6 +493,9 @@ impl HourTier {
             output_tokens: a.output_tokens,
             api_calls: a.api_calls,
             throttled_attempts: a.throttled_attempts,
+            cached_input_tokens: a.cached_input_tokens,
+            cache_write_tokens: a.cache_write_tokens,
+            batch_calls: a.batch_calls,
             escalated: a.escalated,
             peak_instances: 0,
             wanted_more_than_max: false,
@@ -487,7 +519,8 @@ pub fn latency_ms(cohort: &Cohort) -> Latency {
     }
     let ms = |us: u64| us as f64 / 1e3;
     Latency {
-        mean: cohort.latency_sum_us / cohort.served.max(1) as f64 / 1e3,
+        // Over the recorded latencies: batch answers are served but not recorded here.
+        mean: cohort.latency_sum_us / h.len().max(1) as f64 / 1e3,
         p50: ms(h.value_at_quantile(0.50)),
         p95: ms(h.value_at_quantile(0.95)),
         p99: ms(h.value_at_quantile(0.99)),

@@ -226,6 +226,21 @@ pub struct RequestClass {
     pub tier: usize,
     /// Whether responses of this class may be served from the cache.
     pub cacheable: bool,
+    /// A shared opening of the prompt (a system prompt), part of `input_tokens`, that
+    /// an API with a prompt cache can bill at its cached price.
+    pub prefix: Option<Prefix>,
+    /// The request can wait for a batch: an API with `batch` answers it through its
+    /// batch path. Validated: the class is routed to such an API.
+    pub deferrable: bool,
+}
+
+/// A prompt prefix shared by every class that names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Prefix {
+    /// Classes with the same name send the same prefix (validated: of one length).
+    pub name: String,
+    /// Its tokens; at most the fewest input tokens the class can draw.
+    pub tokens: u32,
 }
 
 /// Popularity of request keys, which decides what a simulated cache can hit.
@@ -520,18 +535,61 @@ pub struct Api {
     pub price_per_1k_input_tokens: f64,
     pub price_per_1k_output_tokens: f64,
     pub price_per_request: f64,
-    /// Response time (values in microseconds).
-    pub latency: Dist,
+    pub latency: ApiLatency,
     pub rate_limit: Option<RateLimit>,
     pub retry: Retry,
     pub timeout: Option<SimTime>,
+    /// Cheaper input for a prompt prefix sent recently; none: every token at list price.
+    pub prompt_cache: Option<PromptCache>,
+    /// A discounted asynchronous path for deferrable requests.
+    pub batch: Option<BatchApi>,
 }
 
-/// A token bucket: `requests_per_minute` refill rate, `burst` bucket size.
+/// How long an API call takes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum ApiLatency {
+    /// Time to a complete answer, not streamed (microseconds).
+    Complete(Dist),
+    /// A streamed answer: the first token after `ttft`, each later one after
+    /// `per_output_token` (microseconds; both drawn once per call).
+    Streamed { ttft: Dist, per_output_token: Dist },
+}
+
+/// Call and token limits: a call is admitted only if every bucket declared allows it.
 #[derive(Clone, Copy, Debug)]
 pub struct RateLimit {
-    pub requests_per_minute: f64,
+    /// Calls per minute; none when only tokens are limited.
+    pub requests: Option<Bucket>,
+    /// Input plus output tokens per minute.
+    pub tokens: Option<Bucket>,
+}
+
+/// A token bucket: refilled at `per_minute`, holding at most `burst`.
+#[derive(Clone, Copy, Debug)]
+pub struct Bucket {
+    pub per_minute: f64,
     pub burst: f64,
+}
+
+/// Prompt caching: a prefix sent less than `lifetime` ago is billed at the cached
+/// price; a colder one is written to the cache at `write_multiplier` × the input price.
+#[derive(Clone, Copy, Debug)]
+pub struct PromptCache {
+    pub price_per_1k_cached_input_tokens: f64,
+    pub write_multiplier: f64,
+    /// Since the prefix was last sent; each call that sends it refreshes it.
+    pub lifetime: SimTime,
+}
+
+/// The batch API: deferrable calls answered after `turnaround`, billed at
+/// `(1 − discount)` × the list price.
+#[derive(Clone, Copy, Debug)]
+pub struct BatchApi {
+    pub discount: f64,
+    /// From submission to the answer (microseconds).
+    pub turnaround: Dist,
+    /// The batch queue's own limits; none: batch calls are not limited.
+    pub rate_limit: Option<RateLimit>,
 }
 
 /// What a throttled call does: wait `backoff · 2^attempt` (with ±50% jitter) and retry.

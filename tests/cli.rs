@@ -537,6 +537,100 @@ mod bad_input {
     }
 }
 
+mod bad_api_input {
+    //! Mistakes in the API's token latency, prompt caching, token limits and batch path:
+    //! each names the field, the bad value and the fix.
+
+    use super::*;
+
+    #[test]
+    fn prefix_longer_than_the_shortest_input() {
+        let stderr = simulate_rejects(&starter_with(&[(
+            "      cacheable: false",
+            "      prefix: {tokens: 1000, name: system-prompt}\n      cacheable: false",
+        )]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn shared_prefix_of_two_lengths() {
+        let stderr = simulate_rejects(&starter_with(&[
+            (
+                "{dist: lognormal, mean: 400, sd: 150}",
+                "{dist: uniform, min: 300, max: 500}\n      prefix: {tokens: 200, name: sys}",
+            ),
+            (
+                "{dist: lognormal, mean: 2000, sd: 800}",
+                "{dist: uniform, min: 1000, max: 3000}\n      prefix: {tokens: 250, name: sys}",
+            ),
+        ]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn deferrable_class_routed_to_a_self_hosted_tier() {
+        let stderr = simulate_rejects(&starter_with(&[(
+            "    simple:\n      share: 0.8\n",
+            "    simple:\n      share: 0.8\n      deferrable: true\n",
+        )]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn deferrable_class_routed_to_an_api_without_batch() {
+        let stderr = simulate_rejects(&starter_with(&[(
+            "      cacheable: false",
+            "      cacheable: false\n      deferrable: true",
+        )]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn prompt_cache_on_a_self_hosted_tier() {
+        let stderr = simulate_rejects(&starter_with(&[(
+            "    concurrency: 8 ",
+            "    prompt_cache: {price_per_1k_cached_input_tokens: 0.001}\n    concurrency: 8 ",
+        )]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn latency_that_is_both_a_distribution_and_streamed() {
+        let stderr = simulate_rejects(&starter_with(&[(
+            "latency: {dist: lognormal, mean: 2s, sd: 1s}",
+            "latency: {ttft: 500ms, dist: lognormal, mean: 2s, sd: 1s}",
+        )]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn streamed_latency_without_a_per_token_time() {
+        let stderr = simulate_rejects(&starter_with(&[(
+            "latency: {dist: lognormal, mean: 2s, sd: 1s}",
+            "latency: {ttft: 500ms}",
+        )]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn rate_limit_without_a_rate() {
+        let stderr = simulate_rejects(&starter_with(&[(
+            "rate_limit: {requests_per_minute: 500}",
+            "rate_limit: {burst: 10}",
+        )]));
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn batch_and_prompt_cache_out_of_range() {
+        let stderr = simulate_rejects(&starter_with(&[(
+            "    timeout: 60s",
+            "    timeout: 60s\n    batch: {discount: 1.5, turnaround: {dist: uniform, min: 1h, max: 24h}}\n    prompt_cache: {price_per_1k_cached_input_tokens: -1, lifetime: 0s}",
+        )]));
+        insta::assert_snapshot!(stderr);
+    }
+}
+
 mod all_at_once {
     //! Several mistakes in one scenario are all reported in one run, in file order.
 

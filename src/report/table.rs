@@ -180,6 +180,34 @@ fn render_one(design: &DesignOutcome) -> String {
             let t = &r.metrics.tiers[i];
             format!("{} / {}", compact(t.input_tokens), compact(t.output_tokens))
         });
+        // Shown where an API used them: most scenarios have neither.
+        let any = |f: &dyn Fn(&crate::metrics::TierStats) -> bool| {
+            results.iter().any(|r| f(&r.metrics.tiers[i]))
+        };
+        if any(&|t| t.cached_input_tokens + t.cache_write_tokens > 0) {
+            row(
+                &format!("{name}: input from prompt cache / written"),
+                &|r| {
+                    let t = &r.metrics.tiers[i];
+                    format!(
+                        "{} / {}",
+                        compact(t.cached_input_tokens),
+                        compact(t.cache_write_tokens)
+                    )
+                },
+            );
+        }
+        if any(&|t| t.batch_calls > 0) {
+            row(&format!("{name}: batch calls / turnaround p50"), &|r| {
+                let t = &r.metrics.tiers[i];
+                let p50 = t
+                    .batch_turnaround_ms
+                    .as_ref()
+                    .map(|l| format!("{} h", trimmed(l.p50 / 3.6e6, 1)))
+                    .unwrap_or_else(|| "n/a".into());
+                format!("{} / {p50}", count(t.batch_calls))
+            });
+        }
     }
 
     for (i, name) in design.component_names().iter().enumerate() {

@@ -108,6 +108,15 @@ pub struct RawClass {
     pub input_tokens: RawDist<f64>,
     pub output_tokens: RawDist<f64>,
     pub cacheable: Option<bool>,
+    pub prefix: Option<RawPrefix>,
+    pub deferrable: Option<bool>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPrefix {
+    pub tokens: f64,
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -183,9 +192,11 @@ pub struct RawTier {
     pub price_per_1k_input_tokens: Option<f64>,
     pub price_per_1k_output_tokens: Option<f64>,
     pub price_per_request: Option<f64>,
-    pub latency: Option<RawDist<Duration>>,
+    pub latency: Option<RawApiLatency>,
     pub rate_limit: Option<RawRateLimit>,
     pub retry: Option<RawRetry>,
+    pub prompt_cache: Option<RawPromptCache>,
+    pub batch: Option<RawBatch>,
     // both
     pub timeout: Option<Duration>,
 }
@@ -267,8 +278,37 @@ pub struct RawAutoscaling {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawRateLimit {
-    pub requests_per_minute: f64,
+    pub requests_per_minute: Option<f64>,
     pub burst: Option<f64>,
+    pub tokens_per_minute: Option<f64>,
+    pub token_burst: Option<f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPromptCache {
+    pub price_per_1k_cached_input_tokens: f64,
+    pub write_multiplier: Option<f64>,
+    pub lifetime: Option<Duration>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBatch {
+    pub discount: f64,
+    pub turnaround: RawDist<Duration>,
+    pub rate_limit: Option<RawRateLimit>,
+}
+
+/// An API's latency: a distribution of the complete answer, or a streamed answer's
+/// time to first token and time per later token.
+#[derive(Debug)]
+pub enum RawApiLatency {
+    Complete(RawDist<Duration>),
+    Streamed {
+        ttft: RawDist<Duration>,
+        per_output_token: RawDist<Duration>,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -518,6 +558,100 @@ impl<'de> Deserialize<'de> for RawServiceTime {
             }
         }
         deserializer.deserialize_any(ServiceVisitor)
+    }
+}
+
+/// Every field an API latency can have, in either shape.
+const API_LATENCY_FIELDS: &[&str] = &[
+    "dist",
+    "value",
+    "mean",
+    "sd",
+    "min",
+    "max",
+    "ttft",
+    "per_output_token",
+];
+
+impl<'de> Deserialize<'de> for RawApiLatency {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct LatencyVisitor;
+        impl<'de> Visitor<'de> for LatencyVisitor {
+            type Value = RawApiLatency;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(
+                    "a duration, {dist: lognormal, mean: 1.2s, sd: 0.5s}, or {ttft: 600ms, per_output_token: 10ms}",
+                )
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                Duration::from_scalar_str(v)
+                    .map(|d| RawApiLatency::Complete(RawDist::constant(d)))
+                    .map_err(E::custom)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                Err(E::custom(Duration::from_number(v).unwrap_err()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                self.visit_f64(v as f64)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                // The two shapes share no key: each value is read as its shape needs
+                // (a distribution under ttft and per_output_token, a duration otherwise).
+                let mut dist: Option<String> = None;
+                let mut params: Vec<(String, Duration)> = Vec::new();
+                let mut ttft = None;
+                let mut per_output_token = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    match key.as_str() {
+                        "dist" => dist = Some(map.next_value::<String>()?),
+                        "ttft" => ttft = Some(map.next_value::<RawDist<Duration>>()?),
+                        "per_output_token" => {
+                            per_output_token = Some(map.next_value::<RawDist<Duration>>()?)
+                        }
+                        "value" | "mean" | "sd" | "min" | "max" => {
+                            params.push((key, map.next_value::<Duration>()?))
+                        }
+                        _ => return Err(de::Error::unknown_field(&key, API_LATENCY_FIELDS)),
+                    }
+                }
+                let streamed = ttft.is_some() || per_output_token.is_some();
+                if streamed && (dist.is_some() || !params.is_empty()) {
+                    return Err(de::Error::custom(
+                        "a latency is either a distribution ({dist: ...}) or a streamed answer's {ttft, per_output_token}, not both",
+                    ));
+                }
+                if streamed {
+                    let missing = |name: &str| {
+                        de::Error::custom(format!(
+                            "a streamed latency needs `{name}`, e.g. {{ttft: 600ms, per_output_token: 10ms}}"
+                        ))
+                    };
+                    return Ok(RawApiLatency::Streamed {
+                        ttft: ttft.ok_or_else(|| missing("ttft"))?,
+                        per_output_token: per_output_token
+                            .ok_or_else(|| missing("per_output_token"))?,
+                    });
+                }
+                let get = |name: &str| params.iter().find(|(k, _)| k == name).map(|(_, v)| *v);
+                match dist {
+                    Some(dist) => Ok(RawApiLatency::Complete(RawDist {
+                        dist,
+                        value: get("value"),
+                        mean: get("mean"),
+                        sd: get("sd"),
+                        min: get("min"),
+                        max: get("max"),
+                    })),
+                    None => Err(de::Error::custom(
+                        "latency needs `dist` (e.g. {dist: lognormal, mean: 1.2s, sd: 0.5s}) or a streamed answer's {ttft, per_output_token}",
+                    )),
+                }
+            }
+        }
+        deserializer.deserialize_any(LatencyVisitor)
     }
 }
 

@@ -35,6 +35,14 @@ pub const SCHEDULE_MONTHS: u32 = 24;
 /// Most requests one run may simulate; beyond it a run takes hours, not minutes.
 const MAX_REQUESTS_PER_RUN: f64 = 1e9;
 
+/// Longest draw of an API call's latency parts, µs: an hour.
+const MAX_CALL_US: f64 = 3.6e9;
+/// Longest batch turnaround draw, µs: 30 days (providers promise 24 hours).
+const MAX_TURNAROUND_US: f64 = 30.0 * 86_400e6;
+/// How long a prompt prefix stays cached after it is sent, unless declared: the
+/// common default (Anthropic's 5-minute cache; OpenAI's "5 to 10 minutes of inactivity").
+const DEFAULT_PROMPT_CACHE_LIFETIME: SimTime = SimTime(300_000_000);
+
 const TOKEN_DISTS: &str = "constant, exponential, lognormal, uniform";
 
 pub(super) struct Checker {
@@ -320,11 +328,15 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
 
     // Routes: every class must go to a tier that exists.
     let mut classes = Vec::new();
+    let mut routed: Vec<&str> = Vec::new();
     for (class_name, raw_class) in &raw.workload.classes {
         let path = format!("workload.classes.{class_name}");
         let tier = match raw.routing.routes.iter().find(|(k, _)| k == class_name) {
             Some((_, tier_name)) => match tier_index(tier_name) {
-                Some(i) => i,
+                Some(i) => {
+                    routed.push(class_name.as_str());
+                    i
+                }
                 None => {
                     c.err(
                         format!("routing.routes.{class_name}"),
@@ -353,8 +365,16 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
             ),
             tier,
             cacheable: raw_class.cacheable.unwrap_or(true),
+            prefix: None,
+            deferrable: raw_class.deferrable.unwrap_or(false),
         });
+        let class = classes.last_mut().expect("just pushed");
+        class.prefix = raw_class
+            .prefix
+            .as_ref()
+            .map(|p| prefix(&mut c, &path, class, p));
     }
+    shared_prefixes_agree(&mut c, &classes);
     for (class_name, _) in &raw.routing.routes {
         if !raw.workload.classes.iter().any(|(k, _)| k == class_name) {
             let known: Vec<&str> = raw
@@ -404,6 +424,8 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
             escalation: None,
         })
         .collect();
+
+    deferrable_classes_reach_a_batch(&mut c, &classes, &routed, &tiers);
 
     for (from, esc) in &raw.routing.escalation {
         let path = format!("routing.escalation.{from}");
@@ -806,6 +828,8 @@ fn tier_kind(c: &mut Checker, path: &str, t: &RawTier) -> TierKind {
         ("latency", t.latency.is_some()),
         ("rate_limit", t.rate_limit.is_some()),
         ("retry", t.retry.is_some()),
+        ("prompt_cache", t.prompt_cache.is_some()),
+        ("batch", t.batch.is_some()),
     ];
     let this_kind = match t.kind {
         RawTierKind::SelfHosted => "self_hosted",
@@ -921,29 +945,32 @@ fn tier_kind(c: &mut Checker, path: &str, t: &RawTier) -> TierKind {
         RawTierKind::Batched => TierKind::Batched(batched(c, path, t, timeout)),
         RawTierKind::Api => {
             let latency = match &t.latency {
-                Some(d) => c.dist(&field("latency"), d, 3.6e9),
+                Some(RawApiLatency::Complete(d)) => {
+                    ApiLatency::Complete(c.dist(&field("latency"), d, MAX_CALL_US))
+                }
+                Some(RawApiLatency::Streamed {
+                    ttft,
+                    per_output_token,
+                }) => ApiLatency::Streamed {
+                    ttft: c.dist(&field("latency.ttft"), ttft, MAX_CALL_US),
+                    per_output_token: c.dist(
+                        &field("latency.per_output_token"),
+                        per_output_token,
+                        MAX_CALL_US,
+                    ),
+                },
                 None => {
                     c.err(
                         path,
-                        "missing `latency`, e.g. {dist: lognormal, mean: 1.2s, sd: 0.5s}",
+                        "missing `latency`, e.g. {dist: lognormal, mean: 1.2s, sd: 0.5s} or {ttft: 600ms, per_output_token: 10ms}",
                     );
-                    Dist::Constant(0.0)
+                    ApiLatency::Complete(Dist::Constant(0.0))
                 }
             };
-            let rate_limit = t.rate_limit.as_ref().map(|r| {
-                let rpm = c.positive(
-                    &field("rate_limit.requests_per_minute"),
-                    r.requests_per_minute,
-                    1e9,
-                );
-                RateLimit {
-                    requests_per_minute: rpm,
-                    burst: r
-                        .burst
-                        .map(|b| c.range(&field("rate_limit.burst"), b, 1.0, 1e9, 1.0))
-                        .unwrap_or((rpm / 60.0).max(1.0)),
-                }
-            });
+            let rate_limit = t
+                .rate_limit
+                .as_ref()
+                .map(|r| rate_limit(c, &field("rate_limit"), r));
             let retry = match &t.retry {
                 None => Retry {
                     max_retries: 3,
@@ -955,6 +982,28 @@ fn tier_kind(c: &mut Checker, path: &str, t: &RawTier) -> TierKind {
                     backoff: c.positive_duration(&field("retry.backoff"), r.backoff),
                 },
             };
+            let prompt_cache = t.prompt_cache.as_ref().map(|p| PromptCache {
+                price_per_1k_cached_input_tokens: c.non_negative(
+                    &field("prompt_cache.price_per_1k_cached_input_tokens"),
+                    p.price_per_1k_cached_input_tokens,
+                ),
+                write_multiplier: p
+                    .write_multiplier
+                    .map(|m| c.range(&field("prompt_cache.write_multiplier"), m, 0.0, 100.0, 1.0))
+                    .unwrap_or(1.0),
+                lifetime: p
+                    .lifetime
+                    .map(|l| c.positive_duration(&field("prompt_cache.lifetime"), l))
+                    .unwrap_or(DEFAULT_PROMPT_CACHE_LIFETIME),
+            });
+            let batch = t.batch.as_ref().map(|b| BatchApi {
+                discount: c.range(&field("batch.discount"), b.discount, 0.0, 1.0, 0.0),
+                turnaround: c.dist(&field("batch.turnaround"), &b.turnaround, MAX_TURNAROUND_US),
+                rate_limit: b
+                    .rate_limit
+                    .as_ref()
+                    .map(|r| self::rate_limit(c, &field("batch.rate_limit"), r)),
+            });
             TierKind::Api(Api {
                 price_per_1k_input_tokens: require(
                     c,
@@ -976,6 +1025,8 @@ fn tier_kind(c: &mut Checker, path: &str, t: &RawTier) -> TierKind {
                 rate_limit,
                 retry,
                 timeout,
+                prompt_cache,
+                batch,
             })
         }
     }
@@ -1179,6 +1230,143 @@ fn batched(c: &mut Checker, path: &str, t: &RawTier, timeout: Option<SimTime>) -
         timeout,
         scaling: pool.scaling,
         purchase: pool.purchase,
+    }
+}
+
+/// An API's limits: calls per minute, tokens per minute, or both.
+fn rate_limit(c: &mut Checker, path: &str, r: &RawRateLimit) -> RateLimit {
+    let field = |name: &str| format!("{path}.{name}");
+    let requests = r.requests_per_minute.map(|rpm| {
+        let rpm = c.positive(&field("requests_per_minute"), rpm, 1e9);
+        Bucket {
+            per_minute: rpm,
+            burst: r
+                .burst
+                .map(|b| c.range(&field("burst"), b, 1.0, 1e9, 1.0))
+                .unwrap_or((rpm / 60.0).max(1.0)),
+        }
+    });
+    let tokens = r.tokens_per_minute.map(|tpm| {
+        let tpm = c.positive(&field("tokens_per_minute"), tpm, 1e12);
+        Bucket {
+            per_minute: tpm,
+            // A minute's worth by default: a quiet minute lets a minute's tokens go at once.
+            burst: r
+                .token_burst
+                .map(|b| c.range(&field("token_burst"), b, 1.0, 1e12, 1.0))
+                .unwrap_or(tpm.max(1.0)),
+        }
+    });
+    if requests.is_none() && r.burst.is_some() {
+        c.err(
+            field("burst"),
+            "`burst` sizes the calls-per-minute bucket; declare `requests_per_minute` with it (or `token_burst` for tokens)",
+        );
+    }
+    if tokens.is_none() && r.token_burst.is_some() {
+        c.err(
+            field("token_burst"),
+            "`token_burst` sizes the tokens-per-minute bucket; declare `tokens_per_minute` with it",
+        );
+    }
+    if requests.is_none() && tokens.is_none() {
+        c.err(
+            path,
+            "declare `requests_per_minute`, `tokens_per_minute` or both, e.g. {requests_per_minute: 500, tokens_per_minute: 200000}",
+        );
+    }
+    RateLimit { requests, tokens }
+}
+
+/// The fewest whole tokens `dist` can draw, and why, for messages.
+fn fewest_tokens(dist: &Dist) -> (u32, &'static str) {
+    // Draws are rounded to whole tokens, as `sim::random::tokens` does.
+    let round = |x: f64| (x + 0.5) as u32;
+    match *dist {
+        Dist::Constant(v) => (round(v), "its constant"),
+        Dist::Uniform { min, .. } => (round(min), "its uniform minimum"),
+        Dist::Exponential { .. } => (0, "an exponential distribution can draw 0"),
+        Dist::LogNormal { .. } => (0, "a lognormal distribution can draw close to 0"),
+    }
+}
+
+/// A class's prompt prefix: part of its input, so never longer than its shortest input.
+fn prefix(c: &mut Checker, path: &str, class: &RequestClass, raw: &RawPrefix) -> Prefix {
+    let tokens_path = format!("{path}.prefix.tokens");
+    let tokens = c.whole(&tokens_path, raw.tokens, 1.0, MAX_TOKENS) as u32;
+    let (fewest, why) = fewest_tokens(&class.input_tokens);
+    if raw.tokens.is_finite() && raw.tokens >= 1.0 && tokens > fewest {
+        c.err(
+            tokens_path,
+            format!(
+                "{tokens} is more than the fewest input tokens this class can draw ({fewest}: {why}); the prefix is part of the input: lower it, or give input_tokens a floor of at least {tokens} (a constant, or {{dist: uniform, min: {tokens}, max: ...}})"
+            ),
+        );
+    }
+    let name = raw.name.clone().unwrap_or_else(|| class.name.clone());
+    if name.trim().is_empty() {
+        c.err(
+            format!("{path}.prefix.name"),
+            "an empty name; name the prefix (classes that name the same prefix share it), or leave `name` out to use the class's name",
+        );
+    }
+    Prefix { name, tokens }
+}
+
+/// Classes that name the same prefix send the same tokens, so it must have one length.
+fn shared_prefixes_agree(c: &mut Checker, classes: &[RequestClass]) {
+    for (i, class) in classes.iter().enumerate() {
+        let Some(p) = &class.prefix else { continue };
+        if let Some(first) = classes[..i]
+            .iter()
+            .find(|k| k.prefix.as_ref().is_some_and(|q| q.name == p.name))
+        {
+            let theirs = first.prefix.as_ref().map(|q| q.tokens).unwrap_or(0);
+            if theirs != p.tokens {
+                c.err(
+                    format!("workload.classes.{}.prefix.tokens", class.name),
+                    format!(
+                        "{} tokens, but class {} declares prefix \"{}\" with {theirs}; classes that share a prefix send the same one: give both the same tokens, or name them apart",
+                        p.tokens, first.name, p.name
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// A deferrable class waits for a batch, so it must be routed to an API that has one.
+fn deferrable_classes_reach_a_batch(
+    c: &mut Checker,
+    classes: &[RequestClass],
+    routed: &[&str],
+    tiers: &[Tier],
+) {
+    // A class without a valid route has its error already; its tier is a placeholder.
+    let with_route = |k: &&RequestClass| k.deferrable && routed.contains(&k.name.as_str());
+    for class in classes.iter().filter(with_route) {
+        let Some(tier) = tiers.get(class.tier) else {
+            continue;
+        };
+        let path = format!("workload.classes.{}.deferrable", class.name);
+        match &tier.kind {
+            TierKind::Api(api) if api.batch.is_some() => {}
+            TierKind::Api(_) => c.err(
+                path,
+                format!(
+                    "true, but the class is routed to tiers.{}, which declares no `batch`; add `batch: {{discount: 0.5, turnaround: {{dist: uniform, min: 1h, max: 24h}}}}` to it, route the class to an api tier that has one, or remove `deferrable`",
+                    tier.name
+                ),
+            ),
+            TierKind::SelfHosted(_) | TierKind::Batched(_) => c.err(
+                path,
+                format!(
+                    "true, but the class is routed to tiers.{}, a {} tier; only an api tier with `batch` answers deferred requests: route the class to one, or remove `deferrable`",
+                    tier.name,
+                    if matches!(tier.kind, TierKind::Batched(_)) { "batched" } else { "self_hosted" }
+                ),
+            ),
+        }
     }
 }
 

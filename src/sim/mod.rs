@@ -52,6 +52,8 @@ pub fn simulate(scenario: &Scenario, scale: f64, replication: u64) -> RunMetrics
 struct ClassRoute {
     tier: u8,
     cacheable: bool,
+    /// Goes through its API's batch path (validated: the tier has one).
+    deferrable: bool,
 }
 
 struct Simulation<'a> {
@@ -79,6 +81,9 @@ struct Simulation<'a> {
     escalations: Vec<Option<Escalation>>,
     cohort: Cohort,
     tier_cohort: Vec<TierCohort>,
+    /// Per tier, arrival to answer of the measured batch answers it gave last; made
+    /// when the first comes.
+    batch_turnaround: Vec<Option<Timings>>,
     warmup: SimTime,
     horizon: SimTime,
     /// Events after this are not handled: the horizon, or the instant Ctrl-C was seen.
@@ -144,6 +149,7 @@ impl<'a> Simulation<'a> {
                 .map(|c| ClassRoute {
                     tier: c.tier as u8,
                     cacheable: c.cacheable,
+                    deferrable: c.deferrable,
                 })
                 .collect(),
             cache: scenario.cache().map(|c| {
@@ -167,6 +173,7 @@ impl<'a> Simulation<'a> {
             escalations: scenario.tiers().iter().map(|t| t.escalation).collect(),
             cohort: Cohort::new(w.horizon),
             tier_cohort: vec![TierCohort::default(); n_tiers],
+            batch_turnaround: (0..n_tiers).map(|_| None).collect(),
             warmup: w.warmup,
             horizon: w.horizon,
             until: w.horizon,
@@ -316,7 +323,7 @@ impl<'a> Simulation<'a> {
             self.cohort.offered += 1;
         }
         let route = &self.routes[draw.class as usize];
-        let tier = route.tier;
+        let (tier, deferrable) = (route.tier, route.deferrable);
         let mut req = Req {
             arrival: now,
             entered_tier: now,
@@ -328,6 +335,8 @@ impl<'a> Simulation<'a> {
             escalated: false,
             flight: NO_FLIGHT,
             first_token: NO_TOKEN,
+            class: draw.class,
+            batch: false,
         };
         if route.cacheable
             && let Some(cache) = &mut self.cache
@@ -354,6 +363,14 @@ impl<'a> Simulation<'a> {
                         lru.wait(flight, req);
                     }
                     return;
+                }
+                // A batch answer comes hours later: no request should wait for one,
+                // so a deferrable request never leads a flight, and its answer is
+                // not stored.
+                Lookup::Miss(Some(flight)) if deferrable => {
+                    if let Some(lru) = cache.lru() {
+                        lru.abort(flight, &mut self.woken);
+                    }
                 }
                 Lookup::Miss(flight) => req.flight = flight.unwrap_or(NO_FLIGHT),
             }
@@ -405,7 +422,15 @@ impl<'a> Simulation<'a> {
 
     /// Counts a measured request answered (last) by tier `t` at `now`.
     fn answered(&mut self, t: usize, req: &Req, now: SimTime) {
-        if req.measured {
+        if req.measured && req.batch {
+            self.tier_cohort[t].served += 1;
+            self.cohort.record_batch_success();
+            let horizon = self.horizon;
+            self.batch_turnaround[t]
+                .get_or_insert_with(|| Timings::new(horizon))
+                .record(now.minus(req.arrival).0 as f64);
+            self.cohort.served_tokens += u64::from(req.input_tokens) + u64::from(req.output_tokens);
+        } else if req.measured {
             self.tier_cohort[t].served += 1;
             self.cohort.record_success(now.minus(req.arrival));
             if req.first_token != NO_TOKEN {
@@ -534,6 +559,10 @@ impl<'a> Simulation<'a> {
                 output_tokens: a.output_tokens,
                 api_calls: a.api_calls,
                 throttled_attempts: a.throttled_attempts,
+                cached_input_tokens: a.cached_input_tokens,
+                cache_write_tokens: a.cache_write_tokens,
+                batch_calls: a.batch_calls,
+                batch_turnaround_ms: self.batch_turnaround[t].as_ref().and_then(Timings::summary),
                 mean_wait_ms: ratio(a.wait_us, a.started as f64) / 1e3,
                 wait_probability: ratio(a.waited as f64, a.started as f64),
                 mean_in_system: ratio(a.in_system_area, window_us),

@@ -39,6 +39,11 @@ pub struct Req {
     /// When its first output token came, for a tier that streams tokens; `NO_TOKEN`
     /// otherwise.
     pub first_token: SimTime,
+    /// Its request class (an index into the workload's classes).
+    pub class: u8,
+    /// It went through a batch API: its answer comes hours later, so its latency is
+    /// kept out of the interactive figures.
+    pub batch: bool,
 }
 
 /// A request whose answer was not streamed token by token.
@@ -193,7 +198,9 @@ impl TierSim {
                     spot,
                 ))
             }
-            TierKind::Api(spec) => TierSim::Api(api::ApiSim::new(spec.clone(), rng, decisions)),
+            TierKind::Api(spec) => {
+                TierSim::Api(api::ApiSim::new(spec.clone(), classes, rng, decisions))
+            }
         }
     }
 }
