@@ -5,11 +5,13 @@
 
 use serde::Serialize;
 
+use std::collections::BTreeMap;
+
 use crate::economics::Economics;
 use crate::metrics::RunMetrics;
 use crate::model::Slo;
 use crate::scenario::overrides::SetValue;
-use crate::scenario::plan::{Command, Job, Plan};
+use crate::scenario::plan::{Command, Design, Job, Plan, Variation};
 use crate::stats::Estimate;
 
 /// Without a declared error-rate objective, a scale that serves fewer than this share of
@@ -43,6 +45,122 @@ pub struct Outcome {
     /// How the designs were lined up: shared or differing loads, currency conversions.
     pub notes: Vec<String>,
     pub designs: Vec<DesignOutcome>,
+    /// The cheapest design that meets its objectives at each scale (optimize).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub choices: Vec<Choice>,
+    /// Where two designs cost the same (crossover).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub crossover: Option<CrossoverResult>,
+    /// How each assumption moves the figures, most influential first (sensitivity).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sensitivity: Vec<Assumption>,
+    /// The fraction each assumption was moved down and up by (sensitivity; null when
+    /// every one was moved to values given).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sensitivity_by: Option<f64>,
+}
+
+/// The search's answer at one scale: the cheapest design that meets its SLO (or
+/// serves 99% without one), and the runner-up.
+#[derive(Clone, Debug, Serialize)]
+pub struct Choice {
+    pub scale: f64,
+    pub users: f64,
+    /// The varied fields' values of the winner (empty for an alternative design); null
+    /// when none of the designs tried meets the objectives at this scale.
+    pub best: Option<BTreeMap<String, SetValue>>,
+    /// The winner and its figures.
+    pub chosen: Option<Pick>,
+    pub runner_up: Option<Pick>,
+    /// The runner-up's 95% interval of cost per transaction overlaps the winner's:
+    /// with these replications the two cannot be told apart.
+    pub too_close_to_call: bool,
+    /// Designs simulated at this scale, out of the designs there are.
+    pub simulated: u32,
+    pub candidates: u32,
+}
+
+/// One design the search picked, with its figures at that scale.
+#[derive(Clone, Debug, Serialize)]
+pub struct Pick {
+    /// Index into `designs`.
+    pub design: usize,
+    pub scenario: String,
+    /// The varied fields' values (an alternative design has none).
+    pub values: BTreeMap<String, SetValue>,
+    pub cost_per_transaction: Estimate,
+    pub monthly_cost: Estimate,
+    pub margin: Option<Estimate>,
+    pub latency_p99_ms: Estimate,
+}
+
+/// Which design is cheaper past a crossing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cheaper {
+    First,
+    Second,
+}
+
+/// Where two designs' monthly costs cross as users grow.
+#[derive(Clone, Debug, Serialize)]
+pub struct CrossoverResult {
+    pub first: String,
+    pub second: String,
+    /// The design that is cheaper at the smallest load searched.
+    pub cheaper_at_start: Option<Cheaper>,
+    /// Every crossing in the range, in order of users.
+    pub crossings: Vec<CostCrossing>,
+    /// The user range searched.
+    pub search_users: [f64; 2],
+    /// Every load simulated, with both designs' monthly costs there.
+    pub probes: Vec<CostProbe>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CostCrossing {
+    /// The first load simulated past the crossing.
+    pub users: f64,
+    /// The design that is cheaper past it.
+    pub cheaper_after: Cheaper,
+    /// Both monthly costs at `users`.
+    pub first_monthly: f64,
+    pub second_monthly: f64,
+    /// Relative width of the bracket it was found in.
+    pub precision: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct CostProbe {
+    pub users: f64,
+    pub first_monthly: f64,
+    pub second_monthly: f64,
+}
+
+/// One assumption moved down and up.
+#[derive(Clone, Debug, Serialize)]
+pub struct Assumption {
+    pub path: String,
+    pub written: String,
+    /// The values it was moved down and up to (none where that value does not validate).
+    pub moved: [Option<String>; 2],
+    /// The figures' changes at each scale, with the assumption moved down and up.
+    pub effects: Vec<Effect>,
+    /// Break-even users with the assumption moved down and up, when revenue is declared
+    /// and break-even is found.
+    pub break_even_users: Option<[Option<f64>; 2]>,
+    /// The largest change of cost per transaction at any scale, as a fraction: what
+    /// the assumptions are ranked by.
+    pub swing: f64,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Effect {
+    pub scale: f64,
+    /// Cost per transaction with the assumption moved down and up, minus the base's,
+    /// as fractions of the base's.
+    pub cost_per_transaction: [Option<f64>; 2],
+    pub monthly_cost: [Option<f64>; 2],
 }
 
 /// One design (a scenario, or a sweep's grid point) at each of its scales.
@@ -58,6 +176,9 @@ pub struct DesignOutcome {
     /// The swept fields' values at this point, in `--set` order (sweep only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub values: Vec<SetValue>,
+    /// The assumption this design moves (sensitivity only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variation: Option<Variation>,
     pub results: Vec<ScaleOutcome>,
     /// Present when the command searches for it and the scenario declares revenue.
     pub break_even: Option<BreakEven>,
@@ -403,51 +524,18 @@ pub fn build(
         .iter()
         .zip(break_evens)
         .map(|(design, break_even)| {
-            let s = design.scenario();
-            let money = design.exchange_rate();
-            let scales = s
+            let per_scale = design
+                .scenario()
                 .scales()
                 .iter()
                 .map(|&scale| {
-                    let runs: Vec<ScaleResult> = results.by_ref().take(reps).collect();
                     for job in jobs.by_ref().take(reps) {
                         debug_assert_eq!(job.scale, scale);
                     }
-                    let samples: Vec<Sample> = runs.iter().map(|r| Sample::of(r, money)).collect();
-                    let figures = Figures::of(&samples);
-                    let slo = judge(s.slo(), &figures, money);
-                    let degraded = is_degraded(s.slo(), figures.success_rate.mean);
-                    let users = runs.first().map_or(0.0, |r| r.metrics.users);
-                    ScaleOutcome {
-                        detail: full.then(|| runs.into_iter().next()).flatten(),
-                        summary: Summary {
-                            scale,
-                            users,
-                            replications: reps as u32,
-                            figures,
-                            slo,
-                            degraded,
-                            best: false,
-                            vs_baseline: None,
-                        },
-                    }
+                    (scale, results.by_ref().take(reps).collect())
                 })
                 .collect();
-            DesignOutcome {
-                scenario: s.name().to_string(),
-                currency: s.currency().to_string(),
-                seed: s.seed(),
-                warmup_hours: s.workload().warmup.as_hours_f64(),
-                values: design.values().to_vec(),
-                results: scales,
-                break_even,
-                p99_objective_ms: s.slo().p99_latency.map(|t| t.as_millis_f64()),
-                growth: s
-                    .workload()
-                    .growth
-                    .as_ref()
-                    .map(crate::economics::describe_growth),
-            }
+            design_outcome(design, per_scale, break_even, full)
         })
         .collect();
     if matches!(plan.command(), Command::Compare | Command::Sweep) {
@@ -456,15 +544,82 @@ pub fn build(
     if plan.command() == Command::Compare {
         mark_deltas(&mut designs);
     }
+    outcome(plan, designs)
+}
+
+/// The outcome of `plan` around its designs' results; the command's own findings
+/// (choices, crossings, sensitivity) are added by its search.
+pub fn outcome(plan: &Plan, designs: Vec<DesignOutcome>) -> Outcome {
     Outcome {
         command: plan.command(),
         currency: plan.currency().to_string(),
         seed: plan.seed(),
-        replications: reps as u32,
+        replications: plan.replications().max(1) as u32,
         parameters: plan.parameters().to_vec(),
         baseline: (plan.command() == Command::Compare).then(|| designs[0].scenario.clone()),
         notes: plan.notes().to_vec(),
         designs,
+        choices: Vec::new(),
+        crossover: None,
+        sensitivity: Vec::new(),
+        sensitivity_by: plan.sensitivity_by(),
+    }
+}
+
+/// The summary of one design at one scale over its replications' results.
+pub fn summarize(design: &Design, scale: f64, runs: &[ScaleResult]) -> Summary {
+    let s = design.scenario();
+    let money = design.exchange_rate();
+    let samples: Vec<Sample> = runs.iter().map(|r| Sample::of(r, money)).collect();
+    let figures = Figures::of(&samples);
+    let slo = judge(s.slo(), &figures, money);
+    let degraded = is_degraded(s.slo(), figures.success_rate.mean);
+    Summary {
+        scale,
+        users: runs.first().map_or(0.0, |r| r.metrics.users),
+        replications: runs.len() as u32,
+        figures,
+        slo,
+        degraded,
+        best: false,
+        vs_baseline: None,
+    }
+}
+
+/// One design's outcome from its results at each scale it ran (`full`: keep the first
+/// replication's whole result).
+pub fn design_outcome(
+    design: &Design,
+    per_scale: Vec<(f64, Vec<ScaleResult>)>,
+    break_even: Option<BreakEven>,
+    full: bool,
+) -> DesignOutcome {
+    let s = design.scenario();
+    let results = per_scale
+        .into_iter()
+        .map(|(scale, runs)| {
+            let summary = summarize(design, scale, &runs);
+            ScaleOutcome {
+                detail: full.then(|| runs.into_iter().next()).flatten(),
+                summary,
+            }
+        })
+        .collect();
+    DesignOutcome {
+        scenario: s.name().to_string(),
+        currency: s.currency().to_string(),
+        seed: s.seed(),
+        warmup_hours: s.workload().warmup.as_hours_f64(),
+        values: design.values().to_vec(),
+        variation: design.variation().cloned(),
+        results,
+        break_even,
+        p99_objective_ms: s.slo().p99_latency.map(|t| t.as_millis_f64()),
+        growth: s
+            .workload()
+            .growth
+            .as_ref()
+            .map(crate::economics::describe_growth),
     }
 }
 

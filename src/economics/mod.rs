@@ -435,12 +435,19 @@ pub fn monthly_profit_at(
     users: f64,
 ) -> Option<(f64, f64, f64)> {
     scenario.revenue()?;
+    let (cost, revenue) = year_one_at(scenario, basis, users);
+    Some((revenue - cost, cost, revenue))
+}
+
+/// The year-1 average monthly running cost and revenue at a load held constant: the
+/// `monthly_total` a run at `users` reports, and what two designs are weighed by.
+pub fn year_one_at(scenario: &Scenario, basis: &MonthBasis, users: f64) -> (f64, f64) {
     let lines = line_specs(scenario);
     let months: Vec<MonthCost> = (1..=12)
         .map(|m| month_cost(scenario, basis, m, users, &lines))
         .collect();
     let y1 = MonthCost::average(&months);
-    Some((y1.revenue - y1.total(), y1.total(), y1.revenue))
+    (clean(y1.total()), clean(y1.revenue))
 }
 
 /// Turns -0.0 into 0.0: a figure is never "minus nothing".

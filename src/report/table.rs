@@ -14,6 +14,8 @@ use crate::outcome::{
 use crate::scenario::plan::Command;
 use crate::stats::Estimate;
 
+mod decision;
+
 pub struct Table;
 
 impl Exporter for Table {
@@ -32,6 +34,9 @@ impl Exporter for Table {
             }
             Command::Compare => render_comparison(outcome),
             Command::Sweep => render_sweep(outcome),
+            Command::Optimize => decision::optimize(outcome),
+            Command::Crossover => decision::crossover(outcome),
+            Command::Sensitivity => decision::sensitivity(outcome),
         };
         Ok(vec![Artifact::main(text.into_bytes())])
     }

@@ -19,6 +19,8 @@ pub struct PathIndex {
     positions: HashMap<String, Position>,
     /// Paths written in the file, in the order they appear.
     order: Vec<String>,
+    /// Every plain scalar value and the path it is written at, in file order.
+    scalars: Vec<(String, String)>,
     /// Where a key is written → the path of the field it names.
     keys_at: HashMap<Position, String>,
     /// Where a value starts → its path and how to show it; the outermost value wins
@@ -50,6 +52,7 @@ impl PathIndex {
         let mut keys_at = HashMap::new();
         let mut values_at = HashMap::new();
         let mut order = Vec::new();
+        let mut scalars = Vec::new();
         let mut stack: Vec<Frame> = Vec::new();
         for item in Parser::new_from_str(text) {
             let Ok((event, span)) = item else { break };
@@ -90,6 +93,9 @@ impl PathIndex {
                     positions.insert(path.clone(), position);
                     order.push(path.clone());
                 }
+                if let Event::Scalar(text, ScalarStyle::Plain, ..) = &event {
+                    scalars.push((path.clone(), text.to_string()));
+                }
                 let shown = match &event {
                     Event::Scalar(text, ScalarStyle::Plain, ..)
                         if matches!(text.as_ref(), "" | "~" | "null") =>
@@ -117,6 +123,7 @@ impl PathIndex {
         PathIndex {
             positions,
             order,
+            scalars,
             keys_at,
             values_at,
         }
@@ -133,6 +140,11 @@ impl PathIndex {
             let cut = candidate.rfind(['.', '['])?;
             candidate = &candidate[..cut];
         }
+    }
+
+    /// Every plain scalar the file writes, with its path, in file order.
+    pub fn scalars(&self) -> Vec<(String, String)> {
+        self.scalars.clone()
     }
 
     /// Whether a value is written at exactly `path`.

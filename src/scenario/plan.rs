@@ -28,6 +28,9 @@ pub enum Command {
     Plot,
     Compare,
     Sweep,
+    Optimize,
+    Crossover,
+    Sensitivity,
 }
 
 /// The command line's replacements for every scenario's `scales` and `seed`.
@@ -52,6 +55,30 @@ pub struct Design {
     values: Vec<SetValue>,
     /// Money in the scenario's currency times this is money in the plan's currency.
     exchange_rate: f64,
+    /// For sensitivity: the assumption this design moves, and how.
+    variation: Option<Variation>,
+}
+
+/// One assumption moved, for sensitivity.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Variation {
+    /// The field path, e.g. `tiers.llm.price_per_1k_input_tokens`.
+    pub path: String,
+    /// The value as written in the file, and as moved.
+    pub written: String,
+    pub moved: String,
+    /// 0: moved down; 1: moved up.
+    pub side: usize,
+    /// Moved by `--by` (false: to a value given with the path).
+    pub by_fraction: bool,
+}
+
+/// An assumption to move for sensitivity: a field path, and optionally the low and
+/// high values to move it to (otherwise it moves by `--by`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Assumed {
+    pub path: String,
+    pub range: Option<[String; 2]>,
 }
 
 impl Design {
@@ -63,6 +90,9 @@ impl Design {
     }
     pub fn exchange_rate(&self) -> f64 {
         self.exchange_rate
+    }
+    pub fn variation(&self) -> Option<&Variation> {
+        self.variation.as_ref()
     }
 }
 
@@ -84,6 +114,8 @@ pub struct Plan {
     parameters: Vec<String>,
     /// Things the user should know about how the designs were lined up.
     notes: Vec<String>,
+    /// The fraction assumptions are moved by (sensitivity, when any is moved by one).
+    sensitivity_by: Option<f64>,
 }
 
 impl Plan {
@@ -102,6 +134,9 @@ impl Plan {
     pub fn notes(&self) -> &[String] {
         &self.notes
     }
+    pub fn sensitivity_by(&self) -> Option<f64> {
+        self.sensitivity_by
+    }
     /// The currency every money figure of the outcome is in: the first design's.
     pub fn currency(&self) -> &str {
         self.designs[0].scenario.currency()
@@ -112,10 +147,23 @@ impl Plan {
     }
 
     /// Whether break-even is searched for: the commands that report one scenario in
-    /// full, for each design that declares revenue.
+    /// full, and sensitivity (how break-even moves), for each design that declares
+    /// revenue.
     pub fn searches_break_even(&self, design: usize) -> bool {
-        matches!(self.command, Command::Simulate | Command::Plot)
-            && self.designs[design].scenario.revenue().is_some()
+        matches!(
+            self.command,
+            Command::Simulate | Command::Plot | Command::Sensitivity
+        ) && self.designs[design].scenario.revenue().is_some()
+    }
+
+    /// How close the break-even search gets: 1%, or 5% for the many designs of a
+    /// sensitivity study.
+    pub fn break_even_precision(&self) -> f64 {
+        if self.command == Command::Sensitivity {
+            0.05
+        } else {
+            0.01
+        }
     }
 
     /// Every run of the plan: designs × scales × replications, in that order.
@@ -142,6 +190,7 @@ impl Plan {
             replications,
             parameters: Vec::new(),
             notes: Vec::new(),
+            sensitivity_by: None,
         }
     }
 }
@@ -151,6 +200,7 @@ fn design(scenario: Scenario) -> Design {
         scenario,
         values: Vec::new(),
         exchange_rate: 1.0,
+        variation: None,
     }
 }
 
@@ -272,6 +322,7 @@ pub fn compare(
             scenario,
             values: Vec::new(),
             exchange_rate,
+            variation: None,
         });
     }
     if !problems.is_empty() {
@@ -293,13 +344,32 @@ pub fn sweep(
     let source = with_overrides(Source::read(path)?, overrides)?;
     // The file itself first, so its own mistakes are reported once, not per point.
     read(&source)?;
+    let designs = grid_designs(&source, sets, "--set")?;
+    let mut plan = Plan::new(Command::Sweep, designs, replications);
+    plan.parameters = sets.iter().map(|s| s.path.clone()).collect();
+    Ok(plan)
+}
+
+/// One design per point of the grid `sets` make, each the `source` with its values
+/// written in and read again; `flag` names the option in messages.
+fn grid_designs(source: &Source, sets: &[SetArg], flag: &str) -> Result<Vec<Design>, InputError> {
+    let mut seen: Vec<&str> = Vec::new();
+    for set in sets {
+        if seen.contains(&set.path.as_str()) {
+            return Err(InputError::new(format!(
+                "{flag} {}: the path is given twice; give each field once, with all its values",
+                set.path
+            )));
+        }
+        seen.push(&set.path);
+    }
     let points = grid_size(sets);
     if points > MAX_GRID_POINTS {
         return Err(InputError::new(format!(
-            "--set: the grid has {points} points; at most {MAX_GRID_POINTS}"
+            "{flag}: the grid has {points} points; at most {MAX_GRID_POINTS}"
         )));
     }
-    let designs = grid(sets)
+    grid(sets)
         .into_iter()
         .map(|values| {
             let mut point = source.clone();
@@ -307,19 +377,216 @@ pub fn sweep(
                 point.set(
                     &set.path,
                     &value.to_yaml(),
-                    &format!("--set {}={value}", set.path),
+                    &format!("{flag} {}={value}", set.path),
                 )?;
             }
             Ok(Design {
                 scenario: read(&point)?,
                 values,
                 exchange_rate: 1.0,
+                variation: None,
             })
         })
-        .collect::<Result<Vec<_>, InputError>>()?;
-    let mut plan = Plan::new(Command::Sweep, designs, replications);
-    plan.parameters = sets.iter().map(|s| s.path.clone()).collect();
+        .collect()
+}
+
+/// `optimize FILE --vary PATH=VALUES... --alternative FILE...`: every point of the grid
+/// and every alternative design, all on the file's load, scales and seed (alternatives
+/// as `compare` lines them up). The search decides which of them to run.
+pub fn optimize(
+    path: &Path,
+    vary: &[SetArg],
+    alternatives: &[PathBuf],
+    overrides: &Overrides,
+    replications: u64,
+) -> Result<Plan, InputError> {
+    let source = with_overrides(Source::read(path)?, overrides)?;
+    let base = read(&source)?;
+    let mut designs = if vary.is_empty() {
+        vec![design(base.clone())]
+    } else {
+        grid_designs(&source, vary, "--vary")?
+    };
+    let mut notes = Vec::new();
+    for alt in alternatives {
+        let (scenario, note) = on_the_load_of(&base, alt, overrides)?;
+        notes.extend(note);
+        designs.push(design(scenario));
+    }
+    let mut plan = Plan::new(Command::Optimize, designs, replications);
+    plan.parameters = vary.iter().map(|s| s.path.clone()).collect();
+    plan.notes = notes;
     Ok(plan)
+}
+
+/// `crossover A B`: the two designs on A's load and seed.
+pub fn crossover(a: &Path, b: &Path, overrides: &Overrides, replications: u64) -> Result<Plan, InputError> {
+    let base = read(&with_overrides(Source::read(a)?, overrides)?)?;
+    let (other, note) = on_the_load_of(&base, b, overrides)?;
+    let mut plan = Plan::new(Command::Crossover, vec![design(base), design(other)], replications);
+    plan.notes = note.into_iter().collect();
+    Ok(plan)
+}
+
+/// The scenario at `path` on `base`'s scales, seed and users (what compare does), and a
+/// note when its own users differ. Different currencies cannot be weighed against each
+/// other here.
+fn on_the_load_of(
+    base: &Scenario,
+    path: &Path,
+    overrides: &Overrides,
+) -> Result<(Scenario, Option<String>), InputError> {
+    let mut source = with_overrides(Source::read(path)?, overrides)?;
+    source.replace("scales", &yaml_list(base.scales()), "the first design's scales")?;
+    source.set("seed", &base.seed().to_string(), "the first design's seed")?;
+    let declared = read(&source)?;
+    let mut note = None;
+    if declared.workload().users != base.workload().users {
+        source.set(
+            "workload.users",
+            &fmt_num(base.workload().users),
+            "the first design's users",
+        )?;
+        note = Some(format!(
+            "{} declares {} users; it runs with {}'s {}",
+            declared.name(),
+            quantity(declared.workload().users),
+            base.name(),
+            quantity(base.workload().users)
+        ));
+    }
+    let scenario = read(&source)?;
+    if scenario.currency() != base.currency() {
+        return Err(InputError::new(format!(
+            "{}: currency {} differs from {}'s {}; write both designs in one currency",
+            path.display(),
+            scenario.currency(),
+            base.name(),
+            base.currency()
+        )));
+    }
+    Ok((scenario, note))
+}
+
+/// Fields a sensitivity study never moves: they choose what is simulated, not what it
+/// costs (seed, scales, horizon, warm-up), or must keep their sum or place (class
+/// shares, the hour of the peak, when bursts start), or judge the result (SLO, budget).
+const NOT_ASSUMPTIONS: &[&str] = &[
+    "seed",
+    "scales",
+    "workload.horizon",
+    "workload.warmup",
+    "workload.diurnal.peak_hour",
+    "slo.",
+    "budget.",
+];
+
+/// `sensitivity FILE`: the file as written, then for each numeric assumption (or the
+/// `only` ones) a design with it moved down by `by` (or to its given low value) and
+/// one with it moved up.
+pub fn sensitivity(
+    path: &Path,
+    only: &[Assumed],
+    by: f64,
+    overrides: &Overrides,
+    replications: u64,
+) -> Result<Plan, InputError> {
+    let source = with_overrides(Source::read(path)?, overrides)?;
+    let base = read(&source)?;
+    let index = super::locate::PathIndex::build(source.text());
+    let all = index.scalars();
+    let candidates: Vec<(String, String, Option<[String; 2]>)> = if only.is_empty() {
+        all.into_iter()
+            .filter(|(p, _)| {
+                !NOT_ASSUMPTIONS
+                    .iter()
+                    .any(|n| p == n.trim_end_matches('.') || (n.ends_with('.') && p.starts_with(n)))
+                    && !(p.starts_with("workload.classes.") && p.ends_with(".share"))
+                    && !(p.starts_with("workload.bursts[") && p.ends_with(".start"))
+            })
+            .map(|(p, w)| (p, w, None))
+            .collect()
+    } else {
+        only.iter()
+            .map(|a| {
+                all.iter()
+                    .find(|(q, _)| *q == a.path)
+                    .map(|(p, w)| (p.clone(), w.clone(), a.range.clone()))
+                    .ok_or_else(|| {
+                        InputError::new(format!(
+                            "--vary {}: the file writes no single value there; give the path of a number or duration it writes, e.g. tiers.llm.price_per_1k_input_tokens",
+                            a.path
+                        ))
+                    })
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let mut designs = vec![design(base)];
+    let mut notes = Vec::new();
+    for (field, written, range) in candidates {
+        let by_fraction = range.is_none();
+        let moves = match range {
+            Some([low, high]) => [Some(low), Some(high)],
+            None => [1.0 - by, 1.0 + by].map(|factor| moved(&written, factor)),
+        };
+        let [Some(low), Some(high)] = moves else {
+            continue; // not a number or a duration
+        };
+        for (side, text) in [low, high].into_iter().enumerate() {
+            if text == written {
+                continue;
+            }
+            let mut point = source.clone();
+            point.set(&field, &text, &format!("--vary {field}={text}"))?;
+            match read(&point) {
+                Ok(scenario) => designs.push(Design {
+                    scenario,
+                    values: Vec::new(),
+                    exchange_rate: 1.0,
+                    variation: Some(Variation {
+                        path: field.clone(),
+                        written: written.clone(),
+                        moved: text,
+                        side,
+                        by_fraction,
+                    }),
+                }),
+                // Moving every number blindly can break a rule (a minimum above a
+                // maximum): that move is skipped and said so.
+                Err(e) if only.is_empty() => {
+                    let why = e.to_string();
+                    let why = why.rsplit(": ").next().unwrap_or(&why).to_string();
+                    notes.push(format!("{field} not moved to {text}: {why}"));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    if designs.len() > MAX_GRID_POINTS {
+        return Err(InputError::new(format!(
+            "sensitivity: {} designs; at most {MAX_GRID_POINTS}: name the assumptions to move with --vary",
+            designs.len()
+        )));
+    }
+    let by_fraction = designs
+        .iter()
+        .any(|d| d.variation.as_ref().is_some_and(|v| v.by_fraction));
+    let mut plan = Plan::new(Command::Sensitivity, designs, replications);
+    plan.notes = notes;
+    plan.sensitivity_by = by_fraction.then_some(by);
+    Ok(plan)
+}
+
+/// `written` (a number or a duration as the file writes it) times `factor`, written
+/// back the same way; a whole number stays whole.
+fn moved(written: &str, factor: f64) -> Option<String> {
+    if let Ok(x) = written.trim().parse::<f64>() {
+        let y = x * factor;
+        let whole = !written.contains(['.', 'e', 'E']);
+        return Some(if whole { fmt_num(y.round()) } else { fmt_num(y) });
+    }
+    let t = crate::time::parse_duration(written).ok()?;
+    Some(format!("{}us", (t.0 as f64 * factor).round() as u64))
 }
 
 fn grid_size(sets: &[SetArg]) -> usize {

@@ -44,6 +44,7 @@ pub fn charts(outcome: &Outcome, timeline_scale: Option<f64>) -> Result<Vec<Name
         Command::Compare => Ok(comparison(outcome)),
         Command::Sweep => Ok(vec![sweep(outcome)]),
         Command::Simulate | Command::Plot => scenario_charts(&outcome.designs, timeline_scale),
+        Command::Optimize | Command::Crossover | Command::Sensitivity => Ok(Vec::new()),
     }
 }
 

@@ -1,0 +1,265 @@
+//! The bracketing search shared by break-even and crossover: where does a figure of
+//! monthly money (profit, or one design's cost minus another's) change sign as users
+//! grow? The simulated scales, loads between far-apart scales, and the thresholds of
+//! step costs (where the figure jumps) are known first; every bracket where the sign
+//! changes is then narrowed by simulating loads spaced evenly in log-space inside it,
+//! a few per round, until it is within the search's precision. Every search's probes of
+//! a round run in one fan-out, so the answer does not depend on the thread count.
+
+use super::{Run, run_more};
+use crate::economics::month::MonthBasis;
+use crate::economics::{self, Loads};
+use crate::scenario::plan::{Job, Plan};
+
+/// Loads simulated per bracket per round; fixed so the answer does not depend on how
+/// many threads there are.
+const PROBES_PER_ROUND: usize = 3;
+/// Simulated scales further apart than this get loads probed between them, so that a
+/// figure that dips and recovers between two scales is seen.
+const PROBE_SPACING: f64 = 3.2;
+/// Rounds at most; each narrows every bracket fourfold.
+const MAX_ROUNDS: usize = 12;
+/// Most sign changes followed; more are noise around zero.
+pub const MAX_CROSSINGS: usize = 16;
+
+/// What is weighed at each load.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Goal {
+    /// Monthly profit of one design: parts are `[profit, cost, revenue]`.
+    BreakEven,
+    /// The first design's monthly cost minus the second's: parts are both costs.
+    Crossover,
+}
+
+/// A load the search knows.
+#[derive(Clone, Copy, Debug)]
+pub struct Point {
+    pub users: f64,
+    /// The figure whose sign is followed.
+    pub value: f64,
+    /// What it is made of (see [`Goal`]).
+    pub parts: [f64; 3],
+    /// Just past a step cost's threshold (the same loads, a hair more users): the
+    /// crossing before it is exact.
+    pub past_threshold: bool,
+    /// Priced from the simulated loads around it rather than simulated itself (at a
+    /// threshold the jump is known exactly; the infrastructure barely moves).
+    pub interpolated: bool,
+}
+
+/// One search: its goal, the designs it weighs, what it knows so far.
+pub struct Search {
+    pub goal: Goal,
+    pub designs: Vec<usize>,
+    pub precision: f64,
+    pub known: Vec<Point>,
+}
+
+impl Search {
+    pub fn new(goal: Goal, designs: Vec<usize>, precision: f64) -> Search {
+        Search {
+            goal,
+            designs,
+            precision,
+            known: Vec::new(),
+        }
+    }
+
+    fn point(&self, plan: &Plan, bases: &[&MonthBasis], users: f64, past: bool) -> Point {
+        let scenario = |i: usize| plan.designs()[self.designs[i]].scenario();
+        let (value, parts) = match self.goal {
+            Goal::BreakEven => {
+                let (cost, revenue) = economics::year_one_at(scenario(0), bases[0], users);
+                (revenue - cost, [revenue - cost, cost, revenue])
+            }
+            Goal::Crossover => {
+                let (a, _) = economics::year_one_at(scenario(0), bases[0], users);
+                let (b, _) = economics::year_one_at(scenario(1), bases[1], users);
+                (a - b, [a, b, 0.0])
+            }
+        };
+        Point {
+            users,
+            value,
+            parts,
+            past_threshold: past,
+            interpolated: false,
+        }
+    }
+
+    /// The known points, sorted by users.
+    pub fn sorted(&self) -> Vec<Point> {
+        let mut k = self.known.clone();
+        k.sort_by(|a, b| a.users.total_cmp(&b.users));
+        k
+    }
+}
+
+/// Neighbouring known loads between which the figure changes sign, in order.
+pub fn brackets(known: &[Point]) -> Vec<(Point, Point)> {
+    known
+        .windows(2)
+        .filter(|w| (w[0].value >= 0.0) != (w[1].value >= 0.0))
+        .map(|w| (w[0], w[1]))
+        .collect()
+}
+
+/// The users a design's runs at `scale` stand for: the same load for every design of a
+/// search, since they share users.
+fn job(plan: &Plan, design: usize, users: f64) -> Job {
+    Job {
+        design,
+        scale: users / plan.designs()[design].scenario().workload().users,
+        replication: 0,
+    }
+}
+
+/// Simulates every search's `probes` (users) for all its designs in one fan-out and
+/// adds what they find to the searches; the runs go to `extra`.
+fn probe(plan: &Plan, searches: &mut [Search], probes: Vec<Vec<f64>>, extra: &mut Vec<(Job, Run)>) {
+    let jobs: Vec<Job> = searches
+        .iter()
+        .zip(&probes)
+        .flat_map(|(s, users)| {
+            users
+                .iter()
+                .flat_map(move |&u| s.designs.iter().map(move |&d| job(plan, d, u)))
+        })
+        .collect();
+    if jobs.is_empty() {
+        return;
+    }
+    let found = run_more(plan, jobs);
+    let mut at = 0;
+    for (s, users) in searches.iter_mut().zip(&probes) {
+        for _ in users {
+            let runs = &found[at..at + s.designs.len()];
+            at += s.designs.len();
+            let bases: Vec<&MonthBasis> = runs.iter().map(|(_, r)| &r.basis).collect();
+            let p = s.point(plan, &bases, runs[0].1.metrics.users, false);
+            s.known.push(p);
+        }
+    }
+    extra.extend(found);
+}
+
+/// Runs every search: `jobs` and `runs` are the plan's own, already simulated; the
+/// searches' own runs are added to `extra`.
+pub fn search(
+    plan: &Plan,
+    jobs: &[Job],
+    runs: &[Run],
+    searches: &mut [Search],
+    extra: &mut Vec<(Job, Run)>,
+) {
+    // What the scales already measured: each scale where every design of a search ran.
+    for s in searches.iter_mut() {
+        let first = plan.designs()[s.designs[0]].scenario();
+        for &scale in first.scales() {
+            let bases: Option<Vec<&MonthBasis>> = s
+                .designs
+                .iter()
+                .map(|&d| {
+                    jobs.iter()
+                        .zip(runs)
+                        .find(|(j, _)| j.design == d && j.scale == scale && j.replication == 0)
+                        .map(|(_, r)| &r.basis)
+                })
+                .collect();
+            if let Some(bases) = bases {
+                let users = bases[0].users;
+                let p = s.point(plan, &bases, users, false);
+                s.known.push(p);
+            }
+        }
+    }
+    // Round 0: between far-apart scales.
+    let between: Vec<Vec<f64>> = searches
+        .iter()
+        .map(|s| {
+            let k = s.sorted();
+            k.windows(2)
+                .flat_map(|pair| {
+                    let ratio = pair[1].users / pair[0].users;
+                    let n = (ratio.ln() / PROBE_SPACING.ln()).ceil() as usize;
+                    (1..n).map(move |i| pair[0].users * ratio.powf(i as f64 / n as f64))
+                })
+                .collect()
+        })
+        .collect();
+    probe(plan, searches, between, extra);
+    // At each step cost's threshold, and just past it, priced from the loads around it.
+    for s in searches.iter_mut() {
+        let loads: Vec<Loads> = s
+            .designs
+            .iter()
+            .map(|&d| {
+                Loads::new(
+                    jobs.iter()
+                        .zip(runs)
+                        .map(|(j, r)| (j, &r.basis))
+                        .chain(extra.iter().map(|(j, r)| (j, &r.basis)))
+                        .filter(|(j, _)| j.design == d && j.replication == 0)
+                        .map(|(_, b)| b.clone())
+                        .collect(),
+                )
+            })
+            .collect();
+        let k = s.sorted();
+        let (Some(lo), Some(hi)) = (k.first().map(|x| x.users), k.last().map(|x| x.users)) else {
+            continue;
+        };
+        let mut thresholds: Vec<f64> = s
+            .designs
+            .iter()
+            .flat_map(|&d| economics::step_thresholds(plan.designs()[d].scenario(), lo, hi))
+            .collect();
+        thresholds.sort_by(f64::total_cmp);
+        thresholds.dedup();
+        for t in thresholds {
+            let Some(bases) = loads
+                .iter()
+                .map(|l| l.at(t).map(|(b, _)| b))
+                .collect::<Option<Vec<MonthBasis>>>()
+            else {
+                continue;
+            };
+            let bases: Vec<&MonthBasis> = bases.iter().collect();
+            for (users, past) in [(t, false), (t * (1.0 + 1e-9), true)] {
+                let mut p = s.point(plan, &bases, users, past);
+                p.interpolated = true;
+                s.known.push(p);
+            }
+        }
+    }
+    // Then narrow every bracket, round by round.
+    for _ in 0..MAX_ROUNDS {
+        let round: Vec<Vec<f64>> = searches
+            .iter()
+            .map(|s| {
+                brackets(&s.sorted())
+                    .into_iter()
+                    .take(MAX_CROSSINGS)
+                    .filter(|(lo, hi)| hi.users / lo.users - 1.0 > s.precision && !hi.past_threshold)
+                    .flat_map(|(lo, hi)| {
+                        let step = (hi.users / lo.users).ln() / (PROBES_PER_ROUND + 1) as f64;
+                        (1..=PROBES_PER_ROUND).map(move |i| lo.users * (step * i as f64).exp())
+                    })
+                    .collect()
+            })
+            .collect();
+        if round.iter().all(Vec::is_empty) {
+            break;
+        }
+        probe(plan, searches, round, extra);
+    }
+}
+
+/// The relative width of the bracket a crossing was found in (0 when exact).
+pub fn precision(lo: &Point, hi: &Point) -> f64 {
+    if hi.past_threshold {
+        0.0
+    } else {
+        hi.users / lo.users - 1.0
+    }
+}
