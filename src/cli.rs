@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 use crate::report::Format;
-use crate::scenario::plan::ExchangeRate;
+use crate::scenario::plan::{Assumed, ExchangeRate};
 
 /// What an AI service will cost per transaction as its load grows.
 #[derive(Debug, Parser)]
@@ -25,6 +25,12 @@ pub enum Command {
     Compare(CompareArgs),
     /// Run one scenario over a grid of field values set with --set.
     Sweep(SweepArgs),
+    /// Find, at each scale, the cheapest configuration that meets the scenario's SLO.
+    Optimize(OptimizeArgs),
+    /// Find the loads (users) at which two designs cost the same per month.
+    Crossover(CrossoverArgs),
+    /// Move each assumption down and up and rank them by how much they move the cost.
+    Sensitivity(SensitivityArgs),
     /// Check scenario files without running them.
     Validate {
         /// Scenario files to check.
@@ -130,7 +136,79 @@ pub struct SweepArgs {
     pub study: StudyArgs,
 }
 
-/// Options shared by `compare` and `sweep`.
+#[derive(Debug, clap::Args)]
+pub struct OptimizeArgs {
+    /// The scenario file whose configuration to choose.
+    pub scenario: PathBuf,
+    /// PATH=VALUES: a field and the values to choose from, in the syntax of sweep --set
+    /// (tiers.gpu.instances=1..16:1). Several make a grid; capacity fields (instances,
+    /// max, concurrency, ...) are bisected rather than tried one by one.
+    #[arg(long = "vary", value_name = "PATH=VALUES")]
+    pub vary: Vec<String>,
+    /// Another design to choose from, run on the scenario's load.
+    #[arg(long = "alternative", value_name = "FILE")]
+    pub alternatives: Vec<PathBuf>,
+    #[command(flatten)]
+    pub study: StudyArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CrossoverArgs {
+    /// The first design; its scales, seed and users set the load.
+    pub first: PathBuf,
+    /// The second design, run on the first one's load.
+    pub second: PathBuf,
+    #[command(flatten)]
+    pub study: StudyArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SensitivityArgs {
+    /// The scenario file whose assumptions to move.
+    pub scenario: PathBuf,
+    /// PATH or PATH=LOW,HIGH: move only these fields (default: every number and
+    /// duration the file writes, except seed, scales, horizon, warm-up, class shares,
+    /// burst starts, the peak hour, the SLO and the budget), by --by or to LOW and HIGH.
+    #[arg(long = "vary", value_name = "PATH[=LOW,HIGH]", value_parser = parse_assumed)]
+    pub vary: Vec<Assumed>,
+    /// How far each assumption is moved down and up, as a fraction (0.2 = ±20%).
+    #[arg(long, default_value_t = 0.2, value_parser = parse_fraction)]
+    pub by: f64,
+    #[command(flatten)]
+    pub study: StudyArgs,
+}
+
+fn parse_assumed(arg: &str) -> Result<Assumed, String> {
+    let usage = "write PATH or PATH=LOW,HIGH, e.g. tiers.llm.price_per_1k_input_tokens=0.0005,0.002";
+    let Some((path, values)) = arg.split_once('=') else {
+        let path = arg.trim();
+        if path.is_empty() {
+            return Err(format!("the path is empty; {usage}"));
+        }
+        return Ok(Assumed {
+            path: path.to_string(),
+            range: None,
+        });
+    };
+    let parts: Vec<&str> = values.split(',').map(str::trim).collect();
+    match parts.as_slice() {
+        [low, high] if !path.trim().is_empty() && !low.is_empty() && !high.is_empty() => Ok(Assumed {
+            path: path.trim().to_string(),
+            range: Some([low.to_string(), high.to_string()]),
+        }),
+        _ => Err(format!("\"{values}\" is not two values LOW,HIGH; {usage}")),
+    }
+}
+
+fn parse_fraction(arg: &str) -> Result<f64, String> {
+    arg.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|x| *x > 0.0 && *x < 1.0)
+        .ok_or(format!("\"{arg}\" is not a fraction between 0 and 1, e.g. 0.2 for ±20%"))
+}
+
+/// Options shared by `compare`, `sweep`, `optimize`, `crossover` and `sensitivity`.
 #[derive(Debug, clap::Args)]
 pub struct StudyArgs {
     /// Load multipliers instead of the scenario's (compare: the baseline's), e.g. 1,10,100.

@@ -104,7 +104,10 @@ impl Job {
                 (job.jobs, job.quiet) = (a.threads.jobs, a.threads.quiet);
             }
             Command::Compare(cli::CompareArgs { study, .. })
-            | Command::Sweep(cli::SweepArgs { study, .. }) => {
+            | Command::Sweep(cli::SweepArgs { study, .. })
+            | Command::Optimize(cli::OptimizeArgs { study, .. })
+            | Command::Crossover(cli::CrossoverArgs { study, .. })
+            | Command::Sensitivity(cli::SensitivityArgs { study, .. }) => {
                 job.format = Some(study.format);
                 job.output = study.output.clone();
                 job.charts = study.plot.clone();
@@ -162,6 +165,33 @@ impl Job {
                     a.study.replications,
                 )?
             }
+            Command::Optimize(a) => {
+                let vary = a
+                    .vary
+                    .iter()
+                    .map(|s| scenario::overrides::parse_values("--vary", s))
+                    .collect::<Result<Vec<_>, _>>()?;
+                plan::optimize(
+                    &a.scenario,
+                    &vary,
+                    &a.alternatives,
+                    &overrides(a.study.scales.clone(), a.study.seed),
+                    a.study.replications,
+                )?
+            }
+            Command::Crossover(a) => plan::crossover(
+                &a.first,
+                &a.second,
+                &overrides(a.study.scales.clone(), a.study.seed),
+                a.study.replications,
+            )?,
+            Command::Sensitivity(a) => plan::sensitivity(
+                &a.scenario,
+                &a.vary,
+                a.by,
+                &overrides(a.study.scales.clone(), a.study.seed),
+                a.study.replications,
+            )?,
             Command::Validate { .. } | Command::Init { .. } => {
                 unreachable!("validate and init run no simulations")
             }

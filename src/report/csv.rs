@@ -3,17 +3,28 @@
 //! Columns come from the JSON form of the results, so CSV and JSON always agree on
 //! names: `latency_ms.p99`, `tiers.light.utilization`, `summary.figures.monthly_cost.mean`.
 //! Lists of named entries (tiers, cost lines) are keyed by name; the hourly timeline
-//! is left to JSON.
+//! is left to JSON. The decision commands give their answers instead: optimize one
+//! row per scale, crossover one row per crossing, sensitivity one row per assumption
+//! and scale.
 
 use serde_json::Value;
 
 use super::{Artifact, Exporter};
-use crate::outcome::Outcome;
+use crate::outcome::{Outcome, Pick};
+use crate::scenario::plan::Command;
 
 pub struct Csv;
 
 impl Exporter for Csv {
     fn export(&self, outcome: &Outcome) -> anyhow::Result<Vec<Artifact>> {
+        match outcome.command {
+            Command::Optimize => return Ok(vec![Artifact::main(write(choices(outcome)?)?)]),
+            Command::Crossover => return Ok(vec![Artifact::main(write(crossings(outcome)?)?)]),
+            Command::Sensitivity => {
+                return Ok(vec![Artifact::main(write(assumptions(outcome))?)]);
+            }
+            _ => {}
+        }
         let mut rows = Vec::new();
         for design in &outcome.designs {
             for result in &design.results {
@@ -44,6 +55,99 @@ impl Exporter for Csv {
         }
         Ok(vec![Artifact::main(write(rows)?)])
     }
+}
+
+/// Optimize: per scale, the winner's values (`best.PATH`) and figures, and the
+/// runner-up's.
+fn choices(outcome: &Outcome) -> anyhow::Result<Vec<Vec<(String, String)>>> {
+    let mut rows = Vec::new();
+    for c in &outcome.choices {
+        let mut cells = vec![
+            ("scale".to_string(), c.scale.to_string()),
+            ("users".to_string(), c.users.to_string()),
+            ("currency".to_string(), outcome.currency.clone()),
+        ];
+        for path in &outcome.parameters {
+            let value = c.best.as_ref().and_then(|b| b.get(path));
+            cells.push((
+                format!("best.{path}"),
+                value.map(|v| v.to_string()).unwrap_or_default(),
+            ));
+        }
+        pick_cells("chosen", c.chosen.as_ref(), &mut cells)?;
+        pick_cells("runner_up", c.runner_up.as_ref(), &mut cells)?;
+        cells.push(("too_close_to_call".into(), c.too_close_to_call.to_string()));
+        cells.push(("simulated".into(), c.simulated.to_string()));
+        cells.push(("candidates".into(), c.candidates.to_string()));
+        rows.push(cells);
+    }
+    Ok(rows)
+}
+
+fn pick_cells(
+    prefix: &str,
+    pick: Option<&Pick>,
+    cells: &mut Vec<(String, String)>,
+) -> anyhow::Result<()> {
+    let value = match pick {
+        Some(p) => {
+            let mut v = serde_json::to_value(p)?;
+            // The values are already in `best.PATH`; the design index means nothing here.
+            if let Some(map) = v.as_object_mut() {
+                map.remove("values");
+                map.remove("design");
+            }
+            v
+        }
+        None => serde_json::json!({"scenario": null, "cost_per_transaction": {"mean": null},
+            "monthly_cost": {"mean": null}, "margin": null, "latency_p99_ms": {"mean": null}}),
+    };
+    flatten(prefix, &value, cells);
+    Ok(())
+}
+
+/// Crossover: one row per crossing, with both designs' monthly costs there.
+fn crossings(outcome: &Outcome) -> anyhow::Result<Vec<Vec<(String, String)>>> {
+    let Some(x) = &outcome.crossover else {
+        return Ok(Vec::new());
+    };
+    let mut rows = Vec::new();
+    for c in &x.crossings {
+        let mut cells = vec![
+            ("first".to_string(), x.first.clone()),
+            ("second".to_string(), x.second.clone()),
+            ("currency".to_string(), outcome.currency.clone()),
+        ];
+        flatten("", &serde_json::to_value(c)?, &mut cells);
+        rows.push(cells);
+    }
+    Ok(rows)
+}
+
+/// Sensitivity: one row per assumption and scale, most influential first.
+fn assumptions(outcome: &Outcome) -> Vec<Vec<(String, String)>> {
+    let cell = |x: Option<f64>| x.map(|x| x.to_string()).unwrap_or_default();
+    let mut rows = Vec::new();
+    for a in &outcome.sensitivity {
+        for e in &a.effects {
+            let be = a.break_even_users.unwrap_or([None, None]);
+            rows.push(vec![
+                ("path".to_string(), a.path.clone()),
+                ("written".to_string(), a.written.clone()),
+                ("low".to_string(), a.moved[0].clone().unwrap_or_default()),
+                ("high".to_string(), a.moved[1].clone().unwrap_or_default()),
+                ("scale".to_string(), e.scale.to_string()),
+                ("cost_per_transaction.low".to_string(), cell(e.cost_per_transaction[0])),
+                ("cost_per_transaction.high".to_string(), cell(e.cost_per_transaction[1])),
+                ("monthly_cost.low".to_string(), cell(e.monthly_cost[0])),
+                ("monthly_cost.high".to_string(), cell(e.monthly_cost[1])),
+                ("break_even_users.low".to_string(), cell(be[0])),
+                ("break_even_users.high".to_string(), cell(be[1])),
+                ("swing".to_string(), a.swing.to_string()),
+            ]);
+        }
+    }
+    rows
 }
 
 /// Writes rows of (column, cell) with the union of their columns as the header, in

@@ -69,14 +69,20 @@ pub struct SetArg {
 
 /// Parses `PATH=V1,V2,...` or `PATH=START..END:STEP` (inclusive).
 pub fn parse_set(arg: &str) -> Result<SetArg, InputError> {
-    let usage = "write --set PATH=VALUES, e.g. cache.lru.capacity=1000,10000 or tiers.small.autoscaling.max=10..80:10";
+    parse_values("--set", arg)
+}
+
+/// [`parse_set`] for another flag of the same syntax (`optimize --vary`): its errors
+/// name that flag.
+pub fn parse_values(flag: &str, arg: &str) -> Result<SetArg, InputError> {
+    let usage = format!("write {flag} PATH=VALUES, e.g. cache.lru.capacity=1000,10000 or tiers.small.autoscaling.max=10..80:10");
     let Some((path, values)) = arg.split_once('=') else {
-        return Err(InputError::new(format!("--set {arg}: no '='; {usage}")));
+        return Err(InputError::new(format!("{flag} {arg}: no '='; {usage}")));
     };
     let path = path.trim();
     if path.is_empty() || values.trim().is_empty() {
         return Err(InputError::new(format!(
-            "--set {arg}: the path or the values are empty; {usage}"
+            "{flag} {arg}: the path or the values are empty; {usage}"
         )));
     }
     let values = if let Some((range, step)) = values.split_once(':')
@@ -89,20 +95,20 @@ pub fn parse_set(arg: &str) -> Result<SetArg, InputError> {
                 .filter(|x| x.is_finite())
                 .ok_or_else(|| {
                     InputError::new(format!(
-                        "--set {arg}: \"{s}\" is not a number; a range is START..END:STEP"
+                        "{flag} {arg}: \"{s}\" is not a number; a range is START..END:STEP"
                     ))
                 })
         };
         let (start, end, step) = (number(start)?, number(end)?, number(step)?);
         if step <= 0.0 || end < start {
             return Err(InputError::new(format!(
-                "--set {arg}: a range needs END ≥ START and STEP > 0, e.g. 10..80:10"
+                "{flag} {arg}: a range needs END ≥ START and STEP > 0, e.g. 10..80:10"
             )));
         }
         let count = ((end - start) / step + 1e-9).floor() as usize + 1;
         if count > MAX_VALUES {
             return Err(InputError::new(format!(
-                "--set {arg}: {count} values; at most {MAX_VALUES} per --set"
+                "{flag} {arg}: {count} values; at most {MAX_VALUES} per {flag}"
             )));
         }
         (0..count)
@@ -128,7 +134,7 @@ pub fn parse_set(arg: &str) -> Result<SetArg, InputError> {
             .collect();
         if list.len() > MAX_VALUES {
             return Err(InputError::new(format!(
-                "--set {arg}: {} values; at most {MAX_VALUES} per --set",
+                "{flag} {arg}: {} values; at most {MAX_VALUES} per {flag}",
                 list.len()
             )));
         }

@@ -498,9 +498,13 @@ pub fn sensitivity(
     let candidates: Vec<(String, String, Option<[String; 2]>)> = if only.is_empty() {
         all.into_iter()
             .filter(|(p, _)| {
-                !NOT_ASSUMPTIONS
-                    .iter()
-                    .any(|n| p == n.trim_end_matches('.') || (n.ends_with('.') && p.starts_with(n)))
+                !NOT_ASSUMPTIONS.iter().any(|n| {
+                    let n = n.trim_end_matches('.');
+                    // The field itself, anything under it, or any item of it.
+                    p == n
+                        || p.strip_prefix(n)
+                            .is_some_and(|rest| rest.starts_with(['.', '[']))
+                })
                     && !(p.starts_with("workload.classes.") && p.ends_with(".share"))
                     && !(p.starts_with("workload.bursts[") && p.ends_with(".start"))
             })
