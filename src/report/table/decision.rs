@@ -175,7 +175,9 @@ pub fn crossover(o: &Outcome) -> String {
         );
     }
     out.push_str(&format!("{t}\n"));
-    out.push_str("◆ the first load simulated past a crossing\n");
+    if !c.crossings.is_empty() {
+        out.push_str("◆ the first load simulated past a crossing\n");
+    }
     let degraded: Vec<&str> = o
         .designs
         .iter()
