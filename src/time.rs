@@ -92,6 +92,31 @@ fn trim(x: f64) -> String {
 ///
 /// Units: `us`, `ms`, `s`, `m`/`min`, `h`, `d`, `w`. Fractions are allowed; the result
 /// is rounded to the microsecond. Errors say what was expected, for the scenario reader.
+/// A duration of `micros` as `parse_duration` reads it, in whole units from days down
+/// to microseconds: `72d`, `19h 12m`, `1s 500ms`.
+pub fn format_duration(micros: u64) -> String {
+    const UNITS: [(&str, u64); 6] = [
+        ("d", 86_400_000_000),
+        ("h", 3_600_000_000),
+        ("m", 60_000_000),
+        ("s", 1_000_000),
+        ("ms", 1_000),
+        ("us", 1),
+    ];
+    if micros == 0 {
+        return "0s".to_string();
+    }
+    let mut rest = micros;
+    let mut parts = Vec::new();
+    for (unit, size) in UNITS {
+        if rest >= size {
+            parts.push(format!("{}{unit}", rest / size));
+            rest %= size;
+        }
+    }
+    parts.join(" ")
+}
+
 pub fn parse_duration(text: &str) -> Result<SimTime, String> {
     let expected =
         "a duration such as \"250ms\", \"90s\", \"2h\" or \"7d\" (units: us, ms, s, m, h, d, w)";
@@ -149,6 +174,20 @@ pub fn parse_duration(text: &str) -> Result<SimTime, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_a_duration_so_it_reads_back_the_same() {
+        for (us, text) in [
+            (72 * 86_400_000_000, "72d"),
+            (69_120_000_000, "19h 12m"),
+            (1_500_000, "1s 500ms"),
+            (0, "0s"),
+            (20, "20us"),
+        ] {
+            assert_eq!(format_duration(us), text);
+            assert_eq!(parse_duration(text), Ok(SimTime(us)));
+        }
+    }
 
     #[test]
     fn parses_the_units_scenarios_use() {

@@ -57,7 +57,7 @@ mod optimize {
     //! far beyond their sampling error of a few percent.
     use super::*;
 
-    const MMC: &str = r#"
+    pub const MMC: &str = r#"
 name: mmc
 seed: 11
 scales: [1]
@@ -343,4 +343,41 @@ tiers:
         }
         std::fs::remove_dir_all(dir).ok();
     }
+}
+
+/// Optimize adapts its rounds to what it finds; the rounds and their order must not
+/// depend on how many threads run them.
+#[test]
+fn optimize_and_sensitivity_are_byte_identical_with_one_thread_or_four() {
+    let dir = folder("threads");
+    let path = file(
+        &dir,
+        "pool.yaml",
+        &optimize_scenario().replace("horizon: 2h", "horizon: 30m"),
+    );
+    for args in [
+        vec!["optimize", "--vary", "tiers.pool.instances=8..16:1"],
+        vec!["sensitivity"],
+    ] {
+        let outputs: Vec<Vec<u8>> = ["1", "4"]
+            .iter()
+            .map(|jobs| {
+                let out = scalecost()
+                    .arg(args[0])
+                    .arg(&path)
+                    .args(&args[1..])
+                    .args(["--format", "json", "-q", "--jobs", jobs])
+                    .output()
+                    .unwrap();
+                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                out.stdout
+            })
+            .collect();
+        assert!(outputs[0] == outputs[1], "{} differs with --jobs 1 and 4", args[0]);
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
+fn optimize_scenario() -> String {
+    optimize::MMC.to_string()
 }

@@ -529,40 +529,53 @@ pub fn sensitivity(
     let mut notes = Vec::new();
     for (field, written, range) in candidates {
         let by_fraction = range.is_none();
-        let moves = match range {
-            Some([low, high]) => [Some(low), Some(high)],
+        // Each side's values to try, in order: the exact move, then (for a whole
+        // number) the nearest whole one, for fields that take only whole numbers.
+        let moves: [Vec<String>; 2] = match range {
+            Some([low, high]) => [vec![low], vec![high]],
             None => [1.0 - by, 1.0 + by].map(|factor| moved(&written, factor)),
         };
-        let [Some(low), Some(high)] = moves else {
+        if moves.iter().any(Vec::is_empty) {
             continue; // not a number or a duration
-        };
-        for (side, text) in [low, high].into_iter().enumerate() {
-            if text == written {
-                continue;
+        }
+        for (side, tries) in moves.into_iter().enumerate() {
+            let mut failure = None;
+            for text in tries.iter().filter(|t| **t != written) {
+                let mut point = source.clone();
+                point.set(&field, text, &format!("--vary {field}={text}"))?;
+                match read(&point) {
+                    Ok(scenario) => {
+                        designs.push(Design {
+                            scenario,
+                            values: Vec::new(),
+                            exchange_rate: 1.0,
+                            variation: Some(Variation {
+                                path: field.clone(),
+                                written: written.clone(),
+                                moved: text.clone(),
+                                side,
+                                by_fraction,
+                            }),
+                        });
+                        failure = None;
+                        break;
+                    }
+                    Err(e) => failure = failure.or(Some((text.clone(), e))),
+                }
             }
-            let mut point = source.clone();
-            point.set(&field, &text, &format!("--vary {field}={text}"))?;
-            match read(&point) {
-                Ok(scenario) => designs.push(Design {
-                    scenario,
-                    values: Vec::new(),
-                    exchange_rate: 1.0,
-                    variation: Some(Variation {
-                        path: field.clone(),
-                        written: written.clone(),
-                        moved: text,
-                        side,
-                        by_fraction,
-                    }),
-                }),
+            match failure {
+                None => {}
                 // Moving every number blindly can break a rule (a minimum above a
                 // maximum): that move is skipped and said so.
-                Err(e) if only.is_empty() => {
+                Some((text, e)) if only.is_empty() => {
                     let why = e.to_string();
-                    let why = why.rsplit(": ").next().unwrap_or(&why).to_string();
+                    let why = why.split(" (set by --vary").next().unwrap_or(&why);
+                    let why = why
+                        .find(&format!("{field}: "))
+                        .map_or(why, |i| &why[i + field.len() + 2..]);
                     notes.push(format!("{field} not moved to {text}: {why}"));
                 }
-                Err(e) => return Err(e),
+                Some((_, e)) => return Err(e),
             }
         }
     }
@@ -582,15 +595,22 @@ pub fn sensitivity(
 }
 
 /// `written` (a number or a duration as the file writes it) times `factor`, written
-/// back the same way; a whole number stays whole.
-fn moved(written: &str, factor: f64) -> Option<String> {
+/// back the same way to 12 significant digits: the exact value, then for a whole
+/// number its nearest whole value if that differs (empty: not a number).
+fn moved(written: &str, factor: f64) -> Vec<String> {
+    let round = |y: f64| -> f64 { format!("{y:.11e}").parse().unwrap_or(y) };
     if let Ok(x) = written.trim().parse::<f64>() {
-        let y = x * factor;
-        let whole = !written.contains(['.', 'e', 'E']);
-        return Some(if whole { fmt_num(y.round()) } else { fmt_num(y) });
+        let y = round(x * factor);
+        let mut out = vec![fmt_num(y)];
+        if !written.contains(['.', 'e', 'E']) && y.fract() != 0.0 {
+            out.push(fmt_num(y.round()));
+        }
+        return out;
     }
-    let t = crate::time::parse_duration(written).ok()?;
-    Some(format!("{}us", (t.0 as f64 * factor).round() as u64))
+    match crate::time::parse_duration(written) {
+        Ok(t) => vec![crate::time::format_duration((t.0 as f64 * factor).round() as u64)],
+        Err(_) => Vec::new(),
+    }
 }
 
 fn grid_size(sets: &[SetArg]) -> usize {
