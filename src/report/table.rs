@@ -497,9 +497,10 @@ fn hours_text(hours: f64) -> String {
     }
 }
 
-/// `mean ± half-width` through `f`, or just the mean for a single run.
+/// `mean ± half-width` through `f`, or just the mean for a single run or a figure
+/// the replications agree on (a fixed pool's bill differs only by rounding).
 fn est(e: &Estimate, f: &dyn Fn(f64) -> String) -> String {
-    if e.n > 1 {
+    if e.n > 1 && e.half_width > 1e-9 * e.mean.abs() {
         format!("{} ± {}", f(e.mean), f(e.half_width))
     } else {
         f(e.mean)
