@@ -70,6 +70,11 @@ pub struct SimulateArgs {
     /// interval, and the full table shows the first run.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub replications: u64,
+    /// Exit with code 3, after writing the output, when a condition holds at any scale:
+    /// slo, degraded, budget, cost-per-transaction>X, monthly-cost>X, error-rate>X.
+    /// Repeatable.
+    #[arg(long = "fail-on", value_name = "GATE", value_parser = crate::gates::parse)]
+    pub fail_on: Vec<crate::gates::Gate>,
     #[command(flatten)]
     pub threads: ThreadArgs,
 }
@@ -230,6 +235,11 @@ pub struct StudyArgs {
     /// transaction and latency against users; sweep draws them against the first --set field.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
+    /// Exit with code 3, after writing the output, when a condition holds at any scale:
+    /// slo, degraded, budget, cost-per-transaction>X, monthly-cost>X, error-rate>X.
+    /// Repeatable; simulate, compare and sweep only.
+    #[arg(long = "fail-on", value_name = "GATE", value_parser = crate::gates::parse)]
+    pub fail_on: Vec<crate::gates::Gate>,
     #[command(flatten)]
     pub threads: ThreadArgs,
 }

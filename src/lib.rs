@@ -15,6 +15,7 @@ pub mod calendar;
 pub mod cli;
 pub mod economics;
 pub mod error;
+pub mod gates;
 pub mod interrupt;
 pub mod metrics;
 pub mod model;
@@ -65,6 +66,11 @@ pub fn run(cli: Cli) -> Result<()> {
         };
         write_charts(dir, charts.export(&outcome)?)?;
     }
+    // Gates are judged after everything is written: a failing build still gets its report.
+    let tripped = gates::check(&job.fail_on, &outcome);
+    if !tripped.is_empty() {
+        return Err(gates::Tripped(tripped).into());
+    }
     Ok(())
 }
 
@@ -78,6 +84,8 @@ struct Job {
     timeline_scale: Option<f64>,
     jobs: Option<u16>,
     quiet: bool,
+    /// `--fail-on` conditions, judged once the output is written.
+    fail_on: Vec<gates::Gate>,
 }
 
 impl Job {
@@ -90,6 +98,7 @@ impl Job {
             timeline_scale: None,
             jobs: None,
             quiet: false,
+            fail_on: Vec::new(),
         };
         match &command {
             Command::Simulate(a) => {
@@ -97,6 +106,7 @@ impl Job {
                 job.output = a.output.clone();
                 job.charts = a.plot.clone();
                 (job.jobs, job.quiet) = (a.threads.jobs, a.threads.quiet);
+                job.fail_on = a.fail_on.clone();
             }
             Command::Plot(a) => {
                 job.charts = Some(a.output.clone());
@@ -112,8 +122,25 @@ impl Job {
                 job.output = study.output.clone();
                 job.charts = study.plot.clone();
                 (job.jobs, job.quiet) = (study.threads.jobs, study.threads.quiet);
+                job.fail_on = study.fail_on.clone();
             }
             Command::Validate { .. } | Command::Init { .. } => {}
+        }
+        // The decision commands try failing designs on purpose; a gate over every design
+        // they tried would trip on the search itself.
+        if !job.fail_on.is_empty()
+            && matches!(
+                command,
+                Command::Optimize(_) | Command::Crossover(_) | Command::Sensitivity(_)
+            )
+        {
+            return Err(InputError::new(format!(
+                "--fail-on {}: gates apply to simulate, compare and sweep, whose every \
+                 result is a design you run; run the design optimize, crossover or \
+                 sensitivity points to with `scalecost simulate --fail-on ...`",
+                job.fail_on[0]
+            ))
+            .into());
         }
         job.command = command;
         Ok(job)

@@ -1,7 +1,8 @@
 //! Entry point: parse the command line, run, print errors, choose the exit code.
 //!
-//! Exit codes: 0 success (a closed pipe included), 2 bad input or usage, 130 stopped by
-//! Ctrl-C with nothing written, 1 anything else. Errors are printed here with their
+//! Exit codes: 0 success (a closed pipe included), 2 bad input or usage, 3 output
+//! written but a `--fail-on` gate tripped, 130 stopped by Ctrl-C with nothing written,
+//! 1 anything else. Errors are printed here with their
 //! causes, never as a backtrace, whatever RUST_BACKTRACE says.
 
 use std::io::ErrorKind;
@@ -28,6 +29,12 @@ fn main() -> ExitCode {
     });
     match scalecost::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(err) if err.is::<scalecost::gates::Tripped>() => {
+            for line in err.to_string().lines() {
+                eprintln!("gate failed: {line}");
+            }
+            ExitCode::from(scalecost::gates::EXIT_CODE)
+        }
         Err(err) if err.chain().any(|c| c.is::<Interrupted>()) => {
             eprintln!("{Interrupted}");
             ExitCode::from(interrupt::EXIT_CODE)

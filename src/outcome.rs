@@ -235,6 +235,9 @@ pub struct Summary {
     /// Fewer requests succeeded than the SLO's error rate allows, or, without one,
     /// fewer than 99%: the cost per transaction of a failing system.
     pub degraded: bool,
+    /// Present when the scenario declares a monthly budget.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub budget: Option<BudgetVerdict>,
     /// The cheapest design at this scale among those that meet their SLO and are not
     /// degraded (compare and sweep).
     pub best: bool,
@@ -437,6 +440,39 @@ pub fn is_degraded(slo: &Slo, success_rate: f64) -> bool {
     success_rate < needed
 }
 
+/// The monthly budget against the two-year schedule, averaged over the replications.
+#[derive(Clone, Debug, Serialize)]
+pub struct BudgetVerdict {
+    /// The budget, in the outcome's currency.
+    pub monthly: f64,
+    /// The first month (1-based) whose mean running costs exceed it; null when none of
+    /// the 24 does.
+    pub first_month_over: Option<u32>,
+    /// That month's mean running costs, in the outcome's currency.
+    pub month_cost: Option<f64>,
+    pub pass: bool,
+}
+
+/// Judges the replications' mean two-year schedule against the monthly `limit` (in the
+/// scenario's currency; `money` converts to the figures'). A single run gives exactly
+/// its own `economics.budget.first_month_over`.
+fn judge_budget(limit: f64, runs: &[ScaleResult], money: f64) -> BudgetVerdict {
+    let months = runs.iter().map(|r| r.economics.schedule.len()).min().unwrap_or(0);
+    let n = runs.len().max(1) as f64;
+    let over = (0..months)
+        .map(|i| {
+            let cost = runs.iter().map(|r| r.economics.schedule[i].cost).sum::<f64>() / n;
+            (runs[0].economics.schedule[i].month, cost)
+        })
+        .find(|&(_, cost)| cost > limit);
+    BudgetVerdict {
+        monthly: limit * money,
+        first_month_over: over.map(|(m, _)| m),
+        month_cost: over.map(|(_, c)| c * money),
+        pass: over.is_none(),
+    }
+}
+
 /// A design against the baseline at the same scale, in the outcome's currency.
 #[derive(Clone, Debug, Serialize)]
 pub struct Delta {
@@ -574,6 +610,7 @@ pub fn summarize(design: &Design, scale: f64, runs: &[ScaleResult]) -> Summary {
     let figures = Figures::of(&samples);
     let slo = judge(s.slo(), &figures, money);
     let degraded = is_degraded(s.slo(), figures.success_rate.mean);
+    let budget = s.budget().monthly.map(|limit| judge_budget(limit, runs, money));
     Summary {
         scale,
         users: runs.first().map_or(0.0, |r| r.metrics.users),
@@ -581,6 +618,7 @@ pub fn summarize(design: &Design, scale: f64, runs: &[ScaleResult]) -> Summary {
         figures,
         slo,
         degraded,
+        budget,
         best: false,
         vs_baseline: None,
     }
