@@ -57,9 +57,9 @@ pub struct SimulateArgs {
     /// Seed instead of the scenario's.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format (default: from the extension of --output, .json or .csv, else table).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Write to this file instead of standard output (replaced only when the run succeeds).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
@@ -226,8 +226,9 @@ pub struct StudyArgs {
     /// confidence interval.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub replications: u64,
-    #[arg(long, value_enum, default_value_t = Format::Table)]
-    pub format: Format,
+    /// Output format (default: from the extension of --output, .json or .csv, else table).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Write to this file instead of standard output (replaced only when the run succeeds).
     #[arg(long, short)]
     pub output: Option<PathBuf>,

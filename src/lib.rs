@@ -102,7 +102,7 @@ impl Job {
         };
         match &command {
             Command::Simulate(a) => {
-                job.format = Some(a.format);
+                job.format = Some(format_for(a.format, a.output.as_deref()));
                 job.output = a.output.clone();
                 job.charts = a.plot.clone();
                 (job.jobs, job.quiet) = (a.threads.jobs, a.threads.quiet);
@@ -118,7 +118,7 @@ impl Job {
             | Command::Optimize(cli::OptimizeArgs { study, .. })
             | Command::Crossover(cli::CrossoverArgs { study, .. })
             | Command::Sensitivity(cli::SensitivityArgs { study, .. }) => {
-                job.format = Some(study.format);
+                job.format = Some(format_for(study.format, study.output.as_deref()));
                 job.output = study.output.clone();
                 job.charts = study.plot.clone();
                 (job.jobs, job.quiet) = (study.threads.jobs, study.threads.quiet);
@@ -225,6 +225,23 @@ impl Job {
         };
         Ok(plan)
     }
+}
+
+/// The format asked for, or the one `-o`'s extension names (`.json`, `.csv`), or the
+/// table: `-o out.csv` alone should not write a box-drawing table into a CSV file.
+fn format_for(asked: Option<Format>, output: Option<&Path>) -> Format {
+    asked.unwrap_or_else(|| {
+        match output
+            .and_then(|p| p.extension())
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            Some("json") => Format::Json,
+            Some("csv") => Format::Csv,
+            _ => Format::Table,
+        }
+    })
 }
 
 fn overrides(scales: Option<Vec<f64>>, seed: Option<u64>) -> Overrides {

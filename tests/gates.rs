@@ -217,3 +217,31 @@ fn the_decision_commands_refuse_gates() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("gates apply to simulate, compare and sweep"), "{err}");
 }
+
+/// Not a gate, but the other half of fitting into a pipeline: `-o` with a `.json` or
+/// `.csv` extension and no `--format` writes that format; an explicit `--format` wins.
+#[test]
+fn the_output_extension_picks_the_format_unless_one_is_given() {
+    let dir = TempDir::new().expect("create a temporary folder");
+    fs::write(dir.path().join("a.yaml"), scenario(FAST, "")).expect("write a.yaml");
+    let write = |args: &[&str]| {
+        let out = Command::cargo_bin("scalecost")
+            .expect("the binary is built")
+            .current_dir(dir.path())
+            .env_remove("RUST_BACKTRACE")
+            .args(["simulate", "a.yaml", "-q"])
+            .args(args)
+            .output()
+            .expect("run the binary");
+        assert_eq!(out.status.code(), Some(0));
+    };
+    let read = |name: &str| fs::read_to_string(dir.path().join(name)).expect("read output");
+    write(&["-o", "out.csv"]);
+    assert!(read("out.csv").starts_with("scenario,currency,seed,"));
+    write(&["-o", "out.JSON"]);
+    serde_json::from_str::<serde_json::Value>(&read("out.JSON")).expect("JSON");
+    write(&["-o", "out.txt"]);
+    assert!(read("out.txt").contains('│'), "a table");
+    write(&["-o", "table.csv", "--format", "table"]);
+    assert!(read("table.csv").contains('│'), "--format wins");
+}
