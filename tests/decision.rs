@@ -381,3 +381,34 @@ fn optimize_and_sensitivity_are_byte_identical_with_one_thread_or_four() {
 fn optimize_scenario() -> String {
     optimize::MMC.to_string()
 }
+
+/// Each decision command draws its chart with `--plot`: the frontier, both costs
+/// with the crossing, the tornado; the same results draw the same bytes.
+#[test]
+fn plot_draws_each_decision_chart_the_same_every_time() {
+    let dir = folder("plot");
+    let pool = file(&dir, "mmc.yaml", &optimize::MMC.replace("horizon: 2h", "horizon: 30m"));
+    let draw = |args: &[&str], name: &str| -> Vec<u8> {
+        let charts = dir.join(format!("charts-{name}"));
+        let out = scalecost()
+            .args(args)
+            .arg("-q")
+            .arg("--plot")
+            .arg(&charts)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let png = std::fs::read(charts.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(&png[1..4], b"PNG", "{name}");
+        png
+    };
+    let p = pool.to_str().unwrap();
+    for (args, name) in [
+        (vec!["optimize", p, "--vary", "tiers.pool.instances=10..14:1"], "optimize-frontier.png"),
+        (vec!["crossover", p, p], "crossover.png"),
+        (vec!["sensitivity", p, "--vary", "tiers.pool.price_per_instance_hour"], "sensitivity.png"),
+    ] {
+        assert_eq!(draw(&args, name), draw(&args, name), "{name} differs between two runs");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -194,6 +194,10 @@ fn every_chart_renders_for_every_shipped_scenario_at_its_size_and_not_blank() {
             Chart::Timeline(_) => "timeline",
             Chart::BreakEven(_) => "break-even",
             Chart::Sweep(_) => "sweep",
+            // Drawn by the decision commands, checked in tests/decision.rs.
+            Chart::Crossover(_) => "crossover",
+            Chart::Frontier(_) => "frontier",
+            Chart::Tornado(_) => "tornado",
         })
         .collect();
     assert_eq!(kinds.len(), 6, "every kind of chart is drawn: {kinds:?}");

@@ -12,6 +12,7 @@ mod axis;
 mod break_even;
 mod canvas;
 pub mod data;
+mod decision;
 pub mod input;
 mod load;
 mod monthly;
@@ -65,6 +66,9 @@ impl Chart {
             Chart::Timeline(c) => timeline(c),
             Chart::BreakEven(c) => break_even(c),
             Chart::Sweep(c) => sweep(c),
+            Chart::Crossover(c) => decision::crossover(c),
+            Chart::Frontier(c) => decision::frontier(c),
+            Chart::Tornado(c) => decision::tornado(c),
         }
     }
 

@@ -9,11 +9,14 @@ use anyhow::{Result, anyhow};
 
 use super::axis::{Unit, compact};
 use super::input::{
-    BreakEvenChart, BreakEvenMark, CostBar, CostPerTransactionChart, LatencyChart, LatencyLines,
-    Marker, MonthlyCostChart, Point, ReferenceLine, Series, SweepChart, TimelineChart,
+    BreakEvenChart, BreakEvenMark, CostBar, CostPerTransactionChart, CrossoverChart,
+    FrontierChart, FrontierScale, LatencyChart, LatencyLines, Marker, MonthlyCostChart, Point,
+    ReferenceLine, Series, SweepChart, TimelineChart, TornadoBar, TornadoChart,
 };
 use crate::metrics::TierKindName;
-use crate::outcome::{BreakEvenStatus, DesignOutcome, Outcome, ScaleResult, SloTarget, Summary};
+use crate::outcome::{
+    BreakEvenStatus, Cheaper, DesignOutcome, Outcome, ScaleResult, SloTarget, Summary,
+};
 use crate::report::format::{money, percent, quantity, scale};
 use crate::scenario::plan::Command;
 use crate::stats::Estimate;
@@ -27,6 +30,9 @@ pub enum Chart {
     Timeline(TimelineChart),
     BreakEven(BreakEvenChart),
     Sweep(SweepChart),
+    Crossover(CrossoverChart),
+    Frontier(FrontierChart),
+    Tornado(TornadoChart),
 }
 
 /// A chart and the file name it is written under.
@@ -44,8 +50,165 @@ pub fn charts(outcome: &Outcome, timeline_scale: Option<f64>) -> Result<Vec<Name
         Command::Compare => Ok(comparison(outcome)),
         Command::Sweep => Ok(vec![sweep(outcome)]),
         Command::Simulate | Command::Plot => scenario_charts(&outcome.designs, timeline_scale),
-        Command::Optimize | Command::Crossover | Command::Sensitivity => Ok(Vec::new()),
+        Command::Optimize => Ok(vec![NamedChart {
+            file_name: "optimize-frontier.png".into(),
+            chart: Chart::Frontier(frontier(outcome)),
+        }]),
+        Command::Crossover => Ok(crossover(outcome)
+            .map(|c| NamedChart {
+                file_name: "crossover.png".into(),
+                chart: Chart::Crossover(c),
+            })
+            .into_iter()
+            .collect()),
+        Command::Sensitivity => Ok(tornado(outcome)
+            .map(|c| NamedChart {
+                file_name: "sensitivity.png".into(),
+                chart: Chart::Tornado(c),
+            })
+            .into_iter()
+            .collect()),
     }
+}
+
+/// Both designs' monthly costs at every load the crossover search simulated, and each
+/// crossing found.
+pub fn crossover(outcome: &Outcome) -> Option<CrossoverChart> {
+    let x = outcome.crossover.as_ref()?;
+    let cur = outcome.currency.as_str();
+    let name = |c: Cheaper| match c {
+        Cheaper::First => x.first.as_str(),
+        Cheaper::Second => x.second.as_str(),
+    };
+    let crossings = x
+        .crossings
+        .iter()
+        .map(|c| BreakEvenMark {
+            users: c.users,
+            monthly_cost: c.first_monthly,
+            label: format!(
+                "{} cheaper from {} users",
+                name(c.cheaper_after),
+                quantity(c.users)
+            ),
+        })
+        .collect();
+    let note = match (x.crossings.is_empty(), x.cheaper_at_start) {
+        (true, Some(c)) => Some(format!(
+            "{} is cheaper throughout, from {} to {} users ({} a month at the largest load)",
+            name(c),
+            quantity(x.search_users[0]),
+            quantity(x.search_users[1]),
+            x.probes
+                .last()
+                .map(|p| money(cur, p.first_monthly.min(p.second_monthly)))
+                .unwrap_or_default()
+        )),
+        _ => None,
+    };
+    Some(CrossoverChart {
+        first: x.first.clone(),
+        second: x.second.clone(),
+        currency: outcome.currency.clone(),
+        first_cost: x.probes.iter().map(|p| Point::new(p.users, p.first_monthly)).collect(),
+        second_cost: x.probes.iter().map(|p| Point::new(p.users, p.second_monthly)).collect(),
+        crossings,
+        note,
+    })
+}
+
+/// Every design optimize simulated, at each scale, by cost per transaction and p99.
+pub fn frontier(outcome: &Outcome) -> FrontierChart {
+    let scales = outcome
+        .choices
+        .iter()
+        .map(|c| {
+            let mut meets = Vec::new();
+            let mut missing = Vec::new();
+            for d in &outcome.designs {
+                let Some(s) = d.results.iter().map(|r| &r.summary).find(|s| s.scale == c.scale)
+                else {
+                    continue;
+                };
+                let f = &s.figures;
+                let p = Point::new(f.cost_per_transaction.mean, f.latency_p99_ms.mean);
+                if !(p.x.is_finite() && p.y.is_finite() && p.x > 0.0) {
+                    continue;
+                }
+                if s.meets_slo() && !s.degraded {
+                    meets.push(p);
+                } else {
+                    missing.push(p);
+                }
+            }
+            // The frontier: by cost, each design faster than every cheaper one.
+            meets.sort_by(|a, b| a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y)));
+            let mut frontier: Vec<Point> = Vec::new();
+            let mut dominated = Vec::new();
+            for p in meets {
+                if frontier.last().is_none_or(|f| p.y < f.y) {
+                    frontier.push(p);
+                } else {
+                    dominated.push(p);
+                }
+            }
+            let chosen = c.chosen.as_ref().map(|p| {
+                Point::new(p.cost_per_transaction.mean, p.latency_p99_ms.mean)
+            });
+            FrontierScale {
+                label: format!("{} ({} users)", scale(c.scale), quantity(c.users)),
+                frontier,
+                dominated,
+                missing,
+                chosen,
+            }
+        })
+        .collect();
+    FrontierChart {
+        scenario: outcome.designs.first().map(|d| d.scenario.clone()).unwrap_or_default(),
+        currency: outcome.currency.clone(),
+        scales,
+        objective_ms: outcome.designs.first().and_then(|d| d.p99_objective_ms),
+    }
+}
+
+/// Most bars a tornado shows; the rest are counted under it.
+const TORNADO_BARS: usize = 14;
+
+/// The assumptions' effects on cost per transaction at the first scale, in the
+/// outcome's ranking.
+pub fn tornado(outcome: &Outcome) -> Option<TornadoChart> {
+    let base = outcome.designs.first()?;
+    let first = base.results.first()?.summary.scale;
+    let users = base.results.first()?.summary.users;
+    let bars: Vec<TornadoBar> = outcome
+        .sensitivity
+        .iter()
+        .filter_map(|a| {
+            let e = a.effects.iter().find(|e| e.scale == first)?;
+            Some(TornadoBar {
+                label: a.path.clone(),
+                moved: format!(
+                    "{} / {}",
+                    a.moved[0].as_deref().unwrap_or("—"),
+                    a.moved[1].as_deref().unwrap_or("—")
+                ),
+                low: e.cost_per_transaction[0],
+                high: e.cost_per_transaction[1],
+            })
+        })
+        .collect();
+    let left_off = bars.len().saturating_sub(TORNADO_BARS);
+    Some(TornadoChart {
+        scenario: base.scenario.clone(),
+        scale: format!("{} ({} users)", scale(first), quantity(users)),
+        by: match outcome.sensitivity_by {
+            Some(by) => format!("±{}", percent(by)),
+            None => "to the values given".into(),
+        },
+        bars: bars.into_iter().take(TORNADO_BARS).collect(),
+        left_off,
+    })
 }
 
 /// Cost per transaction and latency across all the designs, then each design's

@@ -193,3 +193,69 @@ pub struct TimelineChart {
     /// Moments worth pointing at, such as the first bottleneck.
     pub markers: Vec<Marker>,
 }
+
+/// Crossover: both designs' monthly costs against users, with every crossing marked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CrossoverChart {
+    pub first: String,
+    pub second: String,
+    pub currency: String,
+    /// x: active users, y: year-1 monthly cost, at every load simulated.
+    pub first_cost: Vec<Point>,
+    pub second_cost: Vec<Point>,
+    /// Each crossing: the first load simulated past it, and a cost there.
+    pub crossings: Vec<BreakEvenMark>,
+    /// Said on the chart when they never cross, e.g. "api is cheaper from 3,000 to 30,000 users".
+    pub note: Option<String>,
+}
+
+/// Optimize: p99 latency against cost per transaction of every design simulated at
+/// each scale, the ones that meet the objectives joined into their frontier.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrontierChart {
+    pub scenario: String,
+    pub currency: String,
+    pub scales: Vec<FrontierScale>,
+    /// The p99 objective, ms, when the scenario declares one.
+    pub objective_ms: Option<f64>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrontierScale {
+    /// e.g. "10x (40k users)".
+    pub label: String,
+    /// x: cost per transaction, y: p99 ms: the designs that meet every objective and
+    /// that no other meeting design beats on both, by cost.
+    pub frontier: Vec<Point>,
+    /// The other designs that meet the objectives.
+    pub dominated: Vec<Point>,
+    /// The designs that miss an objective (or serve too few).
+    pub missing: Vec<Point>,
+    /// The winner.
+    pub chosen: Option<Point>,
+}
+
+/// Sensitivity: one bar per assumption, the change of cost per transaction with it
+/// moved down and up, most influential on top.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TornadoChart {
+    pub scenario: String,
+    /// e.g. "1x (5,000 users)".
+    pub scale: String,
+    /// e.g. "±20%".
+    pub by: String,
+    pub bars: Vec<TornadoBar>,
+    /// Assumptions left off the chart (the least influential).
+    pub left_off: usize,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TornadoBar {
+    /// The field path.
+    pub label: String,
+    /// The values it was moved to, e.g. "0.0006 / 0.0009".
+    pub moved: String,
+    /// Change of cost per transaction as a fraction, moved down and up.
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+}
