@@ -38,11 +38,15 @@ fn pool_ceiling() {
         scales: Some(vec![10.0, 100.0]),
         seed: None,
     };
-    let plan = plan::optimize(&starter(), &vary, &[], &overrides, 1).unwrap_or_else(|e| panic!("{e}"));
+    let plan =
+        plan::optimize(&starter(), &vary, &[], &overrides, 1).unwrap_or_else(|e| panic!("{e}"));
     let outcome = scalecost::runner::run(&plan, &Progress::silent());
     let mut ceilings = Vec::new();
     for c in &outcome.choices {
-        let pick = c.chosen.as_ref().expect("some ceiling serves 99% at every scale");
+        let pick = c
+            .chosen
+            .as_ref()
+            .expect("some ceiling serves 99% at every scale");
         let ceiling = pick.values["tiers.small.autoscaling.max"]
             .as_number()
             .expect("a number");
@@ -60,7 +64,12 @@ fn pool_ceiling() {
     // At 100x the ceilings the bisection finds short are not all tried: fewer are
     // simulated than there are.
     let tenfold = &outcome.choices[1];
-    assert!(tenfold.simulated < tenfold.candidates, "{} of {}", tenfold.simulated, tenfold.candidates);
+    assert!(
+        tenfold.simulated < tenfold.candidates,
+        "{} of {}",
+        tenfold.simulated,
+        tenfold.candidates
+    );
     // Ten times the load needs a higher ceiling than today's.
     assert!(ceilings[1] > ceilings[0], "ceilings {ceilings:?}");
 }
@@ -126,7 +135,11 @@ fn self_hosting_pays() {
     assert_eq!(last.cheaper_after, Cheaper::First);
     assert!(last.first_monthly <= last.second_monthly);
     for c in &x.crossings {
-        assert!((1000.0..3000.0).contains(&c.users), "crossing at {}", c.users);
+        assert!(
+            (1000.0..3000.0).contains(&c.users),
+            "crossing at {}",
+            c.users
+        );
         assert!(c.precision <= 0.01);
     }
 }

@@ -133,7 +133,10 @@ fn story() {
     let one = simulate(&design_1(), "design-1.yaml");
     let two = simulate(&design_2(), "design-2.yaml");
     show("Design 1: every payment to the hosted model", &one);
-    show("Design 2: cache, light model for routine payments, API for high risk", &two);
+    show(
+        "Design 2: cache, light model for routine payments, API for high risk",
+        &two,
+    );
 
     let d1 = summaries(&one);
     let d2 = summaries(&two);
@@ -175,7 +178,10 @@ fn story() {
             .map_or(0, |t| t.served) as f64
     };
     let light_share = served("light") / (served("light") + served("hosted"));
-    assert!((light_share - 0.8).abs() < 0.01, "light model's share {light_share}");
+    assert!(
+        (light_share - 0.8).abs() < 0.01,
+        "light model's share {light_share}"
+    );
     println!(
         "At 100x design 2's cache answered {:.1}% of payments and the light model {:.1}% of the rest.",
         hit_rate * 100.0,

@@ -184,7 +184,8 @@ pub struct SensitivityArgs {
 }
 
 fn parse_assumed(arg: &str) -> Result<Assumed, String> {
-    let usage = "write PATH or PATH=LOW,HIGH, e.g. tiers.llm.price_per_1k_input_tokens=0.0005,0.002";
+    let usage =
+        "write PATH or PATH=LOW,HIGH, e.g. tiers.llm.price_per_1k_input_tokens=0.0005,0.002";
     let Some((path, values)) = arg.split_once('=') else {
         let path = arg.trim();
         if path.is_empty() {
@@ -197,10 +198,12 @@ fn parse_assumed(arg: &str) -> Result<Assumed, String> {
     };
     let parts: Vec<&str> = values.split(',').map(str::trim).collect();
     match parts.as_slice() {
-        [low, high] if !path.trim().is_empty() && !low.is_empty() && !high.is_empty() => Ok(Assumed {
-            path: path.trim().to_string(),
-            range: Some([low.to_string(), high.to_string()]),
-        }),
+        [low, high] if !path.trim().is_empty() && !low.is_empty() && !high.is_empty() => {
+            Ok(Assumed {
+                path: path.trim().to_string(),
+                range: Some([low.to_string(), high.to_string()]),
+            })
+        }
         _ => Err(format!("\"{values}\" is not two values LOW,HIGH; {usage}")),
     }
 }
@@ -210,7 +213,9 @@ fn parse_fraction(arg: &str) -> Result<f64, String> {
         .parse::<f64>()
         .ok()
         .filter(|x| *x > 0.0 && *x < 1.0)
-        .ok_or(format!("\"{arg}\" is not a fraction between 0 and 1, e.g. 0.2 for ±20%"))
+        .ok_or(format!(
+            "\"{arg}\" is not a fraction between 0 and 1, e.g. 0.2 for ±20%"
+        ))
 }
 
 /// Options shared by `compare`, `sweep`, `optimize`, `crossover` and `sensitivity`.

@@ -218,9 +218,18 @@ mod tests {
         );
         assert_eq!(parse("monthly-cost>50000"), Ok(Gate::MonthlyCost(50000.0)));
         assert_eq!(parse("error-rate>0.01"), Ok(Gate::ErrorRate(0.01)));
-        for bad in ["slow", "latency>3", "monthly-cost>-1", "monthly-cost>x", "error-rate>2"] {
+        for bad in [
+            "slow",
+            "latency>3",
+            "monthly-cost>-1",
+            "monthly-cost>x",
+            "error-rate>2",
+        ] {
             let err = parse(bad).unwrap_err();
-            assert!(err.contains("allowed") || err.contains("fraction"), "{bad}: {err}");
+            assert!(
+                err.contains("allowed") || err.contains("fraction"),
+                "{bad}: {err}"
+            );
         }
     }
 }

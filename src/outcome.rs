@@ -457,11 +457,19 @@ pub struct BudgetVerdict {
 /// scenario's currency; `money` converts to the figures'). A single run gives exactly
 /// its own `economics.budget.first_month_over`.
 fn judge_budget(limit: f64, runs: &[ScaleResult], money: f64) -> BudgetVerdict {
-    let months = runs.iter().map(|r| r.economics.schedule.len()).min().unwrap_or(0);
+    let months = runs
+        .iter()
+        .map(|r| r.economics.schedule.len())
+        .min()
+        .unwrap_or(0);
     let n = runs.len().max(1) as f64;
     let over = (0..months)
         .map(|i| {
-            let cost = runs.iter().map(|r| r.economics.schedule[i].cost).sum::<f64>() / n;
+            let cost = runs
+                .iter()
+                .map(|r| r.economics.schedule[i].cost)
+                .sum::<f64>()
+                / n;
             (runs[0].economics.schedule[i].month, cost)
         })
         .find(|&(_, cost)| cost > limit);
@@ -610,7 +618,10 @@ pub fn summarize(design: &Design, scale: f64, runs: &[ScaleResult]) -> Summary {
     let figures = Figures::of(&samples);
     let slo = judge(s.slo(), &figures, money);
     let degraded = is_degraded(s.slo(), figures.success_rate.mean);
-    let budget = s.budget().monthly.map(|limit| judge_budget(limit, runs, money));
+    let budget = s
+        .budget()
+        .monthly
+        .map(|limit| judge_budget(limit, runs, money));
     Summary {
         scale,
         users: runs.first().map_or(0.0, |r| r.metrics.users),

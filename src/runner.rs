@@ -53,7 +53,11 @@ pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
         .map(|d| Search::new(Goal::BreakEven, vec![d], plan.break_even_precision()))
         .collect();
     if plan.command() == Command::Crossover {
-        searches.push(Search::new(Goal::Crossover, vec![0, 1], CROSSOVER_PRECISION));
+        searches.push(Search::new(
+            Goal::Crossover,
+            vec![0, 1],
+            CROSSOVER_PRECISION,
+        ));
     }
     bracket::search(plan, &jobs, &runs, &mut searches, &mut extra);
     let break_evens: Vec<Option<BreakEven>> = (0..plan.designs().len())

@@ -29,7 +29,12 @@ fn folder(test: &str) -> PathBuf {
 }
 
 fn json(cmd: &mut Command) -> Value {
-    let out = cmd.arg("--format").arg("json").arg("-q").output().expect("runs");
+    let out = cmd
+        .arg("--format")
+        .arg("json")
+        .arg("-q")
+        .output()
+        .expect("runs");
     assert!(
         out.status.success(),
         "exit {:?}: {}",
@@ -122,7 +127,11 @@ slo:
                 .arg("--vary")
                 .arg("tiers.pool.instances=10,12,14"),
         );
-        assert!(out["choices"][0]["best"].is_null(), "{:#}", out["choices"][0]);
+        assert!(
+            out["choices"][0]["best"].is_null(),
+            "{:#}",
+            out["choices"][0]
+        );
         std::fs::remove_dir_all(dir).ok();
     }
 
@@ -209,8 +218,18 @@ tiers:
         assert_eq!(crossings.len(), 1, "{x:#}");
         let c = &crossings[0];
         assert_eq!(c["cheaper_after"], "first");
-        assert_close(c["users"].as_f64().unwrap(), 9600.0, 0.01 + 0.009, "crossing users");
-        assert_close(c["first_monthly"].as_f64().unwrap(), 5760.0, 1e-9, "the pool's month");
+        assert_close(
+            c["users"].as_f64().unwrap(),
+            9600.0,
+            0.01 + 0.009,
+            "crossing users",
+        );
+        assert_close(
+            c["first_monthly"].as_f64().unwrap(),
+            5760.0,
+            1e-9,
+            "the pool's month",
+        );
         assert_close(
             c["second_monthly"].as_f64().unwrap(),
             0.6 * c["users"].as_f64().unwrap(),
@@ -369,11 +388,19 @@ fn optimize_and_sensitivity_are_byte_identical_with_one_thread_or_four() {
                     .args(["--format", "json", "-q", "--jobs", jobs])
                     .output()
                     .unwrap();
-                assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+                assert!(
+                    out.status.success(),
+                    "{}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
                 out.stdout
             })
             .collect();
-        assert!(outputs[0] == outputs[1], "{} differs with --jobs 1 and 4", args[0]);
+        assert!(
+            outputs[0] == outputs[1],
+            "{} differs with --jobs 1 and 4",
+            args[0]
+        );
     }
     std::fs::remove_dir_all(dir).ok();
 }
@@ -387,7 +414,11 @@ fn optimize_scenario() -> String {
 #[test]
 fn plot_draws_each_decision_chart_the_same_every_time() {
     let dir = folder("plot");
-    let pool = file(&dir, "mmc.yaml", &optimize::MMC.replace("horizon: 2h", "horizon: 30m"));
+    let pool = file(
+        &dir,
+        "mmc.yaml",
+        &optimize::MMC.replace("horizon: 2h", "horizon: 30m"),
+    );
     let draw = |args: &[&str], name: &str| -> Vec<u8> {
         let charts = dir.join(format!("charts-{name}"));
         let out = scalecost()
@@ -397,18 +428,37 @@ fn plot_draws_each_decision_chart_the_same_every_time() {
             .arg(&charts)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let png = std::fs::read(charts.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(&png[1..4], b"PNG", "{name}");
         png
     };
     let p = pool.to_str().unwrap();
     for (args, name) in [
-        (vec!["optimize", p, "--vary", "tiers.pool.instances=10..14:1"], "optimize-frontier.png"),
+        (
+            vec!["optimize", p, "--vary", "tiers.pool.instances=10..14:1"],
+            "optimize-frontier.png",
+        ),
         (vec!["crossover", p, p], "crossover.png"),
-        (vec!["sensitivity", p, "--vary", "tiers.pool.price_per_instance_hour"], "sensitivity.png"),
+        (
+            vec![
+                "sensitivity",
+                p,
+                "--vary",
+                "tiers.pool.price_per_instance_hour",
+            ],
+            "sensitivity.png",
+        ),
     ] {
-        assert_eq!(draw(&args, name), draw(&args, name), "{name} differs between two runs");
+        assert_eq!(
+            draw(&args, name),
+            draw(&args, name),
+            "{name} differs between two runs"
+        );
     }
     std::fs::remove_dir_all(dir).ok();
 }

@@ -70,7 +70,15 @@ fn simulate(yaml: &str, gate: &str) -> (i32, String, String) {
     run(
         yaml,
         None,
-        &["simulate", "a.yaml", "-q", "--format", "csv", "--fail-on", gate],
+        &[
+            "simulate",
+            "a.yaml",
+            "-q",
+            "--format",
+            "csv",
+            "--fail-on",
+            gate,
+        ],
     )
 }
 
@@ -84,7 +92,10 @@ fn holds((code, out, err): (i32, String, String)) {
 /// The gate trips: output still written, exit 3, and each expected piece in the reason.
 fn trips((code, out, err): (i32, String, String), expected: &[&str]) {
     assert_eq!(code, 3, "stderr: {err}");
-    assert!(!out.is_empty(), "the output is written before the gate fails");
+    assert!(
+        !out.is_empty(),
+        "the output is written before the gate fails"
+    );
     assert!(err.starts_with("gate failed: --fail-on "), "stderr: {err}");
     for piece in expected {
         assert!(err.contains(piece), "`{piece}` missing from: {err}");
@@ -98,7 +109,11 @@ fn slo_gate_holds_within_the_objective_and_trips_beyond_it() {
     holds(simulate(&scenario(FAST, "slo: {p99_latency: 5s}"), "slo"));
     trips(
         simulate(&scenario(FAST, "slo: {p99_latency: 100ms}"), "slo"),
-        &["--fail-on slo: gated|service at 1x:", "p99 latency", "above the SLO's p99 latency 100.0 ms"],
+        &[
+            "--fail-on slo: gated|service at 1x:",
+            "p99 latency",
+            "above the SLO's p99 latency 100.0 ms",
+        ],
     );
 }
 
@@ -115,20 +130,32 @@ fn degraded_gate_trips_when_the_rate_limit_turns_requests_away() {
     let (code, out, err) = simulate(&scenario(1, ""), "degraded");
     trips(
         (code, out, err.clone()),
-        &["--fail-on degraded: gated|service at 10x:", "below the 99.0% required"],
+        &[
+            "--fail-on degraded: gated|service at 10x:",
+            "below the 99.0% required",
+        ],
     );
 }
 
 #[test]
 fn budget_gate_compares_the_schedule_with_the_declared_budget() {
     // 1,000 requests a day × USD 0.01 ≈ USD 300 a month at 1x, 3,000 at 10x.
-    holds(simulate(&scenario(FAST, "budget: {monthly: 100000}"), "budget"));
+    holds(simulate(
+        &scenario(FAST, "budget: {monthly: 100000}"),
+        "budget",
+    ));
     trips(
         simulate(&scenario(FAST, "budget: {monthly: 1000}"), "budget"),
-        &["--fail-on budget: gated|service at 10x: month 1 costs USD", "above the budget of USD 1,000 a month"],
+        &[
+            "--fail-on budget: gated|service at 10x: month 1 costs USD",
+            "above the budget of USD 1,000 a month",
+        ],
     );
     let (_, _, err) = simulate(&scenario(FAST, "budget: {monthly: 1000}"), "budget");
-    assert!(!err.contains("at 1x"), "1x costs about USD 300 a month: {err}");
+    assert!(
+        !err.contains("at 1x"),
+        "1x costs about USD 300 a month: {err}"
+    );
 }
 
 #[test]
@@ -137,7 +164,10 @@ fn threshold_gates_compare_the_mean_figures_with_the_limit() {
     holds(simulate(&yaml, "cost-per-transaction>0.02"));
     trips(
         simulate(&yaml, "cost-per-transaction>0.005"),
-        &["at 1x: cost per transaction USD 0.0100", "is above USD 0.005000"],
+        &[
+            "at 1x: cost per transaction USD 0.0100",
+            "is above USD 0.005000",
+        ],
     );
     holds(simulate(&yaml, "monthly-cost>50000"));
     trips(
@@ -145,7 +175,10 @@ fn threshold_gates_compare_the_mean_figures_with_the_limit() {
         &["--fail-on monthly-cost>1000: gated|service at 10x: monthly cost USD"],
     );
     holds(simulate(&yaml, "error-rate>0.01"));
-    trips(simulate(&scenario(1, ""), "error-rate>0.01"), &["error rate"]);
+    trips(
+        simulate(&scenario(1, ""), "error-rate>0.01"),
+        &["error rate"],
+    );
 }
 
 #[test]
@@ -154,8 +187,13 @@ fn every_tripped_gate_gets_its_own_line() {
         &scenario(FAST, ""),
         None,
         &[
-            "simulate", "a.yaml", "-q", "--fail-on", "monthly-cost>1000",
-            "--fail-on", "cost-per-transaction>0.005",
+            "simulate",
+            "a.yaml",
+            "-q",
+            "--fail-on",
+            "monthly-cost>1000",
+            "--fail-on",
+            "cost-per-transaction>0.005",
         ],
     );
     assert_eq!(code, 3);
@@ -170,11 +208,21 @@ fn compare_and_sweep_gate_every_design() {
     let dear = cheap
         .replace("name: gated|service", "name: dear")
         .replace("price_per_request: 0.01", "price_per_request: 0.05");
-    let args = ["compare", "a.yaml", "b.yaml", "-q", "--fail-on", "cost-per-transaction>0.02"];
+    let args = [
+        "compare",
+        "a.yaml",
+        "b.yaml",
+        "-q",
+        "--fail-on",
+        "cost-per-transaction>0.02",
+    ];
     let (code, out, err) = run(&cheap, Some(&dear), &args);
     assert_eq!(code, 3, "{err}");
     assert!(out.contains("dear"));
-    assert!(err.contains("dear at 1x") && !err.contains("gated|service"), "{err}");
+    assert!(
+        err.contains("dear at 1x") && !err.contains("gated|service"),
+        "{err}"
+    );
     holds(run(&cheap, Some(&cheap), &args));
 
     let sweep = |values: &str| {
@@ -182,7 +230,12 @@ fn compare_and_sweep_gate_every_design() {
             &cheap,
             None,
             &[
-                "sweep", "a.yaml", "-q", "--set", values, "--fail-on",
+                "sweep",
+                "a.yaml",
+                "-q",
+                "--set",
+                values,
+                "--fail-on",
                 "cost-per-transaction>0.02",
             ],
         )
@@ -201,7 +254,10 @@ fn a_bad_gate_is_exit_2_with_what_is_allowed() {
         assert_eq!(code, 2, "{bad}: {err}");
         assert!(out.is_empty());
         assert!(err.contains("--fail-on"), "{err}");
-        assert!(err.contains("slo, degraded, budget, cost-per-transaction>X"), "{err}");
+        assert!(
+            err.contains("slo, degraded, budget, cost-per-transaction>X"),
+            "{err}"
+        );
     }
 }
 
@@ -211,11 +267,19 @@ fn the_decision_commands_refuse_gates() {
         &scenario(FAST, ""),
         None,
         &[
-            "optimize", "a.yaml", "--vary", "tiers.api.timeout=5s,10s", "--fail-on", "slo",
+            "optimize",
+            "a.yaml",
+            "--vary",
+            "tiers.api.timeout=5s,10s",
+            "--fail-on",
+            "slo",
         ],
     );
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("gates apply to simulate, compare and sweep"), "{err}");
+    assert!(
+        err.contains("gates apply to simulate, compare and sweep"),
+        "{err}"
+    );
 }
 
 /// Not a gate, but the other half of fitting into a pipeline: `-o` with a `.json` or

@@ -137,8 +137,14 @@ fn assumptions(outcome: &Outcome) -> Vec<Vec<(String, String)>> {
                 ("low".to_string(), a.moved[0].clone().unwrap_or_default()),
                 ("high".to_string(), a.moved[1].clone().unwrap_or_default()),
                 ("scale".to_string(), e.scale.to_string()),
-                ("cost_per_transaction.low".to_string(), cell(e.cost_per_transaction[0])),
-                ("cost_per_transaction.high".to_string(), cell(e.cost_per_transaction[1])),
+                (
+                    "cost_per_transaction.low".to_string(),
+                    cell(e.cost_per_transaction[0]),
+                ),
+                (
+                    "cost_per_transaction.high".to_string(),
+                    cell(e.cost_per_transaction[1]),
+                ),
                 ("monthly_cost.low".to_string(), cell(e.monthly_cost[0])),
                 ("monthly_cost.high".to_string(), cell(e.monthly_cost[1])),
                 ("break_even_users.low".to_string(), cell(be[0])),

@@ -240,7 +240,9 @@ pub fn search(
                 brackets(&s.sorted())
                     .into_iter()
                     .take(MAX_CROSSINGS)
-                    .filter(|(lo, hi)| hi.users / lo.users - 1.0 > s.precision && !hi.past_threshold)
+                    .filter(|(lo, hi)| {
+                        hi.users / lo.users - 1.0 > s.precision && !hi.past_threshold
+                    })
                     .flat_map(|(lo, hi)| {
                         let step = (hi.users / lo.users).ln() / (PROBES_PER_ROUND + 1) as f64;
                         (1..=PROBES_PER_ROUND).map(move |i| lo.users * (step * i as f64).exp())

@@ -98,7 +98,8 @@ impl State<'_> {
         for &(d, k) in &todo {
             let results: Vec<ScaleResult> = priced.by_ref().take(reps as usize).collect();
             let scale = self.scales()[k];
-            self.summaries[d][k] = Some(outcome::summarize(&self.plan.designs()[d], scale, &results));
+            self.summaries[d][k] =
+                Some(outcome::summarize(&self.plan.designs()[d], scale, &results));
             self.runs[d][k] = Some(results);
         }
     }
@@ -187,8 +188,11 @@ pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
         match &lines {
             Some((lines, costly)) => {
                 // Bisect every line at once, one round of midpoints per fan-out.
-                let mut bounds: Vec<(usize, usize)> =
-                    lines.iter().enumerate().map(|(i, l)| (floor[i], l.len())).collect();
+                let mut bounds: Vec<(usize, usize)> = lines
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| (floor[i], l.len()))
+                    .collect();
                 loop {
                     let mids: Vec<(usize, usize)> = bounds
                         .iter()
@@ -223,24 +227,38 @@ pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
                     for &d in &line[..first] {
                         state.pruned[d] = true;
                     }
-                    let upto = if *costly { (first + 1).min(line.len()) } else { line.len() };
+                    let upto = if *costly {
+                        (first + 1).min(line.len())
+                    } else {
+                        line.len()
+                    };
                     rest.extend(line[first..upto].iter().map(|&d| (d, k)));
                 }
                 state.evaluate(&rest);
                 tried.extend(rest.iter().map(|&(d, _)| d));
             }
             None => {
-                let all: Vec<(usize, usize)> = (0..grid).filter(|&d| !state.pruned[d]).map(|d| (d, k)).collect();
+                let all: Vec<(usize, usize)> = (0..grid)
+                    .filter(|&d| !state.pruned[d])
+                    .map(|d| (d, k))
+                    .collect();
                 state.evaluate(&all);
                 tried.extend(all.iter().map(|&(d, _)| d));
             }
         }
-        let alts: Vec<(usize, usize)> = (grid..n).filter(|&d| !state.pruned[d]).map(|d| (d, k)).collect();
+        let alts: Vec<(usize, usize)> = (grid..n)
+            .filter(|&d| !state.pruned[d])
+            .map(|d| (d, k))
+            .collect();
         state.evaluate(&alts);
         tried.extend(alts.iter().map(|&(d, _)| d));
         tried.sort_unstable();
         tried.dedup();
-        let mut feasible: Vec<usize> = tried.iter().copied().filter(|&d| state.feasible(d, k)).collect();
+        let mut feasible: Vec<usize> = tried
+            .iter()
+            .copied()
+            .filter(|&d| state.feasible(d, k))
+            .collect();
         for &d in &tried {
             if !state.capable(d, k) {
                 state.pruned[d] = true;
@@ -256,7 +274,10 @@ pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
         let chosen = feasible.first().map(|&d| pick(d));
         let runner_up = feasible.get(1).map(|&d| pick(d));
         let too_close_to_call = match (&chosen, &runner_up) {
-            (Some(b), Some(r)) => b.cost_per_transaction.n > 1 && r.cost_per_transaction.low() <= b.cost_per_transaction.high(),
+            (Some(b), Some(r)) => {
+                b.cost_per_transaction.n > 1
+                    && r.cost_per_transaction.low() <= b.cost_per_transaction.high()
+            }
             _ => false,
         };
         let users = tried
@@ -285,7 +306,12 @@ pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
             .collect();
         if !per_scale.is_empty() {
             index[d] = designs.len();
-            designs.push(outcome::design_outcome(&plan.designs()[d], per_scale, None, false));
+            designs.push(outcome::design_outcome(
+                &plan.designs()[d],
+                per_scale,
+                None,
+                false,
+            ));
         }
     }
     for c in &mut choices {
@@ -300,7 +326,10 @@ pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
 
 /// How many designs of an optimize plan are alternatives (after the grid).
 fn alternatives(plan: &Plan) -> usize {
-    plan.designs().iter().filter(|d| d.values().is_empty()).count()
+    plan.designs()
+        .iter()
+        .filter(|d| d.values().is_empty())
+        .count()
 }
 
 fn pick_of(plan: &Plan, state: &State, d: usize, k: usize) -> Pick {

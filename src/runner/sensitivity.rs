@@ -38,7 +38,11 @@ pub fn assumptions(out: &Outcome) -> Vec<Assumption> {
         };
         let a = &mut found[i];
         a.moved[side] = Some(v.moved.clone());
-        for (effect, (r, b)) in a.effects.iter_mut().zip(d.results.iter().zip(&base.results)) {
+        for (effect, (r, b)) in a
+            .effects
+            .iter_mut()
+            .zip(d.results.iter().zip(&base.results))
+        {
             let change = |x: f64, base: f64| (base != 0.0).then(|| x / base - 1.0);
             let (f, g) = (&r.summary.figures, &b.summary.figures);
             effect.cost_per_transaction[side] =
@@ -57,7 +61,11 @@ pub fn assumptions(out: &Outcome) -> Vec<Assumption> {
             .map(|x| x.abs())
             .fold(0.0, f64::max);
     }
-    found.sort_by(|a, b| b.swing.total_cmp(&a.swing).then_with(|| a.path.cmp(&b.path)));
+    found.sort_by(|a, b| {
+        b.swing
+            .total_cmp(&a.swing)
+            .then_with(|| a.path.cmp(&b.path))
+    });
     found
 }
 

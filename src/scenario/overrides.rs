@@ -75,7 +75,9 @@ pub fn parse_set(arg: &str) -> Result<SetArg, InputError> {
 /// [`parse_set`] for another flag of the same syntax (`optimize --vary`): its errors
 /// name that flag.
 pub fn parse_values(flag: &str, arg: &str) -> Result<SetArg, InputError> {
-    let usage = format!("write {flag} PATH=VALUES, e.g. cache.lru.capacity=1000,10000 or tiers.small.autoscaling.max=10..80:10");
+    let usage = format!(
+        "write {flag} PATH=VALUES, e.g. cache.lru.capacity=1000,10000 or tiers.small.autoscaling.max=10..80:10"
+    );
     let Some((path, values)) = arg.split_once('=') else {
         return Err(InputError::new(format!("{flag} {arg}: no '='; {usage}")));
     };

@@ -420,10 +420,19 @@ pub fn optimize(
 }
 
 /// `crossover A B`: the two designs on A's load and seed.
-pub fn crossover(a: &Path, b: &Path, overrides: &Overrides, replications: u64) -> Result<Plan, InputError> {
+pub fn crossover(
+    a: &Path,
+    b: &Path,
+    overrides: &Overrides,
+    replications: u64,
+) -> Result<Plan, InputError> {
     let base = read(&with_overrides(Source::read(a)?, overrides)?)?;
     let (other, note) = on_the_load_of(&base, b, overrides)?;
-    let mut plan = Plan::new(Command::Crossover, vec![design(base), design(other)], replications);
+    let mut plan = Plan::new(
+        Command::Crossover,
+        vec![design(base), design(other)],
+        replications,
+    );
     plan.notes = note.into_iter().collect();
     Ok(plan)
 }
@@ -437,7 +446,11 @@ fn on_the_load_of(
     overrides: &Overrides,
 ) -> Result<(Scenario, Option<String>), InputError> {
     let mut source = with_overrides(Source::read(path)?, overrides)?;
-    source.replace("scales", &yaml_list(base.scales()), "the first design's scales")?;
+    source.replace(
+        "scales",
+        &yaml_list(base.scales()),
+        "the first design's scales",
+    )?;
     source.set("seed", &base.seed().to_string(), "the first design's seed")?;
     let declared = read(&source)?;
     let mut note = None;
@@ -504,8 +517,7 @@ pub fn sensitivity(
                     p == n
                         || p.strip_prefix(n)
                             .is_some_and(|rest| rest.starts_with(['.', '[']))
-                })
-                    && !(p.starts_with("workload.classes.") && p.ends_with(".share"))
+                }) && !(p.starts_with("workload.classes.") && p.ends_with(".share"))
                     && !(p.starts_with("workload.bursts[") && p.ends_with(".start"))
             })
             .map(|(p, w)| (p, w, None))
@@ -608,7 +620,9 @@ fn moved(written: &str, factor: f64) -> Vec<String> {
         return out;
     }
     match crate::time::parse_duration(written) {
-        Ok(t) => vec![crate::time::format_duration((t.0 as f64 * factor).round() as u64)],
+        Ok(t) => vec![crate::time::format_duration(
+            (t.0 as f64 * factor).round() as u64
+        )],
         Err(_) => Vec::new(),
     }
 }

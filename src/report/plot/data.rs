@@ -9,9 +9,9 @@ use anyhow::{Result, anyhow};
 
 use super::axis::{Unit, compact};
 use super::input::{
-    BreakEvenChart, BreakEvenMark, CostBar, CostPerTransactionChart, CrossoverChart,
-    FrontierChart, FrontierScale, LatencyChart, LatencyLines, Marker, MonthlyCostChart, Point,
-    ReferenceLine, Series, SweepChart, TimelineChart, TornadoBar, TornadoChart,
+    BreakEvenChart, BreakEvenMark, CostBar, CostPerTransactionChart, CrossoverChart, FrontierChart,
+    FrontierScale, LatencyChart, LatencyLines, Marker, MonthlyCostChart, Point, ReferenceLine,
+    Series, SweepChart, TimelineChart, TornadoBar, TornadoChart,
 };
 use crate::metrics::TierKindName;
 use crate::outcome::{
@@ -110,8 +110,16 @@ pub fn crossover(outcome: &Outcome) -> Option<CrossoverChart> {
         first: x.first.clone(),
         second: x.second.clone(),
         currency: outcome.currency.clone(),
-        first_cost: x.probes.iter().map(|p| Point::new(p.users, p.first_monthly)).collect(),
-        second_cost: x.probes.iter().map(|p| Point::new(p.users, p.second_monthly)).collect(),
+        first_cost: x
+            .probes
+            .iter()
+            .map(|p| Point::new(p.users, p.first_monthly))
+            .collect(),
+        second_cost: x
+            .probes
+            .iter()
+            .map(|p| Point::new(p.users, p.second_monthly))
+            .collect(),
         crossings,
         note,
     })
@@ -126,7 +134,11 @@ pub fn frontier(outcome: &Outcome) -> FrontierChart {
             let mut meets = Vec::new();
             let mut missing = Vec::new();
             for d in &outcome.designs {
-                let Some(s) = d.results.iter().map(|r| &r.summary).find(|s| s.scale == c.scale)
+                let Some(s) = d
+                    .results
+                    .iter()
+                    .map(|r| &r.summary)
+                    .find(|s| s.scale == c.scale)
                 else {
                     continue;
                 };
@@ -152,9 +164,10 @@ pub fn frontier(outcome: &Outcome) -> FrontierChart {
                     dominated.push(p);
                 }
             }
-            let chosen = c.chosen.as_ref().map(|p| {
-                Point::new(p.cost_per_transaction.mean, p.latency_p99_ms.mean)
-            });
+            let chosen = c
+                .chosen
+                .as_ref()
+                .map(|p| Point::new(p.cost_per_transaction.mean, p.latency_p99_ms.mean));
             FrontierScale {
                 label: format!("{} ({} users)", scale(c.scale), quantity(c.users)),
                 frontier,
@@ -165,7 +178,11 @@ pub fn frontier(outcome: &Outcome) -> FrontierChart {
         })
         .collect();
     FrontierChart {
-        scenario: outcome.designs.first().map(|d| d.scenario.clone()).unwrap_or_default(),
+        scenario: outcome
+            .designs
+            .first()
+            .map(|d| d.scenario.clone())
+            .unwrap_or_default(),
         currency: outcome.currency.clone(),
         scales,
         objective_ms: outcome.designs.first().and_then(|d| d.p99_objective_ms),

@@ -56,7 +56,10 @@ pub fn crossover(chart: &CrossoverChart) -> Result<Vec<u8>> {
     );
     let y_desc = format!("Per month ({})", chart.currency);
     draw_against_users(
-        &format!("{} against {}: where they cost the same", chart.first, chart.second),
+        &format!(
+            "{} against {}: where they cost the same",
+            chart.first, chart.second
+        ),
         &subtitle,
         &entries,
         Panel {
@@ -90,10 +93,7 @@ pub fn frontier(chart: &FrontierChart) -> Result<Vec<u8>> {
         }
         None => Axis::linear(0.0, 1.0, money),
     };
-    let y = Axis::auto(
-        all().map(|p| p.y).chain(chart.objective_ms),
-        Unit::Millis,
-    );
+    let y = Axis::auto(all().map(|p| p.y).chain(chart.objective_ms), Unit::Millis);
     let mut entries = Vec::new();
     let mut lines = Vec::new();
     for (i, s) in chart.scales.iter().enumerate() {
@@ -127,7 +127,11 @@ pub fn frontier(chart: &FrontierChart) -> Result<Vec<u8>> {
         }
     }
     if chart.scales.iter().any(|s| !s.missing.is_empty()) {
-        entries.push(LegendEntry::new("misses an objective", MUTED, Swatch::Dashed));
+        entries.push(LegendEntry::new(
+            "misses an objective",
+            MUTED,
+            Swatch::Dashed,
+        ));
     }
     let references: Vec<ReferenceLine> = chart
         .objective_ms
@@ -162,7 +166,10 @@ pub fn frontier(chart: &FrontierChart) -> Result<Vec<u8>> {
     render_png(WIDTH, HEIGHT, |root| {
         let area = titled(
             root,
-            &format!("{}: cost against latency of every design tried", chart.scenario),
+            &format!(
+                "{}: cost against latency of every design tried",
+                chart.scenario
+            ),
             &subtitle,
         )?;
         let area = legend(&area, &entries)?;
@@ -251,7 +258,11 @@ pub fn tornado(chart: &TornadoChart) -> Result<Vec<u8>> {
                 .into_iter()
                 .flatten()
                 .fold(0.0f64, |a, v| if v.abs() > a.abs() { v } else { a });
-            let (anchor, dx) = if end >= 0.0 { (HPos::Left, 6) } else { (HPos::Right, -6) };
+            let (anchor, dx) = if end >= 0.0 {
+                (HPos::Left, 6)
+            } else {
+                (HPos::Right, -6)
+            };
             plot.plotting_area().draw(
                 &(EmptyElement::at((end, row))
                     + Text::new(
@@ -312,6 +323,9 @@ mod tests {
             let png = render.expect("drawn");
             assert_eq!(&png[1..4], b"PNG");
         }
-        assert_eq!(tornado(&tornado_chart).unwrap(), tornado(&tornado_chart).unwrap());
+        assert_eq!(
+            tornado(&tornado_chart).unwrap(),
+            tornado(&tornado_chart).unwrap()
+        );
     }
 }

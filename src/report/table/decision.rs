@@ -235,9 +235,7 @@ pub fn sensitivity(o: &Outcome) -> String {
     }
     let mut t = new_grid();
     t.set_header(header);
-    let pair = |xs: [Option<String>; 2]| {
-        xs.map(|x| x.unwrap_or_else(|| "—".into())).join(" / ")
-    };
+    let pair = |xs: [Option<String>; 2]| xs.map(|x| x.unwrap_or_else(|| "—".into())).join(" / ");
     let signed = |x: f64| {
         if x > 0.0 {
             format!("+{}", percent(x))
@@ -268,7 +266,10 @@ pub fn sensitivity(o: &Outcome) -> String {
     out.push_str(&format!("{t}\n"));
     out.push_str("Each cell: the change with the assumption moved down / up, against the file as written; rows ranked by the largest change at any scale.\n");
     if !idle.is_empty() {
-        out.push_str(&format!("No effect on cost per transaction: {}\n", idle.join(", ")));
+        out.push_str(&format!(
+            "No effect on cost per transaction: {}\n",
+            idle.join(", ")
+        ));
     }
     if o.designs
         .iter()
