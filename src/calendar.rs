@@ -219,6 +219,67 @@ impl RateShape {
 }
 
 impl RateShape {
+    /// The factor's integral over `[start, end)` µs, exact: the diurnal cosine in closed
+    /// form, the weekly and burst factors constant between day boundaries and burst
+    /// edges. The expected arrivals of a run are this times the mean rate.
+    pub fn integral(&self, start: f64, end: f64) -> f64 {
+        let mut cuts: Vec<f64> = self
+            .bursts
+            .iter()
+            .flat_map(|&(s, e, _)| [s, e])
+            .filter(|&t| t > start && t < end)
+            .collect();
+        let first_day = (start / DAY_US).floor() as i64 + 1;
+        let last_day = (end / DAY_US).ceil() as i64;
+        cuts.extend((first_day..last_day).map(|d| d as f64 * DAY_US));
+        cuts.push(start);
+        cuts.push(end);
+        cuts.sort_by(f64::total_cmp);
+        cuts.dedup();
+        cuts.windows(2)
+            .map(|w| {
+                let mid = (w[0] + w[1]) / 2.0;
+                self.diurnal_integral(w[0], w[1]) * self.weekly_at(mid) * self.bursts_at(mid)
+            })
+            .sum()
+    }
+
+    fn diurnal_integral(&self, s: f64, e: f64) -> f64 {
+        match self.diurnal {
+            Some((a, peak)) => {
+                let w = std::f64::consts::TAU / DAY_US;
+                (e - s) + a / w * ((w * (e - peak)).sin() - (w * (s - peak)).sin())
+            }
+            None => e - s,
+        }
+    }
+
+    /// The largest product of bursts in force at once, and the bursts (indices) that
+    /// give it; `(1.0, [])` without bursts.
+    pub fn peak_bursts(&self) -> (f64, Vec<usize>) {
+        // The product only rises where a burst starts, so its maximum is at a start.
+        let mut best = (1.0, Vec::new());
+        for &(s, _, _) in &self.bursts {
+            let on: Vec<usize> = (0..self.bursts.len())
+                .filter(|&i| self.bursts[i].0 <= s && s < self.bursts[i].1)
+                .collect();
+            let product: f64 = on.iter().map(|&i| self.bursts[i].2).product();
+            if product > best.0 {
+                best = (product, on);
+            }
+        }
+        best
+    }
+
+    /// The largest factor at any time: the diurnal peak × the busier kind of day × the
+    /// largest product of bursts.
+    pub fn peak(&self) -> f64 {
+        let diurnal = self.diurnal.map(|(a, _)| 1.0 + a).unwrap_or(1.0);
+        diurnal * self.weekday.max(self.weekend) * self.peak_bursts().0
+    }
+}
+
+impl RateShape {
     /// The mean rate factor over cell `c` of `cells`, without bursts: what an hour of
     /// that cell receives relative to the mean hour.
     pub fn cell_factor(&self, cells: Cells, c: usize) -> f64 {

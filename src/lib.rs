@@ -28,6 +28,7 @@ pub mod scenario;
 pub mod sim;
 pub mod stats;
 pub mod time;
+pub mod work;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -223,6 +224,7 @@ impl Job {
                 unreachable!("validate and init run no simulations")
             }
         };
+        plan.check_work()?;
         Ok(plan)
     }
 }

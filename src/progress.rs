@@ -70,8 +70,12 @@ impl Progress {
     }
 }
 
-/// Requests a scenario will simulate over all its scales (bursts not counted).
+/// Requests a scenario will simulate over all its scales, bursts and cycles included.
 pub fn estimated_requests(scenario: &Scenario) -> f64 {
-    let per_scale = scenario.base_rate_per_us() * scenario.workload().horizon.0 as f64;
-    scenario.scales().iter().map(|s| per_scale * s).sum()
+    let users = scenario.workload().users;
+    scenario
+        .scales()
+        .iter()
+        .map(|s| crate::work::RunWork::of(scenario, users * s).requests)
+        .sum()
 }

@@ -1,7 +1,7 @@
 //! The scenario reader never panics, hangs or grows without bound, whatever it is fed;
 //! and what it accepts, the simulation and the renderers handle.
 //!
-//! Three sources of input, each given to `scenario::parse`:
+//! Four sources of input, each given to `scenario::parse`:
 //! - arbitrary bytes, read as text (invalid UTF-8 replaced, as a file would be refused
 //!   before parsing);
 //! - YAML-shaped noise: pieces of YAML syntax (anchors, aliases, merge keys, tags, flow
@@ -9,7 +9,12 @@
 //! - the shipped scenarios with random mutations: lines deleted, duplicated, swapped,
 //!   re-indented or inserted, characters flipped, numbers replaced with extreme values
 //!   (1e308, -0, NaN, 1e-320, integers past 2⁶⁴), durations with odd strings, anchors
-//!   and aliases added, the text cut short.
+//!   and aliases added, the text cut short;
+//! - whole scenarios generated with every field at, just inside or just past its limit
+//!   (stacked ×1000 bursts, growth of 200% a month, 10⁵ instances × 10⁴ slots, queues
+//!   of 10⁷, a 10⁹-entry LRU, a batch API holding calls 30 days, a periodic cost growing
+//!   100× a day). One accepted must be within the work budget (`scalecost::work`); if
+//!   the budget is small it is simulated as written, at every scale.
 //!
 //! A scenario that is accepted is simulated briefly (its horizon cut to 6 hours, its
 //! scale to about 1,000 requests) and rendered in every format, so a value the reader
@@ -616,16 +621,122 @@ fn mutated_scenario() -> impl Strategy<Value = String> {
 }
 
 // ---------------------------------------------------------------------------------
+// Source 4: whole scenarios generated at the edges of every limit
+// ---------------------------------------------------------------------------------
+
+fn pick(values: &'static [&'static str]) -> BoxedStrategy<&'static str> {
+    select(values).boxed()
+}
+
+/// A whole scenario, every field drawn from values at, just inside and just past its
+/// limits: stacked bursts, extreme growth, huge pools, queues, caches and latencies.
+fn extreme_scenario() -> impl Strategy<Value = String> {
+    let burst = (
+        pick(&["0s", "1h", "12h", "1d", "3649d"]),
+        pick(&["1us", "1h", "1d", "3650d"]),
+        pick(&["1", "2", "31", "1000", "1001"]),
+    )
+        .prop_map(|(start, duration, m)| {
+            format!("    - {{start: {start}, duration: {duration}, multiplier: {m}}}\n")
+        });
+    (
+        (
+            pick(&["1e-320", "0.001", "1", "1000", "1e7", "1e10", "2e10"]),
+            pick(&["1e-6", "1", "100", "1e6", "1e7"]),
+            pick(&["1us", "1h", "2d", "365d", "3650d", "3651d"]),
+            pick(&["[1]", "[100000]", "[1e-9, 1]", "[1, 10, 100]"]),
+            pick(&["", "  diurnal: {peak_to_trough: 1000, peak_hour: 24}\n"]),
+            pick(&["", "  weekly: {weekend_factor: 100}\n", "  weekly: {weekend_factor: 0.01}\n"]),
+            proptest::collection::vec(burst, 0..8),
+            pick(&[
+                "",
+                "  growth: {monthly_rate: 2}\n",
+                "  growth: {monthly_rate: -0.5}\n",
+                "  growth: {users: [1, 1e10]}\n",
+            ]),
+        ),
+        (
+            pick(&["1", "1e8"]),
+            pick(&["1us", "1s", "1h"]),
+            pick(&["0", "10", "1000"]),
+            pick(&["", "    batch: {discount: 0.5, turnaround: {dist: constant, value: 30d}}\n"]),
+            pick(&["1", "100000"]),
+            pick(&["1", "10000"]),
+            pick(&["0", "10000000"]),
+            pick(&["", "cache:\n  lru: {capacity: 1000000000}\n", "cache:\n  hit_rate: 1\n"]),
+            pick(&["", "costs:\n  periodic:\n    - {name: p, every: 1d, amount: 1e12, growth: 100}\n"]),
+        ),
+    )
+        .prop_map(
+            |(
+                (users, rpd, horizon, scales, diurnal, weekly, bursts, growth),
+                (tokens, latency, retries, batch, instances, concurrency, queue, cache, costs),
+            )| {
+                let bursts = if bursts.is_empty() {
+                    String::new()
+                } else {
+                    format!("  bursts:\n{}", bursts.concat())
+                };
+                let deferrable = if batch.is_empty() { "" } else { "      deferrable: true\n" };
+                let keys = if cache.contains("lru") {
+                    "  keys: {distinct: 1e12, zipf_exponent: 0}\n"
+                } else {
+                    ""
+                };
+                format!(
+                    "name: extreme\nscales: {scales}\nworkload:\n  users: {users}\n  requests_per_user_per_day: {rpd}\n  horizon: {horizon}\n{diurnal}{weekly}{bursts}{growth}{keys}  classes:\n    a:\n      share: 0.5\n      input_tokens: {{dist: constant, value: {tokens}}}\n      output_tokens: {{dist: constant, value: {tokens}}}\n    b:\n      share: 0.5\n{deferrable}      input_tokens: {{dist: constant, value: 10}}\n      output_tokens: {{dist: constant, value: 10}}\n{cache}routing:\n  routes: {{a: pool, b: api}}\ntiers:\n  pool:\n    kind: self_hosted\n    service_time: {{dist: constant, value: {latency}}}\n    concurrency: {concurrency}\n    price_per_instance_hour: 1\n    queue_capacity: {queue}\n    instances: {instances}\n  api:\n    kind: api\n    price_per_1k_input_tokens: 0.001\n    price_per_1k_output_tokens: 0.002\n    price_per_request: 0\n    latency: {{dist: constant, value: {latency}}}\n    retry: {{max_retries: {retries}, backoff: 1s}}\n{batch}{costs}"
+                )
+            },
+        )
+}
+
+/// Reads a generated scenario. One that is accepted is within the work budget; if its
+/// budget is small (at most [`WHOLE_RUN_REQUESTS`] requests and 64 MiB) it is simulated
+/// as written, at every scale, so what the budget lets through is seen to run; larger
+/// ones are cut down like the other sources' inputs.
+fn read_and_run_whole(text: &str) -> bool {
+    let Ok(scenario) = scalecost::scenario::parse(text, "fuzz.yaml", "fuzz") else {
+        return false;
+    };
+    let users = scenario.workload().users;
+    let small = scenario.scales().iter().all(|&s| {
+        let work = scalecost::work::RunWork::of(&scenario, users * s);
+        assert!(
+            work.requests <= scalecost::work::MAX_REQUESTS_PER_RUN,
+            "{work:?}"
+        );
+        assert!(work.bytes() <= scalecost::work::MAX_RUN_BYTES, "{work:?}");
+        work.requests <= WHOLE_RUN_REQUESTS && work.bytes() <= 64.0 * (1u64 << 20) as f64
+    });
+    if small {
+        let plan = scalecost::scenario::plan::single(scenario, 1);
+        let outcome = scalecost::runner::run(&plan, &scalecost::progress::Progress::silent());
+        for format in [Format::Table, Format::Json, Format::Csv] {
+            report::exporter(format)
+                .export(&outcome)
+                .expect("a simulated scenario renders");
+        }
+    } else {
+        simulate_briefly(text, scenario);
+    }
+    true
+}
+
+/// Requests up to which a generated scenario is simulated as it is written.
+const WHOLE_RUN_REQUESTS: f64 = 20_000.0;
+
+// ---------------------------------------------------------------------------------
 // The tests
 // ---------------------------------------------------------------------------------
 
-fn tallies() -> &'static [Tally; 3] {
-    static TALLIES: OnceLock<[Tally; 3]> = OnceLock::new();
+fn tallies() -> &'static [Tally; 4] {
+    static TALLIES: OnceLock<[Tally; 4]> = OnceLock::new();
     TALLIES.get_or_init(|| {
         [
             Tally::new("arbitrary bytes"),
             Tally::new("YAML-shaped noise"),
             Tally::new("mutated shipped scenarios"),
+            Tally::new("generated whole scenarios"),
         ]
     })
 }
@@ -660,6 +771,18 @@ fn mutated_shipped_scenarios_are_read_or_refused_and_what_is_accepted_runs() {
     let tally = &tallies()[2];
     proptest!(config(), |(text in mutated_scenario())| {
         fuzz_case(tally, &text);
+    });
+    tally.finish();
+}
+
+#[test]
+fn generated_whole_scenarios_stay_within_their_budget() {
+    let tally = &tallies()[3];
+    proptest!(config(), |(text in extreme_scenario())| {
+        tally.cases.fetch_add(1, Ordering::Relaxed);
+        if watched(&text, || read_and_run_whole(&text)) {
+            tally.accepted.fetch_add(1, Ordering::Relaxed);
+        }
     });
     tally.finish();
 }

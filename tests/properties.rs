@@ -1350,3 +1350,115 @@ proptest! {
         prop_assert_eq!(a.economics.fixed_monthly, b.economics.fixed_monthly, "{}", context);
     }
 }
+
+// ---------------------------------------------------------------------------------
+// The work budget
+// ---------------------------------------------------------------------------------
+
+/// Counts the bytes each thread has allocated, so that one run's peak can be measured
+/// while other tests of this binary run on other threads. A run allocates and frees on
+/// its own thread only.
+struct Counting;
+
+thread_local! {
+    static CURRENT: std::cell::Cell<isize> = const { std::cell::Cell::new(0) };
+    static PEAK: std::cell::Cell<isize> = const { std::cell::Cell::new(0) };
+}
+
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // `try_with`: a thread being torn down has no counters left, and is not measured.
+        let _ = CURRENT.try_with(|c| {
+            let now = c.get() + layout.size() as isize;
+            c.set(now);
+            let _ = PEAK.try_with(|p| p.set(p.get().max(now)));
+        });
+        unsafe { std::alloc::System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        let _ = CURRENT.try_with(|c| c.set(c.get() - layout.size() as isize));
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+/// Bytes allocated at the peak of `f` on this thread, above what was live before it.
+fn peak_of<T>(f: impl FnOnce() -> T) -> (T, f64) {
+    let before = CURRENT.with(|c| c.get());
+    PEAK.with(|p| p.set(before));
+    let out = f();
+    (out, (PEAK.with(|p| p.get()) - before) as f64)
+}
+
+proptest! {
+    #![proptest_config(config(INVARIANT_CASES / 4))]
+
+    /// The budget computed before a run (`scalecost::work`) bounds what the run does:
+    /// its arrivals are the estimate's Poisson count (within 6 standard deviations), and
+    /// its peak memory stays under the estimate's bytes.
+    #[test]
+    fn the_work_estimate_bounds_requests_and_memory(spec in spec()) {
+        let yaml = spec.yaml(None);
+        let scenario = scalecost::scenario::parse(&yaml, "property.yaml", "property")
+            .map_err(|e| TestCaseError::fail(format!("a valid scenario was refused: {e}")))?;
+        let users = scenario.workload().users * spec.scale;
+        let work = scalecost::work::RunWork::of(&scenario, users);
+        let (metrics, peak) = peak_of(|| scalecost::sim::simulate(&scenario, spec.scale, 0));
+        let arrivals: u64 = metrics.timeline.iter().map(|h| h.arrivals).sum();
+        let slack = 6.0 * work.requests.sqrt() + 10.0;
+        prop_assert!(
+            (arrivals as f64 - work.requests).abs() <= slack,
+            "{arrivals} arrivals against an estimate of {:.1}\n{yaml}", work.requests
+        );
+        prop_assert!(
+            peak <= work.bytes(),
+            "peak {peak} B above the estimate {:.0} B ({work:?})\n{yaml}", work.bytes()
+        );
+    }
+}
+
+/// At a million requests in flight, the estimate's bytes still bound the peak, and are
+/// not loose by more than a factor of two: the per-request figure is what a run holds.
+#[test]
+fn the_memory_estimate_holds_at_a_million_requests_in_flight() {
+    // 300 calls a second, each answered an hour later by the batch path.
+    let yaml = "name: in-flight
+scales: [1]
+workload:
+  users: 25920000
+  requests_per_user_per_day: 1
+  horizon: 3h
+  classes:
+    only:
+      share: 1
+      deferrable: true
+      input_tokens: {dist: constant, value: 100}
+      output_tokens: {dist: constant, value: 10}
+routing:
+  routes: {only: api}
+tiers:
+  api:
+    kind: api
+    price_per_1k_input_tokens: 0.001
+    price_per_1k_output_tokens: 0.002
+    price_per_request: 0
+    latency: {dist: constant, value: 1s}
+    batch: {discount: 0.5, turnaround: {dist: constant, value: 1h}}
+";
+    let scenario = scalecost::scenario::parse(yaml, "in-flight.yaml", "in-flight").unwrap();
+    let work = scalecost::work::RunWork::of(&scenario, scenario.workload().users);
+    assert!(work.in_flight > 1e6, "{work:?}");
+    let (_, peak) = peak_of(|| scalecost::sim::simulate(&scenario, 1.0, 0));
+    assert!(
+        peak <= work.bytes(),
+        "peak {peak} B, estimate {} B",
+        work.bytes()
+    );
+    assert!(
+        peak >= 0.5 * work.bytes(),
+        "peak {peak} B, estimate {} B",
+        work.bytes()
+    );
+}

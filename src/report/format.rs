@@ -13,12 +13,32 @@ pub fn count(n: u64) -> String {
     out
 }
 
+/// A non-negative figure rounded to a whole number, grouped: 1234567.4 → "1,234,567".
+/// Any finite figure comes out right: past 10^18 (beyond any integer type's exact
+/// range) in scientific notation with four significant digits, "1.235e21".
+pub fn whole(x: f64) -> String {
+    let x = x.abs().round();
+    if !x.is_finite() {
+        return "∞".into();
+    }
+    if x >= 1e18 {
+        return format!("{x:.3e}");
+    }
+    let digits = format!("{x:.0}");
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
 /// A user count or other large quantity that may be fractional: 2000 → "2,000", 0.5 → "0.5".
 pub fn quantity(x: f64) -> String {
-    if x.fract() == 0.0 && x.abs() < 1e15 {
-        count(x.abs() as u64)
-    } else if x.abs() >= 100.0 {
-        count(x.round() as u64)
+    if x.fract() == 0.0 || x.abs() >= 100.0 {
+        whole(x)
     } else {
         trimmed(x, 2)
     }
@@ -31,7 +51,7 @@ pub fn money(currency: &str, amount: f64) -> String {
         return format!("-{}", money(currency, -amount));
     }
     let body = if amount >= 1000.0 {
-        count(amount.round() as u64)
+        whole(amount)
     } else if amount.abs() >= 1.0 {
         format!("{amount:.2}")
     } else if amount == 0.0 {
@@ -53,7 +73,7 @@ pub fn percent(fraction: f64) -> String {
 
 pub fn millis(ms: f64) -> String {
     if ms >= 100.0 {
-        format!("{} ms", count(ms.round() as u64))
+        format!("{} ms", whole(ms))
     } else {
         format!("{} ms", trimmed(ms, 1))
     }
@@ -89,6 +109,10 @@ mod tests {
 
     #[test]
     fn formats_for_people() {
+        // Past u64's range amounts are still right, not saturated.
+        assert_eq!(whole(18_446_744_073_709_551_615.0 * 10.0), "1.845e20");
+        assert_eq!(whole(999_999_999_999_999_900.0), "999,999,999,999,999,872");
+        assert_eq!(money("USD", 2.5e21), "USD 2.500e21");
         assert_eq!(count(1_234_567), "1,234,567");
         assert_eq!(count(999), "999");
         assert_eq!(money("USD", 1234.4), "USD 1,234");

@@ -6,7 +6,9 @@
 use serde::Deserialize;
 
 use super::raw::Duration;
-use super::validate::Checker;
+use super::validate::{Checker, fmt_num};
+use crate::calendar::DAYS_PER_MONTH;
+use crate::economics::PAYBACK_HORIZON_MONTHS;
 use crate::model::*;
 use crate::time::SimTime;
 
@@ -137,6 +139,8 @@ pub struct RawBudget {
 
 /// Largest money amount accepted anywhere: beyond it sums lose cents.
 const MAX_MONEY: f64 = 1e12;
+/// Largest a periodic cost may compound to by the end of the schedule.
+const MAX_COMPOUNDED: f64 = 1e30;
 
 fn money(c: &mut Checker, path: &str, value: f64) -> f64 {
     c.range(path, value, 0.0, MAX_MONEY, 0.0)
@@ -217,11 +221,36 @@ pub(super) fn check(
                     None
                 }
             });
+            let amount = money(c, &format!("{path}.amount"), p.amount);
+            let growth = p.growth.map(|g| c.range(&format!("{path}.growth"), g, 0.0, 100.0, 1.0)).unwrap_or(1.0);
+            // The schedule runs PAYBACK_HORIZON_MONTHS; compounded over it, the last
+            // occurrence must stay an amount every sum and format carries (finite, and
+            // far from f64's 1.8e308 once multiplied by counts).
+            let days = f64::from(PAYBACK_HORIZON_MONTHS) * DAYS_PER_MONTH;
+            let occurrences = (days / (every.0 as f64 / SimTime::DAY.0 as f64)).floor();
+            if growth > 1.0 && amount > 0.0 {
+                let last_log10 = amount.log10() + (occurrences - 1.0).max(0.0) * growth.log10();
+                if last_log10 > MAX_COMPOUNDED.log10() {
+                    c.err(
+                        format!("{path}.growth"),
+                        format!(
+                            "{} × {}^{} (its occurrence {} over the {PAYBACK_HORIZON_MONTHS}-month schedule, every {}) is about 1e{:.0}; at most {}: lower growth or amount, or make it less frequent",
+                            fmt_num(amount),
+                            fmt_num(growth),
+                            fmt_num(occurrences - 1.0),
+                            fmt_num(occurrences),
+                            every,
+                            last_log10.floor(),
+                            fmt_num(MAX_COMPOUNDED)
+                        ),
+                    );
+                }
+            }
             PeriodicCost {
                 name: name(c, &format!("{path}.name"), &p.name),
                 every,
-                amount: money(c, &format!("{path}.amount"), p.amount),
-                growth: p.growth.map(|g| c.range(&format!("{path}.growth"), g, 0.0, 100.0, 1.0)).unwrap_or(1.0),
+                amount,
+                growth,
                 retrains,
             }
         })
@@ -240,7 +269,7 @@ pub(super) fn check(
                 },
                 unit: v
                     .unit
-                    .map(|u| c.positive(&format!("{path}.unit"), u, 1e15))
+                    .map(|u| c.range(&format!("{path}.unit"), u, 1e-6, 1e15, 1.0))
                     .unwrap_or(match v.per {
                         RawDriver::Users => 1000.0,
                         RawDriver::Requests => 1e6,

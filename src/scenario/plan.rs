@@ -183,6 +183,22 @@ impl Plan {
         jobs
     }
 
+    /// Refuses a plan whose runs, together, are more than one command may make or keep.
+    pub fn check_work(&self) -> Result<(), InputError> {
+        let jobs = self.jobs();
+        let held: f64 = jobs
+            .iter()
+            .map(|j| {
+                let s = self.designs[j.design].scenario();
+                crate::work::RunWork::of(s, s.workload().users * j.scale).result_bytes()
+            })
+            .sum();
+        match crate::work::plan_problem(jobs.len(), held) {
+            Some(problem) => Err(InputError::new(problem)),
+            None => Ok(()),
+        }
+    }
+
     fn new(command: Command, designs: Vec<Design>, replications: u64) -> Plan {
         Plan {
             command,

@@ -6,6 +6,7 @@
 use crate::model::*;
 use crate::scenario::raw::*;
 use crate::time::SimTime;
+use crate::work;
 
 /// One problem with a scenario: where it is and what is wrong and allowed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,6 +18,8 @@ pub struct Issue {
 
 /// Largest values accepted; beyond them a run would take years or overflow counters.
 const MAX_USERS: f64 = 1e10;
+/// Fewest users: a thousandth of one keeps every per-user figure finite.
+const MIN_USERS: f64 = 1e-3;
 const MAX_REQUESTS_PER_USER_PER_DAY: f64 = 1e6;
 const MAX_SCALE: f64 = 1e5;
 const MAX_HORIZON: SimTime = SimTime(3650 * 86_400_000_000);
@@ -33,8 +36,9 @@ const MIN_AUTOSCALING_INTERVAL: SimTime = SimTime::SECOND;
 /// Months of the schedule a growing user base is followed over.
 pub const SCHEDULE_MONTHS: u32 = 24;
 /// Most requests one run may simulate; beyond it a run takes hours, not minutes.
-const MAX_REQUESTS_PER_RUN: f64 = 1e9;
 
+/// Most bursts one workload declares.
+const MAX_BURSTS: usize = 1000;
 /// Longest draw of an API call's latency parts, µs: an hour.
 const MAX_CALL_US: f64 = 3.6e9;
 /// Longest batch turnaround draw, µs: 30 days (providers promise 24 hours).
@@ -520,29 +524,6 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
         }
     });
 
-    if workload.horizon <= MAX_HORIZON
-        && let Some(problem) = run_too_large(&workload, workload.users, &scales)
-    {
-        c.err("workload.users", problem);
-    }
-    // A growing user base is simulated at the loads it grows to, over the schedule.
-    if workload.horizon <= MAX_HORIZON && workload.growth.is_some() {
-        let peak = (1..=SCHEDULE_MONTHS)
-            .map(|m| workload.users_in_month(m))
-            .fold(0.0, f64::max);
-        if peak > workload.users
-            && let Some(problem) = run_too_large(&workload, peak, &scales)
-        {
-            c.err(
-                "workload.growth",
-                format!(
-                    "it reaches {} users by month {SCHEDULE_MONTHS}: {problem}",
-                    fmt_num(peak.round())
-                ),
-            );
-        }
-    }
-
     let slo = match &raw.slo {
         None => Slo::default(),
         Some(s) => Slo {
@@ -616,7 +597,7 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
         }
     }
     if c.issues.is_empty() {
-        Ok(Scenario::assemble(
+        let scenario = Scenario::assemble(
             name,
             currency,
             seed,
@@ -631,29 +612,55 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
             revenue,
             budget,
             slo,
-        ))
+        );
+        check_work(&mut c, &scenario);
+        if c.issues.is_empty() {
+            Ok(scenario)
+        } else {
+            Err(c.issues)
+        }
     } else {
         Err(c.issues)
     }
 }
 
-/// Says why a run would simulate too many requests, if it would: users × scale ×
-/// requests per user per day × days, at the largest scale.
-fn run_too_large(workload: &Workload, users: f64, scales: &[f64]) -> Option<String> {
-    let max_scale = scales.iter().copied().fold(0.0, f64::max);
-    let days = workload.horizon.as_secs_f64() / 86_400.0;
-    let requests = users * max_scale * workload.requests_per_user_per_day * days;
-    (requests > MAX_REQUESTS_PER_RUN).then(|| {
+/// Refuses a scenario whose largest run would take too long or need too much memory,
+/// naming the field that drives it. A growing user base is simulated at the loads it
+/// grows to, over the schedule.
+fn check_work(c: &mut Checker, scenario: &Scenario) {
+    let w = scenario.workload();
+    let peak = (1..=SCHEDULE_MONTHS)
+        .map(|m| w.users_in_month(m))
+        .fold(w.users, f64::max);
+    let run = work::largest_run(scenario, peak);
+    let Some(problem) = run.problem() else {
+        return;
+    };
+    let grown = if peak > w.users {
         format!(
-            "{} users × scale {} × {} requests a day × {} is about {} requests in one run; at most {} can be simulated: lower users, requests_per_user_per_day, the horizon or the scales",
-            fmt_num(users),
-            fmt_num(max_scale),
-            fmt_num(workload.requests_per_user_per_day),
-            workload.horizon,
-            fmt_num(requests.round()),
-            fmt_num(MAX_REQUESTS_PER_RUN)
+            "it reaches {} users by month {SCHEDULE_MONTHS}: ",
+            fmt_num(peak.round())
         )
-    })
+    } else {
+        String::new()
+    };
+    // The field to name: the one behind the largest share of the work.
+    let path = if run.requests > work::MAX_REQUESTS_PER_RUN
+        || run.in_flight * work::BYTES_PER_IN_FLIGHT >= run.bytes() / 2.0
+    {
+        if peak > w.users {
+            "workload.growth"
+        } else {
+            "workload.users"
+        }
+    } else if run.slots * work::BYTES_PER_SLOT >= run.bytes() / 2.0 {
+        "tiers"
+    } else if run.cache_entries * work::BYTES_PER_CACHE_ENTRY >= run.bytes() / 2.0 {
+        "cache.lru.capacity"
+    } else {
+        "workload.horizon"
+    };
+    c.err(path, format!("{grown}{problem}"));
 }
 
 fn workload(c: &mut Checker, w: &RawWorkload) -> Workload {
@@ -681,9 +688,19 @@ fn workload(c: &mut Checker, w: &RawWorkload) -> Workload {
     let weekly = w.weekly.as_ref().map(|wk| Weekly {
         weekend_factor: c.positive("workload.weekly.weekend_factor", wk.weekend_factor, 100.0),
     });
+    if w.bursts.len() > MAX_BURSTS {
+        c.err(
+            "workload.bursts",
+            format!(
+                "{} bursts; at most {MAX_BURSTS}: merge bursts that follow one another",
+                w.bursts.len()
+            ),
+        );
+    }
     let bursts = w
         .bursts
         .iter()
+        .take(MAX_BURSTS)
         .enumerate()
         .map(|(i, b)| {
             let path = format!("workload.bursts[{i}]");
@@ -726,6 +743,32 @@ fn workload(c: &mut Checker, w: &RawWorkload) -> Workload {
             }
         }
     }
+    // Bursts in force at once multiply: their product is bounded like one multiplier.
+    let (product, on) = crate::calendar::RateShape::new(&Workload {
+        users: 1.0,
+        requests_per_user_per_day: 1.0,
+        horizon,
+        warmup,
+        diurnal: None,
+        weekly: None,
+        bursts: bursts.clone(),
+        classes: Vec::new(),
+        keys: None,
+        growth: None,
+    })
+    .peak_bursts();
+    if on.len() > 1 && product > work::MAX_BURST_PRODUCT {
+        let names: Vec<String> = on.iter().map(|i| format!("bursts[{i}]")).collect();
+        c.err(
+            format!("workload.bursts[{}].multiplier", on[on.len() - 1]),
+            format!(
+                "{} are in force at once and together multiply the load by {}; at most {}: lower the multipliers or move the bursts apart",
+                names.join(", "),
+                fmt_num(product),
+                fmt_num(work::MAX_BURST_PRODUCT)
+            ),
+        );
+    }
     let growth = w.growth.as_ref().and_then(|g| match (g.monthly_rate, &g.users) {
         (Some(r), None) => Some(Growth::MonthlyRate(c.range(
             "workload.growth.monthly_rate",
@@ -737,7 +780,7 @@ fn workload(c: &mut Checker, w: &RawWorkload) -> Workload {
         (None, Some(list)) if !list.is_empty() && list.len() <= 120 => Some(Growth::Users(
             list.iter()
                 .enumerate()
-                .map(|(i, u)| c.positive(&format!("workload.growth.users[{i}]"), *u, MAX_USERS))
+                .map(|(i, u)| c.range(&format!("workload.growth.users[{i}]"), *u, MIN_USERS, MAX_USERS, 1.0))
                 .collect(),
         )),
         (None, Some(list)) => {
@@ -773,7 +816,7 @@ fn workload(c: &mut Checker, w: &RawWorkload) -> Workload {
             .unwrap_or(1.0),
     });
     Workload {
-        users: c.positive("workload.users", w.users, MAX_USERS),
+        users: c.range("workload.users", w.users, MIN_USERS, MAX_USERS, 1.0),
         requests_per_user_per_day: c.positive(
             "workload.requests_per_user_per_day",
             w.requests_per_user_per_day,

@@ -8,7 +8,7 @@ use std::ops::Range;
 
 use plotters::coord::ranged1d::{KeyPointHint, NoDefaultFormatting, Ranged, ValueFormatter};
 
-use crate::report::format::{count, trimmed};
+use crate::report::format::{trimmed, whole};
 
 /// What the numbers on an axis are, which decides how a tick is written.
 #[derive(Clone, Debug, PartialEq)]
@@ -348,7 +348,7 @@ pub fn significant(value: f64) -> String {
     let text = trimmed(value, places);
     // Large whole numbers keep their thousands separators.
     if places == 0 && value.abs() >= 1000.0 {
-        count(value.abs().round() as u64)
+        whole(value)
     } else {
         text
     }
