@@ -27,6 +27,7 @@ pub mod runner;
 pub mod scenario;
 pub mod sim;
 pub mod stats;
+pub mod text;
 pub mod time;
 
 use std::io::Write;
@@ -311,7 +312,7 @@ fn write_charts(dir: &Path, charts: Vec<Artifact>) -> Result<()> {
     for chart in charts {
         let path = dir.join(chart.file_name.as_deref().unwrap_or("chart.png"));
         output::write_atomically(&path, &chart.bytes)?;
-        eprintln!("wrote {}", path.display());
+        eprintln!("wrote {}", text::escape(&path.display().to_string()));
     }
     Ok(())
 }
@@ -324,8 +325,8 @@ fn validate(files: &[std::path::PathBuf]) -> Result<()> {
             Ok(s) => writeln!(
                 stdout,
                 "{}: ok ({}, {} tiers, scales {:?})",
-                file.display(),
-                s.name(),
+                text::escape(&file.display().to_string()),
+                text::escape(s.name()),
                 s.tiers().len(),
                 s.scales()
             )?,
@@ -350,8 +351,8 @@ fn init(file: &std::path::Path, force: bool) -> Result<()> {
     output::write_atomically(file, STARTER_SCENARIO.as_bytes())?;
     eprintln!(
         "wrote {}; run it with: scalecost simulate {}",
-        file.display(),
-        file.display()
+        text::escape(&file.display().to_string()),
+        text::escape(&file.display().to_string())
     );
     Ok(())
 }

@@ -12,6 +12,7 @@ use clap::Parser;
 use scalecost::cli::Cli;
 use scalecost::error::InputError;
 use scalecost::interrupt::{self, Interrupted};
+use scalecost::text;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -31,7 +32,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if err.is::<scalecost::gates::Tripped>() => {
             for line in err.to_string().lines() {
-                eprintln!("gate failed: {line}");
+                eprintln!("gate failed: {}", text::escape(line));
             }
             ExitCode::from(scalecost::gates::EXIT_CODE)
         }
@@ -49,9 +50,11 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             // One problem per line, each with its own prefix, so every line stands alone
-            // (and a scenario with five mistakes shows five errors).
+            // (and a scenario with five mistakes shows five errors). Messages quote what
+            // the user wrote, keys and names included: escaped, so they cannot drive the
+            // terminal.
             for line in format!("{err:#}").lines() {
-                eprintln!("error: {line}");
+                eprintln!("error: {}", text::escape(line));
             }
             if err
                 .chain()
