@@ -280,8 +280,14 @@ fn chart_folder(dir: &std::path::Path) -> Result<()> {
         ))
         .into());
     }
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the folder {}", dir.display()))
+    std::fs::create_dir_all(dir).map_err(|e| {
+        InputError::new(format!(
+            "{}: cannot create the folder for the charts: {e}; create it or choose another folder",
+            dir.display()
+        ))
+    })?;
+    output::check_writable(dir, &dir.display().to_string())?;
+    Ok(())
 }
 
 fn check_timeline_scale(scale: f64, plan: &Plan) -> Result<(), InputError> {

@@ -2,7 +2,7 @@
 //!
 //! Exit codes: 0 success (a closed pipe included), 2 bad input or usage, 3 output
 //! written but a `--fail-on` gate tripped, 130 stopped by Ctrl-C with nothing written,
-//! 1 anything else. Errors are printed here with their
+//! 143 stopped by SIGTERM with nothing written, 1 anything else. Errors are printed here with their
 //! causes, never as a backtrace, whatever RUST_BACKTRACE says.
 
 use std::io::ErrorKind;
@@ -24,10 +24,24 @@ fn main() -> ExitCode {
     let _ = ctrlc::set_handler(|| {
         if interrupt::requested() {
             eprintln!("{Interrupted}");
-            std::process::exit(interrupt::EXIT_CODE.into());
+            std::process::exit(interrupt::exit_code().into());
         }
         interrupt::request();
     });
+    // SIGTERM (`timeout`, CI cancellation, `kill`) would end the process where it stands,
+    // as SIGKILL does; it is treated as Ctrl-C is, with its own exit code.
+    #[cfg(unix)]
+    if let Ok(mut signals) = signal_hook::iterator::Signals::new([signal_hook::consts::SIGTERM]) {
+        std::thread::spawn(move || {
+            for _ in signals.forever() {
+                if interrupt::requested() {
+                    eprintln!("{Interrupted}");
+                    std::process::exit(interrupt::exit_code().into());
+                }
+                interrupt::request_with(interrupt::TERMINATED_EXIT_CODE);
+            }
+        });
+    }
     match scalecost::run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if err.is::<scalecost::gates::Tripped>() => {
@@ -38,7 +52,7 @@ fn main() -> ExitCode {
         }
         Err(err) if err.chain().any(|c| c.is::<Interrupted>()) => {
             eprintln!("{Interrupted}");
-            ExitCode::from(interrupt::EXIT_CODE)
+            ExitCode::from(interrupt::exit_code())
         }
         Err(err) => {
             // `scalecost simulate ... | head` closes the pipe early: that is not a failure.
