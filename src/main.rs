@@ -15,7 +15,17 @@ use scalecost::interrupt::{self, Interrupted};
 use scalecost::text;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // --help and --version go to standard output as clap writes them.
+        Err(e) if !e.use_stderr() => e.exit(),
+        // clap quotes the offending argument as typed, control characters included, and
+        // passes escape sequences through on a terminal: printed plain and escaped.
+        Err(e) => {
+            eprint!("{}", text::escape_lines(&e.render().to_string()));
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
     // Left to its default, Ctrl-C ends the process where it stands: the output file
     // survives (it is replaced by a rename), but a temporary file may be left beside it
     // and nothing says what happened. Instead the first Ctrl-C asks the simulations to

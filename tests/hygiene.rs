@@ -244,3 +244,23 @@ fn a_key_past_1024_characters_is_named_as_yamls_key_limit() {
         assert!(!stderr.contains("mapping"), "{label}: {stderr}");
     }
 }
+
+#[test]
+fn a_bad_command_line_value_is_echoed_escaped() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("s.yaml"), common::starter_with(&[])).unwrap();
+    let out = scalecost(
+        dir.path(),
+        &["simulate", "s.yaml", "--format", "x\ry\u{202e}z\u{1b}[2J"],
+    )
+    .output()
+    .unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(raw_controls(&stderr, &['\n']), [], "{stderr}");
+    assert!(
+        // ESC sequences are dropped by clap's plain rendering; the rest is escaped.
+        stderr.contains("invalid value 'x\\u{d}y\\u{202e}z"),
+        "{stderr}"
+    );
+}
