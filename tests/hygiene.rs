@@ -264,3 +264,42 @@ fn a_bad_command_line_value_is_echoed_escaped() {
         "{stderr}"
     );
 }
+
+/// Whether a value's `Debug` text holds a raw unsafe character: `Debug` writes one as
+/// `\u{1b}` (or `\r`, `\t`, `\n`), while text escaped by scalecost comes out with its
+/// backslash doubled, `\\u{1b}`.
+fn debug_shows_raw_controls(debug: &str) -> bool {
+    let mut backslashes = 0;
+    for c in debug.chars() {
+        // An odd run of backslashes ends in an escape `Debug` wrote itself.
+        if backslashes % 2 == 1 && matches!(c, 'u' | 'r' | 't' | 'n') {
+            return true;
+        }
+        backslashes = if c == '\\' { backslashes + 1 } else { 0 };
+    }
+    false
+}
+
+#[test]
+fn chart_labels_show_names_escaped() {
+    assert!(debug_shows_raw_controls(&format!("{:?}", "a\u{1b}b")));
+    assert!(!debug_shows_raw_controls(&format!("{:?}", "a\\u{1b}b")));
+
+    let scenario =
+        common::parse(&hostile_scenario().replace("scales: [1, 10, 100]", "scales: [1]"));
+    let report = common::report(&scenario);
+    let charts =
+        scalecost::report::plot::data::scenario_charts(std::slice::from_ref(&report.design), None)
+            .expect("build the charts");
+    assert!(!charts.is_empty());
+    for named in charts {
+        let debug = format!("{:?}", named.chart);
+        assert!(
+            !debug_shows_raw_controls(&debug),
+            "{}: {}",
+            named.file_name,
+            &debug[..debug.len().min(2000)]
+        );
+        named.chart.render().expect("the chart still renders");
+    }
+}
