@@ -27,6 +27,7 @@ pub mod runner;
 pub mod scenario;
 pub mod sim;
 pub mod stats;
+pub mod text;
 pub mod time;
 pub mod work;
 
@@ -281,8 +282,14 @@ fn chart_folder(dir: &std::path::Path) -> Result<()> {
         ))
         .into());
     }
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the folder {}", dir.display()))
+    std::fs::create_dir_all(dir).map_err(|e| {
+        InputError::new(format!(
+            "{}: cannot create the folder for the charts: {e}; create it or choose another folder",
+            dir.display()
+        ))
+    })?;
+    output::check_writable(dir, &dir.display().to_string())?;
+    Ok(())
 }
 
 fn check_timeline_scale(scale: f64, plan: &Plan) -> Result<(), InputError> {
@@ -313,7 +320,7 @@ fn write_charts(dir: &Path, charts: Vec<Artifact>) -> Result<()> {
     for chart in charts {
         let path = dir.join(chart.file_name.as_deref().unwrap_or("chart.png"));
         output::write_atomically(&path, &chart.bytes)?;
-        eprintln!("wrote {}", path.display());
+        eprintln!("wrote {}", text::escape(&path.display().to_string()));
     }
     Ok(())
 }
@@ -326,8 +333,8 @@ fn validate(files: &[std::path::PathBuf]) -> Result<()> {
             Ok(s) => writeln!(
                 stdout,
                 "{}: ok ({}, {} tiers, scales {:?})",
-                file.display(),
-                s.name(),
+                text::escape(&file.display().to_string()),
+                text::escape(s.name()),
                 s.tiers().len(),
                 s.scales()
             )?,
@@ -352,8 +359,8 @@ fn init(file: &std::path::Path, force: bool) -> Result<()> {
     output::write_atomically(file, STARTER_SCENARIO.as_bytes())?;
     eprintln!(
         "wrote {}; run it with: scalecost simulate {}",
-        file.display(),
-        file.display()
+        text::escape(&file.display().to_string()),
+        text::escape(&file.display().to_string())
     );
     Ok(())
 }

@@ -8,6 +8,9 @@
 //! - A regular file, or a path where nothing exists yet, is written to a temporary file
 //!   in the same folder and renamed over it, so a reader never sees half a file and a
 //!   failed run leaves the old one intact. A replaced file keeps its mode.
+//!   The temporary file is named `.scalecost-tmp-<pid>-<random>`: one left behind by a
+//!   process that was killed outright (SIGKILL, a power cut) says whose it was, and the
+//!   next write into that folder removes it once that process is gone.
 //! - A symbolic link is followed to the end of its chain, and what it finally names is
 //!   treated as above; the link itself stays a link (renaming over it would cut it).
 //! - A character or block device or a FIFO is opened and written in place: renaming over
@@ -22,6 +25,13 @@ use anyhow::{Context, Result};
 
 use crate::error::InputError;
 use crate::interrupt;
+
+/// What every temporary file's name starts with, before the writing process's id.
+const TEMP_PREFIX: &str = ".scalecost-tmp-";
+
+/// A temporary file older than this is stale even if a process with its id is alive:
+/// writing one takes seconds, so by then the id belongs to another process.
+const STALE_AFTER: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// How many symbolic links a destination may go through: Linux's own limit (`MAXSYMLINKS`),
 /// past which a chain is taken for a loop.
@@ -45,7 +55,27 @@ pub fn emit(path: Option<&Path>, bytes: &[u8]) -> Result<()> {
 /// Called before a run as well as when writing, so a long simulation is not wasted on a
 /// typo in `--output`.
 pub fn check_destination(path: &Path) -> Result<(), InputError> {
-    destination(path).map(drop)
+    match destination(path)? {
+        Destination::File(target) => check_writable(folder_of(&target), &shown(path, &target)),
+        _ => Ok(()),
+    }
+}
+
+/// Checks that files can be created in `dir` (`shown` names it in the message), by
+/// creating one and removing it: permissions, ACLs, a read-only mount and quotas all
+/// answer the same way they will when the results are written.
+pub fn check_writable(dir: &Path, shown: &str) -> Result<(), InputError> {
+    let prefix = temp_prefix();
+    let probe = tempfile::Builder::new().prefix(&prefix).tempfile_in(dir);
+    // The error's own text names the probe file, which is gone: its kind says enough.
+    probe.map(drop).map_err(|e| {
+        InputError::new(format!(
+            "{shown}: cannot write in the folder {}: {}; make it writable (e.g. chmod u+w {}) or choose another output path",
+            dir.display(),
+            e.kind(),
+            dir.display()
+        ))
+    })
 }
 
 /// Writes `bytes` to `path`: atomically (a temporary file renamed over it) where `path`
@@ -87,6 +117,13 @@ fn destination(path: &Path) -> Result<Destination, InputError> {
         let dir = folder_of(&target);
         if dir.is_dir() {
             return Ok(Destination::File(target));
+        }
+        if dir.exists() {
+            return Err(InputError::new(format!(
+                "{}: {} is a file, not a folder; choose an output path in a folder",
+                path.display(),
+                dir.display()
+            )));
         }
         return Err(InputError::new(if target == path {
             format!(
@@ -203,8 +240,10 @@ fn write_stdout(bytes: &[u8]) -> Result<()> {
 fn replace(shown: &str, target: &Path, bytes: &[u8]) -> Result<()> {
     let dir = folder_of(target);
     let old = fs::metadata(target).ok();
+    remove_stale_temp_files(dir);
+    let prefix = temp_prefix();
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".scalecost-");
+    builder.prefix(&prefix);
     // A temporary file is private (0600); a new result should read like any other new
     // file: rw-r--r--, less the umask (elsewhere temporary files are not private).
     #[cfg(unix)]
@@ -233,6 +272,68 @@ fn replace(shown: &str, target: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| e.error)
         .with_context(|| format!("cannot replace {shown}"))?;
     Ok(())
+}
+
+/// The start of this process's temporary file names: `.scalecost-tmp-<pid>-`, which
+/// tempfile follows with random characters.
+fn temp_prefix() -> String {
+    format!("{TEMP_PREFIX}{}-", std::process::id())
+}
+
+/// Removes the temporary files in `dir` that killed runs of this tool left: those whose
+/// process has exited, or that are older than [`STALE_AFTER`]. Another running process's
+/// file is never touched; anything not named like ours, or not a plain file, neither.
+/// Best effort: a file that cannot be removed stays, and the write goes on.
+fn remove_stale_temp_files(dir: &Path) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name.to_str().and_then(temp_file_pid) else {
+            continue;
+        };
+        let Ok(metadata) = entry.metadata() else {
+            continue;
+        };
+        let old = metadata
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|age| age > STALE_AFTER);
+        if metadata.is_file() && pid != std::process::id() && (old || !process_alive(pid)) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// The process id in a temporary file's name, if it is named like ours.
+fn temp_file_pid(name: &str) -> Option<u32> {
+    let (pid, random) = name.strip_prefix(TEMP_PREFIX)?.split_once('-')?;
+    if random.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether a process with this id exists (owned by anyone: `EPERM` means it does).
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    if pid <= 0 {
+        return true; // 0 and negatives name process groups: never treat as dead.
+    }
+    // SAFETY: signal 0 only checks that the process exists; nothing is sent.
+    let result = unsafe { libc::kill(pid, 0) };
+    result == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+/// Elsewhere there is no cheap check; only age makes a file stale.
+#[cfg(not(unix))]
+fn process_alive(_pid: u32) -> bool {
+    true
 }
 
 /// Opens a device or FIFO for writing, as a shell's `>` would, and writes to it.
@@ -265,6 +366,20 @@ fn send(shown: &str, target: &Path, bytes: &[u8]) -> Result<()> {
 #[cfg(all(test, unix))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_names_like_ours_carry_a_process_id() {
+        assert_eq!(temp_file_pid(".scalecost-tmp-1234-aB3xYz"), Some(1234));
+        assert_eq!(temp_file_pid(".scalecost-tmp-1234-"), None);
+        assert_eq!(temp_file_pid(".scalecost-tmp-12a4-xyz"), None);
+        assert_eq!(temp_file_pid(".scalecost-AbCdEf"), None);
+        assert_eq!(temp_file_pid("results.json"), None);
+    }
+
+    #[test]
+    fn this_process_is_alive() {
+        assert!(process_alive(std::process::id()));
+    }
 
     #[test]
     fn a_dash_is_standard_output() {

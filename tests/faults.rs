@@ -201,3 +201,143 @@ fn a_pipe_closed_early_ends_the_run_quietly_with_success() {
         "a closed pipe is not an error:\n{stderr}"
     );
 }
+
+#[test]
+fn sigterm_stops_a_long_run_with_exit_code_143_leaving_the_old_file() {
+    let (dir, mut child) = start_long_run();
+    let pid = child.id() as libc::pid_t;
+    // SAFETY: sends a signal to the child this test started and has not yet reaped.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "send SIGTERM");
+    let status = wait_within(&mut child, PROMPT);
+    let stdout = read_all(child.stdout.take());
+    let stderr = read_all(child.stderr.take());
+
+    assert_eq!(
+        status.code(),
+        Some(143),
+        "exit status {status}; stderr:\n{stderr}"
+    );
+    assert!(
+        stderr.contains("terminated (SIGTERM); no output written"),
+        "SIGTERM must be acknowledged; stderr:\n{stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "stderr:\n{stderr}");
+    assert!(stdout.is_empty(), "stdout:\n{stdout}");
+    assert_eq!(
+        fs::read_to_string(dir.path().join("results.json")).expect("read results.json"),
+        PREVIOUS,
+        "the previous results must survive byte for byte"
+    );
+    assert_eq!(
+        listing(dir.path()),
+        ["results.json", "scenario.yaml"],
+        "no temporary file may be left behind"
+    );
+}
+
+/// A process id that is not in use: a child that has exited and been reaped.
+fn dead_pid() -> u32 {
+    let mut child = Command::new("true").spawn().expect("run true");
+    let pid = child.id();
+    child.wait().expect("reap true");
+    pid
+}
+
+#[test]
+fn a_killed_runs_temporary_file_is_removed_by_the_next_write_but_a_live_ones_is_kept() {
+    let dir = tempfile::tempdir().expect("create a temporary folder");
+    fs::write(dir.path().join("scenario.yaml"), STARTER).expect("write the scenario");
+    let stale = format!(".scalecost-tmp-{}-Ab12Cd", dead_pid());
+    // This test's own process is alive for the whole run: its file must stay.
+    let live = format!(".scalecost-tmp-{}-Ef34Gh", std::process::id());
+    // Not named like ours (no process id): never touched.
+    let other = ".scalecost-notes".to_string();
+    for name in [&stale, &live, &other] {
+        fs::write(dir.path().join(name), "half a result").expect("plant a file");
+    }
+    let out = scalecost(
+        dir.path(),
+        &[
+            "simulate",
+            "scenario.yaml",
+            "--scales",
+            "1",
+            "-o",
+            "out.json",
+        ],
+    )
+    .output()
+    .expect("run scalecost");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut expected = vec![live, other, "out.json".into(), "scenario.yaml".into()];
+    expected.sort();
+    assert_eq!(listing(dir.path()), expected);
+}
+
+#[test]
+fn a_folder_that_cannot_be_written_is_refused_before_any_simulation() {
+    let dir = tempfile::tempdir().expect("create a temporary folder");
+    // The run would take over a minute: refused at once means refused before it.
+    let scenario = common::starter_with(&[
+        ("users: 1000 ", "users: 20000 "),
+        ("horizon: 8d ", "horizon: 30d "),
+    ]);
+    fs::write(dir.path().join("scenario.yaml"), scenario).expect("write the scenario");
+    fs::write(dir.path().join("file.txt"), "").expect("write a file");
+    fs::create_dir(dir.path().join("locked")).expect("create a folder");
+    fs::create_dir(dir.path().join("locked-charts")).expect("create a folder");
+    use std::os::unix::fs::PermissionsExt;
+    for locked in ["locked", "locked-charts"] {
+        fs::set_permissions(dir.path().join(locked), fs::Permissions::from_mode(0o555))
+            .expect("make a folder read-only");
+    }
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+
+    let refused = |args: &[&str], needles: &[&str]| {
+        let started = Instant::now();
+        let out = scalecost(dir.path(), args).output().expect("run scalecost");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        for needle in needles {
+            assert!(stderr.contains(needle), "{args:?}: {stderr}");
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{args:?} took {:?}: the check must come before the simulation",
+            started.elapsed()
+        );
+    };
+    // Under a regular file: no one can write there, root included.
+    refused(
+        &["simulate", "scenario.yaml", "-o", "file.txt/out.json"],
+        &["file.txt/out.json: file.txt is a file, not a folder"],
+    );
+    refused(
+        &["simulate", "scenario.yaml", "--plot", "file.txt/charts"],
+        &["file.txt/charts: cannot create the folder for the charts"],
+    );
+    // Root writes into a 0555 folder regardless, so there is nothing to refuse.
+    if !root {
+        refused(
+            &["simulate", "scenario.yaml", "-o", "locked/out.json"],
+            &[
+                "locked/out.json: cannot write in the folder locked",
+                "make it writable (e.g. chmod u+w locked)",
+            ],
+        );
+        refused(
+            &["simulate", "scenario.yaml", "--plot", "locked-charts"],
+            &["locked-charts: cannot write in the folder locked-charts"],
+        );
+    }
+    for locked in ["locked", "locked-charts"] {
+        fs::set_permissions(dir.path().join(locked), fs::Permissions::from_mode(0o755))
+            .expect("make a folder writable again");
+        assert_eq!(listing(&dir.path().join(locked)), Vec::<String>::new());
+    }
+}

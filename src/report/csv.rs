@@ -6,12 +6,21 @@
 //! is left to JSON. The decision commands give their answers instead: optimize one
 //! row per scale, crossover one row per crossing, sensitivity one row per assumption
 //! and scale.
+//!
+//! Every cell is written through [`cell`]: control characters are escaped as everywhere
+//! else ([`crate::text`]), and text that a spreadsheet would run as a formula (a cell
+//! starting with `=`, `+`, `-`, `@`, tab or CR, such as a scenario named
+//! `=HYPERLINK(...)`) gets a leading `'`, as OWASP recommends against CSV injection.
+//! Numbers, negative ones included, are left as numbers.
+
+use std::borrow::Cow;
 
 use serde_json::Value;
 
 use super::{Artifact, Exporter};
 use crate::outcome::{Outcome, Pick};
 use crate::scenario::plan::Command;
+use crate::text;
 
 pub struct Csv;
 
@@ -168,20 +177,40 @@ fn write(rows: Vec<Vec<(String, String)>>) -> anyhow::Result<Vec<u8>> {
         }
     }
     let mut writer = ::csv::Writer::from_writer(Vec::new());
-    writer.write_record(&header)?;
+    writer.write_record(header.iter().map(|h| cell(h).into_owned()))?;
     for row in rows {
-        let record: Vec<&str> = header
+        let record: Vec<Cow<str>> = header
             .iter()
             .map(|h| {
                 row.iter()
                     .find(|(k, _)| k == h)
-                    .map(|(_, v)| v.as_str())
-                    .unwrap_or("")
+                    .map(|(_, v)| cell(v))
+                    .unwrap_or_default()
             })
             .collect();
-        writer.write_record(record)?;
+        writer.write_record(record.iter().map(|c| c.as_bytes()))?;
     }
     Ok(writer.into_inner()?)
+}
+
+/// A cell as it is safe to write: control characters escaped, and text that starts like
+/// a formula prefixed with `'` so a spreadsheet shows it instead of running it.
+fn cell(value: &str) -> Cow<'_, str> {
+    let escaped = text::escape(value);
+    let formula_like = escaped.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if formula_like && !is_number(&escaped) {
+        Cow::Owned(format!("'{escaped}"))
+    } else {
+        escaped
+    }
+}
+
+/// A plain decimal number (`-3.5`, `+2`, `1e-9`): what a spreadsheet reads as a value,
+/// not a formula. `inf` and `nan` parse as floats but are not written this way.
+fn is_number(s: &str) -> bool {
+    s.bytes()
+        .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'))
+        && s.parse::<f64>().is_ok_and(f64::is_finite)
 }
 
 fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
@@ -208,5 +237,35 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
         Value::Null => out.push((prefix.to_string(), String::new())),
         Value::String(s) => out.push((prefix.to_string(), s.clone())),
         other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_neutralised_and_numbers_kept() {
+        assert_eq!(
+            cell("=HYPERLINK(\"http://x\",\"y\")"),
+            "'=HYPERLINK(\"http://x\",\"y\")"
+        );
+        assert_eq!(cell("+cmd"), "'+cmd");
+        assert_eq!(cell("-2+3+cmd|' /C calc'!A0"), "'-2+3+cmd|' /C calc'!A0");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("-inf"), "'-inf");
+        for number in ["-3.5", "+2", "-1e-9", "0", "12.25"] {
+            assert_eq!(cell(number), number);
+        }
+        assert_eq!(cell("light"), "light");
+        assert_eq!(cell("a=b"), "a=b");
+    }
+
+    #[test]
+    fn control_characters_are_escaped_first() {
+        assert_eq!(cell("\u{1b}[2Jx"), "\\u{1b}[2Jx");
+        // A leading tab or CR is escaped into a backslash, which no spreadsheet runs.
+        assert_eq!(cell("\t=1"), "\\u{9}=1");
+        assert_eq!(cell("\r@x"), "\\u{d}@x");
     }
 }

@@ -1,6 +1,10 @@
 //! The terminal table. `simulate` shows one design with a column per scale and a row
 //! per figure a reader looks for; `compare` and `sweep` show a row per design (or grid
 //! point), with `mean ± half-width` where there are replications.
+//!
+//! Names come from the scenario, so every cell is escaped ([`crate::text`]) before the
+//! table measures it (an escaped name keeps its column straight), and the finished text
+//! once more, for the lines around the tables.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table as Grid};
@@ -13,6 +17,7 @@ use crate::outcome::{
 };
 use crate::scenario::plan::Command;
 use crate::stats::Estimate;
+use crate::text;
 
 mod decision;
 
@@ -38,7 +43,9 @@ impl Exporter for Table {
             Command::Crossover => decision::crossover(outcome),
             Command::Sensitivity => decision::sensitivity(outcome),
         };
-        Ok(vec![Artifact::main(text.into_bytes())])
+        Ok(vec![Artifact::main(
+            text::escape_lines(&text).into_owned().into_bytes(),
+        )])
     }
 }
 
@@ -63,7 +70,7 @@ fn render_one(design: &DesignOutcome) -> String {
     table.set_header(header);
 
     let mut row = |label: &str, f: &dyn Fn(&ScaleResult) -> String| {
-        let mut cells = vec![Cell::new(label)];
+        let mut cells = vec![Cell::new(text::escape(label))];
         cells.extend(
             results
                 .iter()
@@ -468,7 +475,7 @@ fn render_one(design: &DesignOutcome) -> String {
         .unwrap_or(0.0);
     format!(
         "{} — seed {}, {} measured after {} warm-up\n{table}\n{notes}",
-        design.scenario,
+        text::escape(&design.scenario),
         design.seed,
         hours_text(window),
         hours_text(design.warmup_hours),
@@ -581,7 +588,7 @@ const DEGRADED_NOTE: &str = "(degraded): fewer requests succeeded than the SLO a
 
 fn add_row(t: &mut Grid, cells: Vec<String>, right_from: usize) {
     t.add_row(cells.into_iter().enumerate().map(|(i, c)| {
-        let cell = Cell::new(c);
+        let cell = Cell::new(text::escape(&c));
         if i >= right_from {
             cell.set_alignment(CellAlignment::Right)
         } else {
@@ -701,9 +708,13 @@ fn render_sweep(s: &Outcome) -> String {
         s.replications,
         plural(s.replications)
     );
-    let mut header: Vec<&str> = s.parameters.iter().map(String::as_str).collect();
-    header.push("Scale");
-    header.extend(FIGURE_HEADERS);
+    let mut header: Vec<String> = s
+        .parameters
+        .iter()
+        .map(|p| text::escape(p).into())
+        .collect();
+    header.push("Scale".into());
+    header.extend(FIGURE_HEADERS.map(String::from));
     let mut t = new_grid();
     t.set_header(header);
     for design in &s.designs {

@@ -153,6 +153,9 @@ fn name(c: &mut Checker, path: &str, name: &str) -> String {
             "the name is empty; give each cost a name to show in the breakdown",
         );
     }
+    if let Some(message) = super::names::too_long(name) {
+        c.err(path, message);
+    }
     name.to_string()
 }
 

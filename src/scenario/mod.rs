@@ -5,6 +5,7 @@
 
 pub mod business;
 pub mod locate;
+pub mod names;
 pub mod overrides;
 pub mod plan;
 pub mod raw;
@@ -48,7 +49,16 @@ fn reader_options() -> serde_saphyr::Options {
 /// Validates a raw scenario and places each issue in the file by its field path.
 fn validate_raw(raw: RawScenario, source: &Source) -> Result<Scenario, InputError> {
     let index = PathIndex::build(source.text());
-    validate::validate(&raw, &source.default_name).map_err(|issues| {
+    let long_names = names::check(&raw);
+    let validated = match validate::validate(&raw, &source.default_name) {
+        Ok(scenario) if long_names.is_empty() => Ok(scenario),
+        Ok(_) => Err(long_names),
+        Err(mut issues) => {
+            issues.extend(long_names);
+            Err(issues)
+        }
+    };
+    validated.map_err(|issues| {
         // In file order, so the list reads top to bottom alongside the file.
         let mut placed: Vec<(Option<Position>, &validate::Issue)> = issues
             .iter()
@@ -97,6 +107,23 @@ fn describe_yaml_error(error: &serde_saphyr::Error, source: &Source) -> String {
         line: l.line() as usize,
         column: l.column() as usize,
     });
+    // A key past YAML's limit is read as a plain value, so the reader complains about
+    // what follows (a mapping expected, a colon missing); name the cause instead.
+    if let Some((key_at, chars)) = long_keys(text)
+        .into_iter()
+        .find(|(p, _)| at.is_none_or(|a| p.line <= a.line))
+    {
+        let message = format!(
+            "a key of {chars} characters; YAML limits keys to {MAX_KEY_CHARS} characters, \
+             so this line is not read as `key: value`; shorten the key"
+        );
+        return match index.value_at(key_at).map(|v| v.path.as_str()) {
+            Some(path) if !path.is_empty() => {
+                format!("{}: {path}: {message}", source.place(key_at))
+            }
+            _ => format!("{}: {message}", source.place(key_at)),
+        };
+    }
     let value = at.and_then(|p| index.value_at(p));
     let found = value.map(|v| v.shown.as_str()).unwrap_or("something else");
     // An empty value has no node of its own: the reader points at its key.
@@ -280,6 +307,51 @@ const SYNTAX_HINTS: &[(&str, &str)] = &[
 ];
 
 /// The plain or quoted scalar written at `p`, up to the next space, comma or bracket.
+/// Longest implicit key YAML allows (YAML 1.2, section 7.4.2: 1024 Unicode characters).
+const MAX_KEY_CHARS: usize = 1024;
+
+/// Where each `key: value` line of block style has a key longer than [`MAX_KEY_CHARS`],
+/// with its length in characters. Only consulted once the reader has failed, so a line
+/// that merely looks like a key (inside a block scalar) cannot cause a false alarm.
+fn long_keys(text: &str) -> Vec<(Position, usize)> {
+    let mut found = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let mut rest = line.trim_start_matches(' ');
+        // List items, possibly nested on one line: `- - key: value`.
+        while let Some(item) = rest.strip_prefix("- ") {
+            rest = item.trim_start_matches(' ');
+        }
+        let column = line.len() - rest.len() + 1;
+        let key_chars = match rest.chars().next() {
+            None | Some('#') => continue,
+            Some(quote @ ('"' | '\'')) => {
+                let body = &rest[1..];
+                let Some(end) = body.find(quote) else {
+                    continue;
+                };
+                body[end + 1..]
+                    .trim_start_matches(' ')
+                    .starts_with(':')
+                    .then(|| body[..end].chars().count())
+            }
+            Some(_) => rest
+                .find(": ")
+                .or_else(|| rest.ends_with(':').then(|| rest.len() - 1))
+                .map(|end| rest[..end].chars().count()),
+        };
+        if let Some(chars) = key_chars.filter(|&n| n > MAX_KEY_CHARS) {
+            found.push((
+                Position {
+                    line: i + 1,
+                    column,
+                },
+                chars,
+            ));
+        }
+    }
+    found
+}
+
 fn word_at(text: &str, p: Position) -> Option<&str> {
     let line = text.lines().nth(p.line.checked_sub(1)?)?;
     let start = line.char_indices().nth(p.column.checked_sub(1)?)?.0;

@@ -20,6 +20,7 @@ use crate::outcome::{
 use crate::report::format::{money, percent, quantity, scale};
 use crate::scenario::plan::Command;
 use crate::stats::Estimate;
+use crate::text;
 
 /// A chart's input, ready to render.
 #[derive(Clone, Debug, PartialEq)]
@@ -77,8 +78,8 @@ pub fn crossover(outcome: &Outcome) -> Option<CrossoverChart> {
     let x = outcome.crossover.as_ref()?;
     let cur = outcome.currency.as_str();
     let name = |c: Cheaper| match c {
-        Cheaper::First => x.first.as_str(),
-        Cheaper::Second => x.second.as_str(),
+        Cheaper::First => shown(&x.first),
+        Cheaper::Second => shown(&x.second),
     };
     let crossings = x
         .crossings
@@ -107,9 +108,9 @@ pub fn crossover(outcome: &Outcome) -> Option<CrossoverChart> {
         _ => None,
     };
     Some(CrossoverChart {
-        first: x.first.clone(),
+        first: shown(&x.first),
         second: x.second.clone(),
-        currency: outcome.currency.clone(),
+        currency: shown(&outcome.currency),
         first_cost: x
             .probes
             .iter()
@@ -181,9 +182,9 @@ pub fn frontier(outcome: &Outcome) -> FrontierChart {
         scenario: outcome
             .designs
             .first()
-            .map(|d| d.scenario.clone())
+            .map(|d| shown(&d.scenario))
             .unwrap_or_default(),
-        currency: outcome.currency.clone(),
+        currency: shown(&outcome.currency),
         scales,
         objective_ms: outcome.designs.first().and_then(|d| d.p99_objective_ms),
     }
@@ -204,12 +205,12 @@ pub fn tornado(outcome: &Outcome) -> Option<TornadoChart> {
         .filter_map(|a| {
             let e = a.effects.iter().find(|e| e.scale == first)?;
             Some(TornadoBar {
-                label: a.path.clone(),
-                moved: format!(
+                label: shown(&a.path),
+                moved: shown(&format!(
                     "{} / {}",
                     a.moved[0].as_deref().unwrap_or("—"),
                     a.moved[1].as_deref().unwrap_or("—")
-                ),
+                )),
                 low: e.cost_per_transaction[0],
                 high: e.cost_per_transaction[1],
             })
@@ -217,7 +218,7 @@ pub fn tornado(outcome: &Outcome) -> Option<TornadoChart> {
         .collect();
     let left_off = bars.len().saturating_sub(TORNADO_BARS);
     Some(TornadoChart {
-        scenario: base.scenario.clone(),
+        scenario: shown(&base.scenario),
         scale: format!("{} ({} users)", scale(first), quantity(users)),
         by: match outcome.sensitivity_by {
             Some(by) => format!("±{}", percent(by)),
@@ -304,7 +305,7 @@ pub fn cost_per_transaction(reports: &[DesignOutcome]) -> Vec<CostPerTransaction
             })
             .collect();
         let series = Series {
-            label: report.scenario.clone(),
+            label: shown(&report.scenario),
             points: report
                 .details()
                 .filter_map(|r| {
@@ -314,13 +315,16 @@ pub fn cost_per_transaction(reports: &[DesignOutcome]) -> Vec<CostPerTransaction
                 })
                 .collect(),
         };
-        match charts.iter_mut().find(|c| c.currency == report.currency) {
+        match charts
+            .iter_mut()
+            .find(|c| c.currency == shown(&report.currency))
+        {
             Some(chart) => {
                 chart.scenarios.push(series);
                 chart.revenue_per_transaction.push(revenue);
             }
             None => charts.push(CostPerTransactionChart {
-                currency: report.currency.clone(),
+                currency: shown(&report.currency),
                 scenarios: vec![series],
                 revenue_per_transaction: vec![revenue],
                 references: Vec::new(),
@@ -339,7 +343,7 @@ pub fn latency(reports: &[DesignOutcome]) -> LatencyChart {
         .map(|report| {
             let served = || report.details().filter(|r| r.metrics.requests.served > 0);
             LatencyLines {
-                scenario: report.scenario.clone(),
+                scenario: shown(&report.scenario),
                 p50: served()
                     .map(|r| Point::new(r.metrics.users, r.metrics.latency_ms.p50))
                     .collect(),
@@ -410,8 +414,8 @@ pub fn break_even(report: &DesignOutcome) -> Option<BreakEvenChart> {
         )),
     };
     Some(BreakEvenChart {
-        scenario: report.scenario.clone(),
-        currency: report.currency.clone(),
+        scenario: shown(&report.scenario),
+        currency: shown(&report.currency),
         revenue,
         cost,
         break_even: mark,
@@ -423,12 +427,12 @@ pub fn break_even(report: &DesignOutcome) -> Option<BreakEvenChart> {
 /// line per scenario, with confidence bands when replicated and the objectives the
 /// scenarios declare.
 pub fn comparison(c: &Outcome) -> Vec<NamedChart> {
-    let per_scenario: Vec<(&str, Vec<&Summary>)> = c
+    let per_scenario: Vec<(String, Vec<&Summary>)> = c
         .designs
         .iter()
         .map(|d| {
             (
-                d.scenario.as_str(),
+                shown(&d.scenario),
                 d.results.iter().map(|r| &r.summary).collect(),
             )
         })
@@ -442,15 +446,15 @@ pub fn comparison(c: &Outcome) -> Vec<NamedChart> {
     let declared = |target: SloTarget| {
         per_scenario
             .iter()
-            .map(|(name, points)| (*name, limit(points, target)))
+            .map(|(name, points)| (name.as_str(), limit(points, target)))
             .collect::<Vec<_>>()
     };
     let cost = CostPerTransactionChart {
-        currency: c.currency.clone(),
+        currency: shown(&c.currency),
         scenarios: per_scenario
             .iter()
             .map(|(name, points)| Series {
-                label: name.to_string(),
+                label: name.clone(),
                 points: line(points, &|p| p.figures.cost_per_transaction),
             })
             .collect(),
@@ -458,7 +462,7 @@ pub fn comparison(c: &Outcome) -> Vec<NamedChart> {
         references: objectives(
             &declared(SloTarget::CostPerTransaction),
             "SLO cost",
-            &Unit::Money(c.currency.clone()),
+            &Unit::Money(shown(&c.currency)),
         ),
         replications: c.replications,
     };
@@ -466,7 +470,7 @@ pub fn comparison(c: &Outcome) -> Vec<NamedChart> {
         scenarios: per_scenario
             .iter()
             .map(|(name, points)| LatencyLines {
-                scenario: name.to_string(),
+                scenario: name.clone(),
                 p50: line(points, &|p| p.figures.latency_p50_ms),
                 p99: line(points, &|p| p.figures.latency_p99_ms),
             })
@@ -490,14 +494,19 @@ pub fn comparison(c: &Outcome) -> Vec<NamedChart> {
 /// field, one line per scale and combination of the other fields' values, in the order
 /// they first appear in the grid.
 pub fn sweep(s: &Outcome) -> NamedChart {
-    let parameter = s.parameters.first().cloned().unwrap_or_default();
+    let parameter = s.parameters.first().map(|p| shown(p)).unwrap_or_default();
     // One row per point × scale, points in grid order.
     let rows: Vec<(&DesignOutcome, &Summary)> = s
         .designs
         .iter()
         .flat_map(|d| d.results.iter().map(move |r| (d, &r.summary)))
         .collect();
-    let first = |d: &DesignOutcome| d.values.first().map(|v| v.to_string()).unwrap_or_default();
+    let first = |d: &DesignOutcome| {
+        d.values
+            .first()
+            .map(|v| shown(&v.to_string()))
+            .unwrap_or_default()
+    };
     let numbers: Option<Vec<f64>> = rows
         .iter()
         .map(|(d, _)| d.values.first().and_then(|v| v.as_number()))
@@ -519,7 +528,12 @@ pub fn sweep(s: &Outcome) -> NamedChart {
             Some(xs) => xs[i],
             None => categories.iter().position(|c| *c == first(d)).unwrap_or(0) as f64,
         };
-        let others: Vec<String> = d.values.iter().skip(1).map(|v| v.to_string()).collect();
+        let others: Vec<String> = d
+            .values
+            .iter()
+            .skip(1)
+            .map(|v| shown(&v.to_string()))
+            .collect();
         let key = (point.scale, others.clone());
         let k = match keys.iter().position(|k| *k == key) {
             Some(k) => k,
@@ -527,7 +541,7 @@ pub fn sweep(s: &Outcome) -> NamedChart {
                 keys.push(key);
                 let mut label = scale(point.scale);
                 for (path, value) in s.parameters.iter().skip(1).zip(&others) {
-                    label.push_str(&format!(", {path} = {value}"));
+                    label.push_str(&format!(", {} = {value}", shown(path)));
                 }
                 cost.push(Series {
                     label: label.clone(),
@@ -565,17 +579,17 @@ pub fn sweep(s: &Outcome) -> NamedChart {
         }
         out
     };
-    let money_unit = Unit::Money(s.currency.clone());
+    let money_unit = Unit::Money(shown(&s.currency));
     NamedChart {
         file_name: format!("sweep-{}.png", slug(&parameter)),
         chart: Chart::Sweep(SweepChart {
             scenario: s
                 .designs
                 .first()
-                .map(|d| d.scenario.clone())
+                .map(|d| shown(&d.scenario))
                 .unwrap_or_default(),
-            currency: s.currency.clone(),
-            other_parameters: s.parameters.iter().skip(1).cloned().collect(),
+            currency: shown(&s.currency),
+            other_parameters: s.parameters.iter().skip(1).map(|p| shown(p)).collect(),
             parameter,
             categories,
             cost,
@@ -644,7 +658,7 @@ fn objectives(declared: &[(&str, Option<f64>)], what: &str, unit: &Unit) -> Vec<
 
 /// Monthly cost of each component at each scale of one scenario.
 pub fn monthly_cost(report: &DesignOutcome) -> MonthlyCostChart {
-    let components = report.component_names();
+    let components = report.component_names().iter().map(|n| shown(n)).collect();
     let bars = report
         .details()
         .map(|r| {
@@ -663,8 +677,8 @@ pub fn monthly_cost(report: &DesignOutcome) -> MonthlyCostChart {
         })
         .collect();
     MonthlyCostChart {
-        scenario: report.scenario.clone(),
-        currency: report.currency.clone(),
+        scenario: shown(&report.scenario),
+        currency: shown(&report.currency),
         components,
         bars,
     }
@@ -685,7 +699,7 @@ pub fn timeline(report: &DesignOutcome, result: &ScaleResult) -> TimelineChart {
         .enumerate()
         .filter(|(_, t)| t.kind == TierKindName::SelfHosted)
         .map(|(i, t)| Series {
-            label: t.name.clone(),
+            label: shown(&t.name),
             points: metrics
                 .timeline
                 .iter()
@@ -703,13 +717,13 @@ pub fn timeline(report: &DesignOutcome, result: &ScaleResult) -> TimelineChart {
         .bottleneck
         .iter()
         .map(|b| Marker {
-            label: format!("{} {}", b.tier, b.reason.describe()),
+            label: format!("{} {}", shown(&b.tier), b.reason.describe()),
             x: b.at_hours / 24.0,
         })
         .collect();
     TimelineChart {
-        scenario: report.scenario.clone(),
-        currency: report.currency.clone(),
+        scenario: shown(&report.scenario),
+        currency: shown(&report.currency),
         scale_label: format!(
             "{} ({} users)",
             scale(metrics.scale),
@@ -728,6 +742,12 @@ fn largest_scale(report: &DesignOutcome) -> Option<&ScaleResult> {
     report
         .details()
         .max_by(|a, b| a.metrics.scale.total_cmp(&b.metrics.scale))
+}
+
+/// A name from the scenario as a chart shows it: control characters and bidirectional
+/// overrides escaped, as everywhere it is printed.
+fn shown(name: &str) -> String {
+    text::escape(name).into_owned()
 }
 
 /// A scenario name as a file-name part: "Support Chatbot v2" → "support-chatbot-v2".

@@ -5,6 +5,7 @@
 use super::super::format::{millis, money, percent, quantity, scale};
 use super::{DEGRADED_NOTE, add_row, est, new_grid, plural};
 use crate::outcome::{Cheaper, Choice, Outcome, Pick};
+use crate::text;
 
 /// A picked design as a reader names it: its varied values, or its scenario's name.
 fn label(p: &Pick) -> String {
@@ -149,8 +150,8 @@ pub fn crossover(o: &Outcome) -> String {
         }
     }
     let mut t = new_grid();
-    let first = format!("{} monthly", c.first);
-    let second = format!("{} monthly", c.second);
+    let first = format!("{} monthly", text::escape(&c.first));
+    let second = format!("{} monthly", text::escape(&c.second));
     t.set_header(vec!["Users", first.as_str(), second.as_str(), "Cheaper"]);
     for p in &c.probes {
         let crossing = c.crossings.iter().any(|x| x.users == p.users);
