@@ -57,7 +57,7 @@ pub struct SimulateArgs {
     /// Seed instead of the scenario's.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Output format (default: from the extension of --output, .json or .csv, else table).
+    /// Output format (default: from the extension of --output, .json, .csv or .md, else table).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Write to this file instead of standard output (replaced only when the run succeeds).
@@ -231,7 +231,7 @@ pub struct StudyArgs {
     /// confidence interval.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub replications: u64,
-    /// Output format (default: from the extension of --output, .json or .csv, else table).
+    /// Output format (default: from the extension of --output, .json, .csv or .md, else table).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Write to this file instead of standard output (replaced only when the run succeeds).

@@ -5,7 +5,7 @@
 //! ```text
 //! scenario file(s) + CLI ──scenario::plan──▶ Plan (sealed: designs × scales × replications)
 //!     ──runner::run──▶ outcome::ScaleResult per job (sim::simulate → economics::evaluate)
-//!     ──outcome::build──▶ Outcome ──report::Exporter──▶ table | json | csv | png
+//!     ──outcome::build──▶ Outcome ──report::Exporter──▶ table | json | csv | markdown | png
 //! ```
 //!
 //! Every command is a different plan, not a different pipeline. [`run`] is that
@@ -227,8 +227,8 @@ impl Job {
     }
 }
 
-/// The format asked for, or the one `-o`'s extension names (`.json`, `.csv`), or the
-/// table: `-o out.csv` alone should not write a box-drawing table into a CSV file.
+/// The format asked for, or the one `-o`'s extension names (`.json`, `.csv`, `.md`), or
+/// the table: `-o out.csv` alone should not write a box-drawing table into a CSV file.
 fn format_for(asked: Option<Format>, output: Option<&Path>) -> Format {
     asked.unwrap_or_else(|| {
         match output
@@ -239,6 +239,7 @@ fn format_for(asked: Option<Format>, output: Option<&Path>) -> Format {
         {
             Some("json") => Format::Json,
             Some("csv") => Format::Csv,
+            Some("md" | "markdown") => Format::Markdown,
             _ => Format::Table,
         }
     })
