@@ -124,6 +124,12 @@ impl Job {
                 (job.jobs, job.quiet) = (study.threads.jobs, study.threads.quiet);
                 job.fail_on = study.fail_on.clone();
             }
+            Command::Diff(a) => {
+                job.format = Some(format_for(a.format, a.output.as_deref()));
+                job.output = a.output.clone();
+                (job.jobs, job.quiet) = (a.threads.jobs, a.threads.quiet);
+                job.fail_on = a.fail_on.clone();
+            }
             Command::Validate { .. } | Command::Init { .. } => {}
         }
         // The decision commands try failing designs on purpose; a gate over every design
@@ -135,7 +141,7 @@ impl Job {
             )
         {
             return Err(InputError::new(format!(
-                "--fail-on {}: gates apply to simulate, compare and sweep, whose every \
+                "--fail-on {}: gates apply to simulate, compare, sweep and diff, whose every \
                  result is a design you run; run the design optimize, crossover or \
                  sensitivity points to with `scalecost simulate --fail-on ...`",
                 job.fail_on[0]
@@ -211,6 +217,12 @@ impl Job {
                 &a.second,
                 &overrides(a.study.scales.clone(), a.study.seed),
                 a.study.replications,
+            )?,
+            Command::Diff(a) => plan::diff(
+                &a.base,
+                &a.head,
+                &overrides(a.scales.clone(), a.seed),
+                &a.exchange_rates,
             )?,
             Command::Sensitivity(a) => plan::sensitivity(
                 &a.scenario,

@@ -19,6 +19,7 @@ use crate::scenario::plan::Command;
 use crate::stats::Estimate;
 
 mod decision;
+mod diff;
 
 pub struct Table;
 
@@ -52,6 +53,7 @@ pub fn document(outcome: &Outcome) -> Document {
         Command::Optimize => decision::optimize(outcome),
         Command::Crossover => decision::crossover(outcome),
         Command::Sensitivity => decision::sensitivity(outcome),
+        Command::Diff => diff::diff(outcome),
     }
 }
 

@@ -31,6 +31,7 @@ pub enum Command {
     Optimize,
     Crossover,
     Sensitivity,
+    Diff,
 }
 
 /// The command line's replacements for every scenario's `scales` and `seed`.
@@ -330,6 +331,25 @@ pub fn compare(
     }
     let mut plan = Plan::new(Command::Compare, designs, replications);
     plan.notes = notes;
+    Ok(plan)
+}
+
+/// `diff BASE HEAD`: the plan of `compare BASE HEAD`, one run each, HEAD on BASE's
+/// scales, seed and users, so every difference is the change's, not the load's.
+pub fn diff(
+    base: &Path,
+    head: &Path,
+    overrides: &Overrides,
+    rates: &[ExchangeRate],
+) -> Result<Plan, InputError> {
+    let mut plan = compare(
+        &[base.to_path_buf(), head.to_path_buf()],
+        overrides,
+        1,
+        false,
+        rates,
+    )?;
+    plan.command = Command::Diff;
     Ok(plan)
 }
 
