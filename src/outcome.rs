@@ -773,7 +773,7 @@ pub fn build(
     if matches!(plan.command(), Command::Compare | Command::Sweep) {
         mark_best(&mut designs);
     }
-    if matches!(plan.command(), Command::Compare | Command::Diff) {
+    if plan.command() == Command::Compare {
         mark_deltas(&mut designs);
     }
     let mut out = outcome(plan, designs);
@@ -792,8 +792,7 @@ pub fn outcome(plan: &Plan, designs: Vec<DesignOutcome>) -> Outcome {
         seed: plan.seed(),
         replications: plan.replications().max(1) as u32,
         parameters: plan.parameters().to_vec(),
-        baseline: matches!(plan.command(), Command::Compare | Command::Diff)
-            .then(|| designs[0].scenario.clone()),
+        baseline: (plan.command() == Command::Compare).then(|| designs[0].scenario.clone()),
         notes: plan.notes().to_vec(),
         designs,
         choices: Vec::new(),
