@@ -190,7 +190,7 @@ fn diff(plan: &Plan, designs: &[DesignOutcome]) -> Option<DiffResult> {
                 let monthly = Change::line(Some(line.monthly * rb), head_monthly);
                 let status = match (found, monthly.delta) {
                     (None, _) => LineStatus::Removed,
-                    (Some(_), Some(d)) if d == 0.0 => LineStatus::Unchanged,
+                    (Some(_), Some(0.0)) => LineStatus::Unchanged,
                     (Some(_), _) => LineStatus::Changed,
                 };
                 components.push(LineDiff {
