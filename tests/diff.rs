@@ -326,3 +326,28 @@ fn a_gate_trips_after_the_output_is_written() {
         "{written}"
     );
 }
+
+#[test]
+fn head_with_other_users_runs_on_the_bases_and_says_so() {
+    let ws = Workspace::with(&[
+        ("base.yaml", &starter_with(&[])),
+        (
+            "head.yaml",
+            &starter_with(&[("users: 100 ", "users: 300 ")]),
+        ),
+    ]);
+    let json = ws.diff_json("base.yaml", "head.yaml", "1");
+    assert_eq!(number(&json["scales"][0]["users"]), 100.0);
+    let notes = json["notes"].as_array().expect("notes is a list");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    let note = notes[0].as_str().unwrap();
+    assert!(
+        note.contains("declares 300 users; it runs with the baseline's 100"),
+        "{note}"
+    );
+    // Diff has no --own-load to point to.
+    assert!(!note.contains("--own-load"), "{note}");
+    // The same load: the simulated requests, and with them the API's bill, agree.
+    let api = component(&json["scales"][0], "big api");
+    assert_eq!(number(&api["monthly"]["delta"]), 0.0, "{api}");
+}

@@ -266,7 +266,7 @@ pub fn compare(
                 "compare (the baseline's users)",
             )?;
             notes.push(format!(
-                "{} declares {} users; it runs with the baseline's {} (pass --own-load to keep each scenario's own users)",
+                "{} declares {} users; it runs with the baseline's {}{OWN_LOAD_HINT}",
                 declared.name(),
                 quantity(declared.workload().users),
                 quantity(base_users)
@@ -334,6 +334,9 @@ pub fn compare(
     Ok(plan)
 }
 
+/// How compare's note on a scenario run with the baseline's users ends.
+const OWN_LOAD_HINT: &str = " (pass --own-load to keep each scenario's own users)";
+
 /// `diff BASE HEAD`: the plan of `compare BASE HEAD`, one run each, HEAD on BASE's
 /// scales, seed and users, so every difference is the change's, not the load's.
 pub fn diff(
@@ -350,6 +353,10 @@ pub fn diff(
         rates,
     )?;
     plan.command = Command::Diff;
+    // Diff always runs HEAD on BASE's load: it has no --own-load to point to.
+    for note in &mut plan.notes {
+        *note = note.replace(OWN_LOAD_HINT, "");
+    }
     Ok(plan)
 }
 
