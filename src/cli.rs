@@ -31,6 +31,9 @@ pub enum Command {
     Crossover(CrossoverArgs),
     /// Move each assumption down and up and rank them by how much they move the cost.
     Sensitivity(SensitivityArgs),
+    /// Run two scenarios on the same load and show each cost line's monthly change,
+    /// BASE to HEAD, with the totals, cost per transaction, p99 and success rate.
+    Diff(DiffArgs),
     /// Check scenario files without running them.
     Validate {
         /// Scenario files to check.
@@ -57,7 +60,7 @@ pub struct SimulateArgs {
     /// Seed instead of the scenario's.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Output format (default: from the extension of --output, .json or .csv, else table).
+    /// Output format (default: from the extension of --output, .json, .csv or .md, else table).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Write to this file instead of standard output (replaced only when the run succeeds).
@@ -127,6 +130,37 @@ fn parse_rate(arg: &str) -> Result<ExchangeRate, String> {
         currency: currency.to_string(),
         rate,
     })
+}
+
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The scenario as it is; its scales, seed and users set the load.
+    pub base: PathBuf,
+    /// The scenario as it would be, run on BASE's load with BASE's random numbers.
+    pub head: PathBuf,
+    /// CUR=RATE: HEAD in currency CUR is converted at RATE units of BASE's currency
+    /// per CUR, e.g. --exchange-rate EUR=1.08 for a USD BASE.
+    #[arg(long = "exchange-rate", value_name = "CUR=RATE", value_parser = parse_rate)]
+    pub exchange_rates: Vec<ExchangeRate>,
+    /// Load multipliers instead of BASE's, e.g. 1,10,100.
+    #[arg(long, value_delimiter = ',')]
+    pub scales: Option<Vec<f64>>,
+    /// Seed instead of BASE's.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Output format (default: from the extension of --output, .json, .csv or .md, else table).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write to this file instead of standard output (replaced only when the run succeeds).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Exit with code 3, after writing the output, when a condition holds for either
+    /// scenario at any scale: slo, degraded, budget, cost-per-transaction>X,
+    /// monthly-cost>X, error-rate>X. Repeatable.
+    #[arg(long = "fail-on", value_name = "GATE", value_parser = crate::gates::parse)]
+    pub fail_on: Vec<crate::gates::Gate>,
+    #[command(flatten)]
+    pub threads: ThreadArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -231,7 +265,7 @@ pub struct StudyArgs {
     /// confidence interval.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub replications: u64,
-    /// Output format (default: from the extension of --output, .json or .csv, else table).
+    /// Output format (default: from the extension of --output, .json, .csv or .md, else table).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Write to this file instead of standard output (replaced only when the run succeeds).

@@ -5,7 +5,7 @@
 //! ```text
 //! scenario file(s) + CLI ──scenario::plan──▶ Plan (sealed: designs × scales × replications)
 //!     ──runner::run──▶ outcome::ScaleResult per job (sim::simulate → economics::evaluate)
-//!     ──outcome::build──▶ Outcome ──report::Exporter──▶ table | json | csv | png
+//!     ──outcome::build──▶ Outcome ──report::Exporter──▶ table | json | csv | markdown | png
 //! ```
 //!
 //! Every command is a different plan, not a different pipeline. [`run`] is that
@@ -126,6 +126,12 @@ impl Job {
                 (job.jobs, job.quiet) = (study.threads.jobs, study.threads.quiet);
                 job.fail_on = study.fail_on.clone();
             }
+            Command::Diff(a) => {
+                job.format = Some(format_for(a.format, a.output.as_deref()));
+                job.output = a.output.clone();
+                (job.jobs, job.quiet) = (a.threads.jobs, a.threads.quiet);
+                job.fail_on = a.fail_on.clone();
+            }
             Command::Validate { .. } | Command::Init { .. } => {}
         }
         // The decision commands try failing designs on purpose; a gate over every design
@@ -137,7 +143,7 @@ impl Job {
             )
         {
             return Err(InputError::new(format!(
-                "--fail-on {}: gates apply to simulate, compare and sweep, whose every \
+                "--fail-on {}: gates apply to simulate, compare, sweep and diff, whose every \
                  result is a design you run; run the design optimize, crossover or \
                  sensitivity points to with `scalecost simulate --fail-on ...`",
                 job.fail_on[0]
@@ -214,6 +220,12 @@ impl Job {
                 &overrides(a.study.scales.clone(), a.study.seed),
                 a.study.replications,
             )?,
+            Command::Diff(a) => plan::diff(
+                &a.base,
+                &a.head,
+                &overrides(a.scales.clone(), a.seed),
+                &a.exchange_rates,
+            )?,
             Command::Sensitivity(a) => plan::sensitivity(
                 &a.scenario,
                 &a.vary,
@@ -230,8 +242,8 @@ impl Job {
     }
 }
 
-/// The format asked for, or the one `-o`'s extension names (`.json`, `.csv`), or the
-/// table: `-o out.csv` alone should not write a box-drawing table into a CSV file.
+/// The format asked for, or the one `-o`'s extension names (`.json`, `.csv`, `.md`), or
+/// the table: `-o out.csv` alone should not write a box-drawing table into a CSV file.
 fn format_for(asked: Option<Format>, output: Option<&Path>) -> Format {
     asked.unwrap_or_else(|| {
         match output
@@ -242,6 +254,7 @@ fn format_for(asked: Option<Format>, output: Option<&Path>) -> Format {
         {
             Some("json") => Format::Json,
             Some("csv") => Format::Csv,
+            Some("md" | "markdown") => Format::Markdown,
             _ => Format::Table,
         }
     })

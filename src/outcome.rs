@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use std::collections::BTreeMap;
 
-use crate::economics::Economics;
+use crate::economics::{CostKind, Economics};
 use crate::metrics::RunMetrics;
 use crate::model::Slo;
 use crate::scenario::overrides::SetValue;
@@ -58,6 +58,190 @@ pub struct Outcome {
     /// every one was moved to values given).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sensitivity_by: Option<f64>,
+    /// HEAD against BASE, per scale and cost line (diff).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub diff: Option<DiffResult>,
+}
+
+/// Differences this small relative to the figures are floating-point rounding (diff).
+const ROUNDING: f64 = 1e-12;
+
+/// HEAD against BASE at each scale, on the same load and random numbers (diff). Money
+/// is in the outcome's currency.
+#[derive(Clone, Debug, Serialize)]
+pub struct DiffResult {
+    pub base: String,
+    pub head: String,
+    pub scales: Vec<ScaleDiff>,
+}
+
+/// Both designs at one scale.
+#[derive(Clone, Debug, Serialize)]
+pub struct ScaleDiff {
+    pub scale: f64,
+    pub users: f64,
+    /// Each cost line's monthly figure (year-1 average): BASE's lines in their order,
+    /// then the lines only HEAD has.
+    pub components: Vec<LineDiff>,
+    /// Monthly running costs, all lines (year-1 average).
+    pub monthly_total: Change,
+    pub cost_per_transaction: Change,
+    pub latency_p99_ms: Change,
+    /// Served ÷ offered requests; the delta is in the same units (0.01 is one point).
+    pub success_rate: Change,
+}
+
+/// One cost line in BASE and HEAD.
+#[derive(Clone, Debug, Serialize)]
+pub struct LineDiff {
+    pub name: String,
+    pub kind: CostKind,
+    pub status: LineStatus,
+    pub monthly: Change,
+}
+
+/// Whether a cost line is in both designs, and whether its figure moved.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LineStatus {
+    Unchanged,
+    Changed,
+    /// Only HEAD has it.
+    Added,
+    /// Only BASE has it.
+    Removed,
+}
+
+/// One figure in BASE and in HEAD, and how it moved.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Change {
+    /// Null where the design has no such figure: a cost line it does not have, a cost
+    /// per transaction with nothing served.
+    pub base: Option<f64>,
+    pub head: Option<f64>,
+    /// head − base, a cost line a design lacks counting as 0 there; null when either
+    /// figure is undefined otherwise.
+    pub delta: Option<f64>,
+    /// delta ÷ base; null when base is 0 or absent.
+    pub delta_fraction: Option<f64>,
+}
+
+impl Change {
+    /// A figure both designs may have.
+    pub fn of(base: Option<f64>, head: Option<f64>) -> Change {
+        let delta = match (base, head) {
+            (Some(b), Some(h)) => Some(h - b),
+            _ => None,
+        };
+        Change::with_delta(base, head, delta)
+    }
+
+    /// A cost line, which costs nothing in a design that does not have it.
+    fn line(base: Option<f64>, head: Option<f64>) -> Change {
+        let delta = head.unwrap_or(0.0) - base.unwrap_or(0.0);
+        Change::with_delta(base, head, Some(delta))
+    }
+
+    fn with_delta(base: Option<f64>, head: Option<f64>, delta: Option<f64>) -> Change {
+        // The same cost summed in another order differs in its last bits; that is not
+        // a change anyone made.
+        let size = base.unwrap_or(0.0).abs().max(head.unwrap_or(0.0).abs());
+        let delta = delta.map(|d| if d.abs() <= ROUNDING * size { 0.0 } else { d });
+        Change {
+            base,
+            head,
+            delta,
+            delta_fraction: match (delta, base) {
+                (Some(d), Some(b)) if b != 0.0 => Some(d / b),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// HEAD (the second design) against BASE (the first) at each scale, from each one's
+/// full result, converted to the outcome's currency.
+fn diff(plan: &Plan, designs: &[DesignOutcome]) -> Option<DiffResult> {
+    let [base, head] = designs else {
+        return None;
+    };
+    let rate = |d: usize| plan.designs()[d].exchange_rate();
+    let (rb, rh) = (rate(0), rate(1));
+    let scales = base
+        .results
+        .iter()
+        .zip(&head.results)
+        .filter_map(|(b, h)| {
+            let (b, h) = (b.detail.as_ref()?, h.detail.as_ref()?);
+            let mut taken = vec![false; h.economics.components.len()];
+            let mut components: Vec<LineDiff> = Vec::new();
+            for line in &b.economics.components {
+                // Lines are matched by name, the nth of a name to the nth.
+                let found = h
+                    .economics
+                    .components
+                    .iter()
+                    .enumerate()
+                    .position(|(i, c)| !taken[i] && c.name == line.name);
+                let head_monthly = found.map(|i| {
+                    taken[i] = true;
+                    h.economics.components[i].monthly * rh
+                });
+                let monthly = Change::line(Some(line.monthly * rb), head_monthly);
+                let status = match (found, monthly.delta) {
+                    (None, _) => LineStatus::Removed,
+                    (Some(_), Some(0.0)) => LineStatus::Unchanged,
+                    (Some(_), _) => LineStatus::Changed,
+                };
+                components.push(LineDiff {
+                    name: line.name.clone(),
+                    kind: line.kind,
+                    status,
+                    monthly,
+                });
+            }
+            for (line, _) in h
+                .economics
+                .components
+                .iter()
+                .zip(&taken)
+                .filter(|(_, taken)| !**taken)
+            {
+                components.push(LineDiff {
+                    name: line.name.clone(),
+                    kind: line.kind,
+                    status: LineStatus::Added,
+                    monthly: Change::line(None, Some(line.monthly * rh)),
+                });
+            }
+            Some(ScaleDiff {
+                scale: b.metrics.scale,
+                users: b.metrics.users,
+                components,
+                monthly_total: Change::of(
+                    Some(b.economics.monthly_total * rb),
+                    Some(h.economics.monthly_total * rh),
+                ),
+                cost_per_transaction: Change::of(
+                    b.economics.cost_per_transaction.map(|c| c * rb),
+                    h.economics.cost_per_transaction.map(|c| c * rh),
+                ),
+                latency_p99_ms: Change::of(
+                    Some(b.metrics.latency_ms.p99),
+                    Some(h.metrics.latency_ms.p99),
+                ),
+                success_rate: Change::of(
+                    Some(b.metrics.requests.success_rate),
+                    Some(h.metrics.requests.success_rate),
+                ),
+            })
+        })
+        .collect();
+    Some(DiffResult {
+        base: base.scenario.clone(),
+        head: head.scenario.clone(),
+        scales,
+    })
 }
 
 /// The search's answer at one scale: the cheapest design that meets its SLO (or
@@ -559,7 +743,11 @@ pub fn build(
     results: Vec<ScaleResult>,
     break_evens: Vec<Option<BreakEven>>,
 ) -> Outcome {
-    let full = matches!(plan.command(), Command::Simulate | Command::Plot);
+    // Diff reads each cost line of both designs, which only the full result has.
+    let full = matches!(
+        plan.command(),
+        Command::Simulate | Command::Plot | Command::Diff
+    );
     let reps = plan.replications().max(1) as usize;
     let mut results = results.into_iter();
     let mut jobs = jobs.iter();
@@ -588,7 +776,11 @@ pub fn build(
     if plan.command() == Command::Compare {
         mark_deltas(&mut designs);
     }
-    outcome(plan, designs)
+    let mut out = outcome(plan, designs);
+    if plan.command() == Command::Diff {
+        out.diff = diff(plan, &out.designs);
+    }
+    out
 }
 
 /// The outcome of `plan` around its designs' results; the command's own findings
@@ -607,6 +799,7 @@ pub fn outcome(plan: &Plan, designs: Vec<DesignOutcome>) -> Outcome {
         crossover: None,
         sensitivity: Vec::new(),
         sensitivity_by: plan.sensitivity_by(),
+        diff: None,
     }
 }
 

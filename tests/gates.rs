@@ -277,7 +277,7 @@ fn the_decision_commands_refuse_gates() {
     );
     assert_eq!(code, 2, "{err}");
     assert!(
-        err.contains("gates apply to simulate, compare and sweep"),
+        err.contains("gates apply to simulate, compare, sweep and diff"),
         "{err}"
     );
 }

@@ -22,11 +22,14 @@ use crate::outcome::{Outcome, Pick};
 use crate::scenario::plan::Command;
 use crate::text;
 
+mod diff;
+
 pub struct Csv;
 
 impl Exporter for Csv {
     fn export(&self, outcome: &Outcome) -> anyhow::Result<Vec<Artifact>> {
         match outcome.command {
+            Command::Diff => return diff::export(outcome),
             Command::Optimize => return Ok(vec![Artifact::main(write(choices(outcome)?)?)]),
             Command::Crossover => return Ok(vec![Artifact::main(write(crossings(outcome)?)?)]),
             Command::Sensitivity => {

@@ -1,5 +1,6 @@
 //! JSON: the outcome exactly as computed, pretty-printed. `simulate` gives its one
-//! design as an object, as it always has; the other commands give the whole outcome.
+//! design as an object, as it always has; `diff` gives its comparison of the two
+//! designs, per scale and cost line; the other commands give the whole outcome.
 //!
 //! serde_json already escapes C0 controls (`\u001b`), quotes and backslashes; DEL, C1
 //! controls and bidirectional overrides it writes raw, and JSON is often read on a
@@ -12,16 +13,35 @@ use serde::Serialize;
 use serde_json::ser::{Formatter, PrettyFormatter};
 
 use super::{Artifact, Exporter};
-use crate::outcome::Outcome;
+use crate::outcome::{DiffResult, Outcome};
 use crate::scenario::plan::Command;
 use crate::text;
 
 pub struct Json;
 
+/// What `diff` writes: the comparison without the two designs' hourly timelines, which
+/// `simulate --format json` gives for each.
+#[derive(Serialize)]
+struct DiffJson<'a> {
+    command: Command,
+    currency: &'a str,
+    seed: u64,
+    notes: &'a [String],
+    #[serde(flatten)]
+    diff: Option<&'a DiffResult>,
+}
+
 impl Exporter for Json {
     fn export(&self, outcome: &Outcome) -> anyhow::Result<Vec<Artifact>> {
         let mut out = match (outcome.command, outcome.designs.as_slice()) {
             (Command::Simulate, [one]) => to_vec(one)?,
+            (Command::Diff, _) => to_vec(&DiffJson {
+                command: outcome.command,
+                currency: &outcome.currency,
+                seed: outcome.seed,
+                notes: &outcome.notes,
+                diff: outcome.diff.as_ref(),
+            })?,
             _ => to_vec(outcome)?,
         };
         out.push(b'\n');

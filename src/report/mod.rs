@@ -2,8 +2,10 @@
 //! format; they never compute.
 
 pub mod csv;
+pub mod document;
 pub mod format;
 pub mod json;
+pub mod markdown;
 pub mod plot;
 pub mod table;
 
@@ -18,6 +20,8 @@ pub enum Format {
     Json,
     /// One row per design and scale, nested fields joined with dots.
     Csv,
+    /// The table's figures as GitHub-flavoured markdown, for a pull-request comment.
+    Markdown,
 }
 
 /// One file an exporter produces: the main output (no name), or a named file for a
@@ -49,5 +53,6 @@ pub fn exporter(format: Format) -> &'static dyn Exporter {
         Format::Table => &table::Table,
         Format::Json => &json::Json,
         Format::Csv => &csv::Csv,
+        Format::Markdown => &markdown::Markdown,
     }
 }

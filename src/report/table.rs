@@ -2,13 +2,13 @@
 //! per figure a reader looks for; `compare` and `sweep` show a row per design (or grid
 //! point), with `mean ± half-width` where there are replications.
 //!
-//! Names come from the scenario, so every cell is escaped ([`crate::text`]) before the
-//! table measures it (an escaped name keeps its column straight), and the finished text
-//! once more, for the lines around the tables.
+//! The rows are laid out once, as a [`Document`], which this module draws with
+//! box-drawing characters and `markdown.rs` draws as GitHub tables.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell, CellAlignment, ContentArrangement, Table as Grid};
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table as Comfy};
 
+use super::document::{Block, Document, Grid};
 use super::format::{count, day_time, millis, money, percent, quantity, scale, trimmed};
 use super::{Artifact, Exporter};
 use crate::metrics::TierKindName;
@@ -17,66 +17,102 @@ use crate::outcome::{
 };
 use crate::scenario::plan::Command;
 use crate::stats::Estimate;
-use crate::text;
 
 mod decision;
+mod diff;
 
 pub struct Table;
 
 impl Exporter for Table {
     fn export(&self, outcome: &Outcome) -> anyhow::Result<Vec<Artifact>> {
-        let text = match outcome.command {
-            Command::Simulate | Command::Plot => {
-                let mut out = String::new();
-                for design in &outcome.designs {
-                    out.push_str(&render_one(design));
-                    if outcome.replications > 1 {
-                        out.push_str(&replicated(outcome, design));
-                    }
-                    out.push('\n');
-                }
-                out
-            }
-            Command::Compare => render_comparison(outcome),
-            Command::Sweep => render_sweep(outcome),
-            Command::Optimize => decision::optimize(outcome),
-            Command::Crossover => decision::crossover(outcome),
-            Command::Sensitivity => decision::sensitivity(outcome),
-        };
-        Ok(vec![Artifact::main(
-            text::escape_lines(&text).into_owned().into_bytes(),
-        )])
+        Ok(vec![Artifact::main(draw(&document(outcome)).into_bytes())])
     }
 }
 
-fn new_grid() -> Grid {
-    let mut t = Grid::new();
+/// The outcome's report, laid out: the rows of every table and the lines around them.
+pub fn document(outcome: &Outcome) -> Document {
+    match outcome.command {
+        Command::Simulate | Command::Plot => {
+            let names: Vec<&str> = outcome
+                .designs
+                .iter()
+                .map(|d| d.scenario.as_str())
+                .collect();
+            let mut doc = Document::new(names.join(", "));
+            for design in &outcome.designs {
+                doc.extend(render_one(design));
+                if outcome.replications > 1 {
+                    doc.extend(replicated(outcome, design));
+                }
+                doc.end_part();
+            }
+            doc
+        }
+        Command::Compare => render_comparison(outcome),
+        Command::Sweep => render_sweep(outcome),
+        Command::Optimize => decision::optimize(outcome),
+        Command::Crossover => decision::crossover(outcome),
+        Command::Sensitivity => decision::sensitivity(outcome),
+        Command::Diff => diff::diff(outcome),
+    }
+}
+
+/// The document as terminal text: grids with box-drawing characters.
+/// Names come from the scenario, so every cell is escaped ([`crate::text`]) before the
+/// table measures it (an escaped name keeps its column straight), and the finished text
+/// once more, for the lines around the tables.
+fn draw(doc: &Document) -> String {
+    let mut out = String::new();
+    for block in &doc.blocks {
+        match block {
+            Block::Line(text) => {
+                out.push_str(text);
+                out.push('\n');
+            }
+            Block::Section(text) => out.push_str(&format!("\n{text}\n")),
+            Block::Note(text) => out.push_str(&format!("note: {text}\n")),
+            Block::Warning(text) => out.push_str(&format!("warning: {text}\n")),
+            Block::Grid(grid) => out.push_str(&format!("{}\n", comfy(grid))),
+            Block::Break => out.push('\n'),
+        }
+    }
+    crate::text::escape_lines(&out).into_owned()
+}
+
+fn comfy(grid: &Grid) -> Comfy {
+    let mut t = Comfy::new();
     t.load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled);
+    t.set_header(grid.header.iter().map(|h| Cell::new(crate::text::escape(h))));
+    for row in &grid.rows {
+        t.add_row(row.iter().enumerate().map(|(i, c)| {
+            let cell = Cell::new(crate::text::escape(c));
+            if i >= grid.right_from {
+                cell.set_alignment(CellAlignment::Right)
+            } else {
+                cell
+            }
+        }));
+    }
     t
 }
 
-fn render_one(design: &DesignOutcome) -> String {
+fn render_one(design: &DesignOutcome) -> Document {
     let results: Vec<&ScaleResult> = design.details().collect();
     let summaries: Vec<&Summary> = design.results.iter().map(|r| &r.summary).collect();
     let cur = design.currency.as_str();
-    let mut table = new_grid();
-    let mut header = vec![Cell::new("")];
+    let mut header = vec![String::new()];
     header.extend(summaries.iter().map(|s| {
         // A scale that fails its requests is marked wherever its cost is read.
         let mark = if s.degraded { " (degraded)" } else { "" };
-        Cell::new(format!("{}{mark}", scale(s.scale)))
+        format!("{}{mark}", scale(s.scale))
     }));
-    table.set_header(header);
+    let mut table = Grid::new(header, 1);
 
     let mut row = |label: &str, f: &dyn Fn(&ScaleResult) -> String| {
-        let mut cells = vec![Cell::new(text::escape(label))];
-        cells.extend(
-            results
-                .iter()
-                .map(|r| Cell::new(f(r)).set_alignment(CellAlignment::Right)),
-        );
-        table.add_row(cells);
+        let mut cells = vec![label.to_string()];
+        cells.extend(results.iter().map(|r| f(r)));
+        table.row(cells);
     };
 
     row("Users", &|r| quantity(r.metrics.users));
@@ -371,24 +407,24 @@ fn render_one(design: &DesignOutcome) -> String {
         ),
     });
 
-    let mut notes = String::new();
+    let mut notes = Document::default();
     if let Some(be) = &design.break_even {
         let range = format!(
             "{}–{} users",
             quantity(be.search_users[0]),
             quantity(be.search_users[1])
         );
-        notes.push_str(&match (be.status, be.users) {
+        notes.line(match (be.status, be.users) {
             (BreakEvenStatus::Found, Some(u)) => format!(
-                "Break-even: {} users (to within {}; searched {range})\n",
+                "Break-even: {} users (to within {}; searched {range})",
                 quantity(u),
                 percent(be.precision)
             ),
             (BreakEvenStatus::BelowRange, Some(u)) => format!(
-                "Break-even: already profitable at {} users, the smallest load simulated\n",
+                "Break-even: already profitable at {} users, the smallest load simulated",
                 quantity(u)
             ),
-            _ => format!("Break-even: never within {range}\n"),
+            _ => format!("Break-even: never within {range}"),
         });
         if be.crossings.len() > 1
             || be
@@ -412,7 +448,7 @@ fn render_one(design: &DesignOutcome) -> String {
                     format!("{} users {way}{within}", quantity(c.users))
                 })
                 .collect();
-            notes.push_str(&format!("  profit crosses zero at: {}\n", all.join("; ")));
+            notes.line(format!("  profit crosses zero at: {}", all.join("; ")));
         }
     }
     if let Some(growth) = &design.growth {
@@ -432,33 +468,32 @@ fn render_one(design: &DesignOutcome) -> String {
                 .map(|x| (x.nearest_simulated_users / x.users).ln().abs().exp())
                 .fold(1.0, f64::max);
             let months: Vec<String> = [1, 12, 24].into_iter().filter_map(at).collect();
-            notes.push_str(&format!(
-                "Schedule at {} with {growth}: {}; every month priced from loads simulated within {}x of it\n",
+            notes.line(format!(
+                "Schedule at {} with {growth}: {}; every month priced from loads simulated within {}x of it",
                 scale(r.metrics.scale),
                 months.join(", "),
                 trimmed(farthest, 2)
             ));
         }
     }
-    let mut warnings: Vec<String> = Vec::new();
+    let mut warnings: Vec<&String> = Vec::new();
     for r in &results {
         for w in &r.economics.warnings {
-            let line = format!("warning: {w}\n");
-            if !warnings.contains(&line) {
-                warnings.push(line);
+            if !warnings.contains(&w) {
+                warnings.push(w);
             }
         }
     }
     for w in warnings {
-        notes.push_str(&w);
+        notes.warning(w.clone());
     }
     if summaries.iter().any(|s| s.degraded) {
-        notes.push_str(DEGRADED_NOTE);
+        notes.line(DEGRADED_NOTE);
     }
     for r in &results {
         for a in &r.economics.anomalies {
-            notes.push_str(&format!(
-                "Cost anomaly at {}: {} h from {}, peak {} per hour vs typical {}: {}\n",
+            notes.line(format!(
+                "Cost anomaly at {}: {} h from {}, peak {} per hour vs typical {}: {}",
                 scale(r.metrics.scale),
                 a.hours,
                 day_time(a.start_hour as f64),
@@ -473,13 +508,17 @@ fn render_one(design: &DesignOutcome) -> String {
         .first()
         .map(|r| r.metrics.window_hours)
         .unwrap_or(0.0);
-    format!(
-        "{} — seed {}, {} measured after {} warm-up\n{table}\n{notes}",
-        text::escape(&design.scenario),
+    let mut doc = Document::new(design.scenario.clone());
+    doc.line(format!(
+        "{} — seed {}, {} measured after {} warm-up",
+        design.scenario,
         design.seed,
         hours_text(window),
         hours_text(design.warmup_hours),
-    )
+    ));
+    doc.grid(table);
+    doc.extend(notes);
+    doc
 }
 
 /// 12345678 → "12.3M": token totals are read for their size, not their digits.
@@ -584,52 +623,45 @@ const FIGURE_HEADERS: [&str; 8] = [
     "SLO",
 ];
 
-const DEGRADED_NOTE: &str = "(degraded): fewer requests succeeded than the SLO allows (99% without one); its cost per transaction is that of a failing system\n";
-
-fn add_row(t: &mut Grid, cells: Vec<String>, right_from: usize) {
-    t.add_row(cells.into_iter().enumerate().map(|(i, c)| {
-        let cell = Cell::new(text::escape(&c));
-        if i >= right_from {
-            cell.set_alignment(CellAlignment::Right)
-        } else {
-            cell
-        }
-    }));
-}
+const DEGRADED_NOTE: &str = "(degraded): fewer requests succeeded than the SLO allows (99% without one); its cost per transaction is that of a failing system";
 
 fn plural(n: u32) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
 /// Simulate with replications: the headline figures over every run of each scale.
-fn replicated(outcome: &Outcome, design: &DesignOutcome) -> String {
+fn replicated(outcome: &Outcome, design: &DesignOutcome) -> Document {
     let cur = design.currency.as_str();
     let mut header = vec!["Scale"];
     header.extend(FIGURE_HEADERS);
-    let mut t = new_grid();
-    t.set_header(header);
+    let mut t = Grid::new(header, 0);
     for r in &design.results {
         let mut cells = vec![scale(r.summary.scale)];
         cells.extend(figure_cells(&r.summary, cur));
-        add_row(&mut t, cells, 0);
+        t.row(cells);
     }
-    format!(
-        "Over {} replications (mean ± 95% confidence half-width; the table above is the first):\n{t}\n",
+    let mut doc = Document::default();
+    doc.line(format!(
+        "Over {} replications (mean ± 95% confidence half-width; the table above is the first):",
         outcome.replications
-    )
+    ));
+    doc.grid(t);
+    doc
 }
 
-fn render_comparison(c: &Outcome) -> String {
+fn render_comparison(c: &Outcome) -> Document {
     let cur = c.currency.as_str();
-    let mut out = format!(
-        "Compared on the same random numbers (seed {}, {} replication{} each); baseline: {}\n",
+    let names: Vec<&str> = c.designs.iter().map(|d| d.scenario.as_str()).collect();
+    let mut out = Document::new(format!("Compare: {}", names.join(" vs ")));
+    out.line(format!(
+        "Compared on the same random numbers (seed {}, {} replication{} each); baseline: {}",
         c.seed,
         c.replications,
         plural(c.replications),
         c.baseline.as_deref().unwrap_or_default()
-    );
+    ));
     for note in &c.notes {
-        out.push_str(&format!("note: {note}\n"));
+        out.note(note.clone());
     }
     let scales = c.designs.first().map_or(0, |d| d.results.len());
     for k in 0..scales {
@@ -647,7 +679,7 @@ fn render_comparison(c: &Outcome) -> String {
         } else {
             "different loads: see each row's users".to_string()
         };
-        out.push_str(&format!("\nAt {} ({users})\n", scale(first.scale)));
+        out.section(format!("At {} ({users})", scale(first.scale)));
         let mut header = vec!["Scenario"];
         if !same_users {
             header.push("Users");
@@ -655,8 +687,7 @@ fn render_comparison(c: &Outcome) -> String {
         header.extend(FIGURE_HEADERS.iter().take(1));
         header.push("vs baseline");
         header.extend(FIGURE_HEADERS.iter().skip(1));
-        let mut t = new_grid();
-        t.set_header(header);
+        let mut t = Grid::new(header, 1);
         for (design, s) in &at {
             let mut cells = figure_cells(s, cur);
             let name = if s.best {
@@ -683,40 +714,37 @@ fn render_comparison(c: &Outcome) -> String {
                 cells.insert(0, quantity(s.users));
             }
             cells.insert(0, name);
-            add_row(&mut t, cells, 1);
+            t.row(cells);
         }
-        out.push_str(&format!("{t}\n"));
+        out.grid(t);
     }
-    out.push_str("★ cheapest per transaction among the scenarios that meet their SLO and serve at least 99% of requests where none is declared\n");
+    out.line("★ cheapest per transaction among the scenarios that meet their SLO and serve at least 99% of requests where none is declared");
     if c.designs
         .iter()
         .flat_map(|d| &d.results)
         .any(|r| r.summary.degraded)
     {
-        out.push_str(DEGRADED_NOTE);
+        out.line(DEGRADED_NOTE);
     }
     out
 }
 
-fn render_sweep(s: &Outcome) -> String {
+fn render_sweep(s: &Outcome) -> Document {
     let cur = s.currency.as_str();
-    let mut out = format!(
-        "Sweep of {} over {} (seed {}, {} replication{} per point)\n",
-        s.designs.first().map_or("", |d| d.scenario.as_str()),
+    let name = s.designs.first().map_or("", |d| d.scenario.as_str());
+    let mut out = Document::new(format!("Sweep: {name}"));
+    out.line(format!(
+        "Sweep of {} over {} (seed {}, {} replication{} per point)",
+        name,
         s.parameters.join(" × "),
         s.seed,
         s.replications,
         plural(s.replications)
-    );
-    let mut header: Vec<String> = s
-        .parameters
-        .iter()
-        .map(|p| text::escape(p).into())
-        .collect();
-    header.push("Scale".into());
-    header.extend(FIGURE_HEADERS.map(String::from));
-    let mut t = new_grid();
-    t.set_header(header);
+    ));
+    let mut header: Vec<&str> = s.parameters.iter().map(String::as_str).collect();
+    header.push("Scale");
+    header.extend(FIGURE_HEADERS);
+    let mut t = Grid::new(header, 0);
     for design in &s.designs {
         for r in &design.results {
             let mut cells: Vec<String> = design.values.iter().map(|v| v.to_string()).collect();
@@ -727,17 +755,17 @@ fn render_sweep(s: &Outcome) -> String {
             }
             cells.push(scale(r.summary.scale));
             cells.extend(figure_cells(&r.summary, cur));
-            add_row(&mut t, cells, 0);
+            t.row(cells);
         }
     }
-    out.push_str(&format!("{t}\n"));
-    out.push_str("★ cheapest point per transaction at its scale among those that meet the SLO and serve at least 99% of requests where none is declared\n");
+    out.grid(t);
+    out.line("★ cheapest point per transaction at its scale among those that meet the SLO and serve at least 99% of requests where none is declared");
     if s.designs
         .iter()
         .flat_map(|d| &d.results)
         .any(|r| r.summary.degraded)
     {
-        out.push_str(DEGRADED_NOTE);
+        out.line(DEGRADED_NOTE);
     }
     out
 }

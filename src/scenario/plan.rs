@@ -31,6 +31,7 @@ pub enum Command {
     Optimize,
     Crossover,
     Sensitivity,
+    Diff,
 }
 
 /// The command line's replacements for every scenario's `scales` and `seed`.
@@ -281,7 +282,7 @@ pub fn compare(
                 "compare (the baseline's users)",
             )?;
             notes.push(format!(
-                "{} declares {} users; it runs with the baseline's {} (pass --own-load to keep each scenario's own users)",
+                "{} declares {} users; it runs with the baseline's {}{OWN_LOAD_HINT}",
                 declared.name(),
                 quantity(declared.workload().users),
                 quantity(base_users)
@@ -346,6 +347,32 @@ pub fn compare(
     }
     let mut plan = Plan::new(Command::Compare, designs, replications);
     plan.notes = notes;
+    Ok(plan)
+}
+
+/// How compare's note on a scenario run with the baseline's users ends.
+const OWN_LOAD_HINT: &str = " (pass --own-load to keep each scenario's own users)";
+
+/// `diff BASE HEAD`: the plan of `compare BASE HEAD`, one run each, HEAD on BASE's
+/// scales, seed and users, so every difference is the change's, not the load's.
+pub fn diff(
+    base: &Path,
+    head: &Path,
+    overrides: &Overrides,
+    rates: &[ExchangeRate],
+) -> Result<Plan, InputError> {
+    let mut plan = compare(
+        &[base.to_path_buf(), head.to_path_buf()],
+        overrides,
+        1,
+        false,
+        rates,
+    )?;
+    plan.command = Command::Diff;
+    // Diff always runs HEAD on BASE's load: it has no --own-load to point to.
+    for note in &mut plan.notes {
+        *note = note.replace(OWN_LOAD_HINT, "");
+    }
     Ok(plan)
 }
 

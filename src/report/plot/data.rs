@@ -48,7 +48,7 @@ pub struct NamedChart {
 /// that report scenarios in full, those of [`scenario_charts`].
 pub fn charts(outcome: &Outcome, timeline_scale: Option<f64>) -> Result<Vec<NamedChart>> {
     match outcome.command {
-        Command::Compare => Ok(comparison(outcome)),
+        Command::Compare | Command::Diff => Ok(comparison(outcome)),
         Command::Sweep => Ok(vec![sweep(outcome)]),
         Command::Simulate | Command::Plot => scenario_charts(&outcome.designs, timeline_scale),
         Command::Optimize => Ok(vec![NamedChart {

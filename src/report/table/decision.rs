@@ -3,9 +3,9 @@
 //! marked) and `sensitivity` (each assumption's swing, largest first).
 
 use super::super::format::{millis, money, percent, quantity, scale};
-use super::{DEGRADED_NOTE, add_row, est, new_grid, plural};
+use super::{DEGRADED_NOTE, est, plural};
 use crate::outcome::{Cheaper, Choice, Outcome, Pick};
-use crate::text;
+use crate::report::document::{Document, Grid};
 
 /// A picked design as a reader names it: its varied values, or its scenario's name.
 fn label(p: &Pick) -> String {
@@ -20,7 +20,7 @@ fn label(p: &Pick) -> String {
     }
 }
 
-pub fn optimize(o: &Outcome) -> String {
+pub fn optimize(o: &Outcome) -> Document {
     let cur = o.currency.as_str();
     let name = o.designs.first().map_or("", |d| d.scenario.as_str());
     let over = if o.parameters.is_empty() {
@@ -28,28 +28,31 @@ pub fn optimize(o: &Outcome) -> String {
     } else {
         format!(" over {}", o.parameters.join(" × "))
     };
-    let mut out = format!(
-        "Optimize {name}{over} (seed {}, {} replication{} per design, common random numbers)\n",
+    let mut out = Document::new(format!("Optimize: {name}"));
+    out.line(format!(
+        "Optimize {name}{over} (seed {}, {} replication{} per design, common random numbers)",
         o.seed,
         o.replications,
         plural(o.replications)
-    );
+    ));
     for note in &o.notes {
-        out.push_str(&format!("note: {note}\n"));
+        out.note(note.clone());
     }
-    let mut t = new_grid();
-    t.set_header(vec![
-        "Scale",
-        "Users",
-        "Cheapest that meets the objectives",
-        "Cost / transaction",
-        "Monthly cost",
-        "Margin",
-        "p99",
-        "Runner-up",
-        "Its cost / transaction",
-        "Simulated",
-    ]);
+    let mut t = Grid::new(
+        [
+            "Scale",
+            "Users",
+            "Cheapest that meets the objectives",
+            "Cost / transaction",
+            "Monthly cost",
+            "Margin",
+            "p99",
+            "Runner-up",
+            "Its cost / transaction",
+            "Simulated",
+        ],
+        3,
+    );
     let pick_cells = |c: &Choice| -> Vec<String> {
         let Some(p) = &c.chosen else {
             return vec![
@@ -87,27 +90,28 @@ pub fn optimize(o: &Outcome) -> String {
             None => cells.extend(["—".to_string(), "—".to_string()]),
         }
         cells.push(format!("{} of {}", c.simulated, c.candidates));
-        add_row(&mut t, cells, 3);
+        t.row(cells);
     }
-    out.push_str(&format!("{t}\n"));
-    out.push_str("Objectives: the scenario's SLO, and at least 99% of requests served where none is declared. Simulated: designs run at that scale, out of all there are.\n");
+    out.grid(t);
+    out.line("Objectives: the scenario's SLO, and at least 99% of requests served where none is declared. Simulated: designs run at that scale, out of all there are.");
     if o.choices.iter().any(|c| c.too_close_to_call) {
-        out.push_str("(too close to call): the runner-up's 95% interval of cost per transaction overlaps the winner's; run more --replications to tell them apart\n");
+        out.line("(too close to call): the runner-up's 95% interval of cost per transaction overlaps the winner's; run more --replications to tell them apart");
     }
     out
 }
 
-pub fn crossover(o: &Outcome) -> String {
+pub fn crossover(o: &Outcome) -> Document {
     let cur = o.currency.as_str();
     let Some(c) = &o.crossover else {
-        return String::new();
+        return Document::default();
     };
-    let mut out = format!(
-        "Crossover of {} and {}: year-1 monthly cost at a steady load, both on seed {} (common random numbers)\n",
+    let mut out = Document::new(format!("Crossover: {} and {}", c.first, c.second));
+    out.line(format!(
+        "Crossover of {} and {}: year-1 monthly cost at a steady load, both on seed {} (common random numbers)",
         c.first, c.second, o.seed
-    );
+    ));
     for note in &o.notes {
-        out.push_str(&format!("note: {note}\n"));
+        out.note(note.clone());
     }
     let name = |w: Cheaper| match w {
         Cheaper::First => c.first.as_str(),
@@ -120,16 +124,16 @@ pub fn crossover(o: &Outcome) -> String {
     );
     if c.crossings.is_empty() {
         match c.cheaper_at_start {
-            Some(w) => out.push_str(&format!(
-                "They never cross from {range}: {} is cheaper throughout.\n",
+            Some(w) => out.line(format!(
+                "They never cross from {range}: {} is cheaper throughout.",
                 name(w)
             )),
-            None => out.push_str(&format!("Nothing was simulated in {range}.\n")),
+            None => out.line(format!("Nothing was simulated in {range}.")),
         }
     } else {
         if let Some(w) = c.cheaper_at_start {
-            out.push_str(&format!(
-                "At {} users {} is cheaper.\n",
+            out.line(format!(
+                "At {} users {} is cheaper.",
                 quantity(c.search_users[0]),
                 name(w)
             ));
@@ -140,8 +144,8 @@ pub fn crossover(o: &Outcome) -> String {
             } else {
                 format!("within {}", percent(x.precision))
             };
-            out.push_str(&format!(
-                "From {} users ({within}) {} is cheaper: {} against {} a month.\n",
+            out.line(format!(
+                "From {} users ({within}) {} is cheaper: {} against {} a month.",
                 quantity(x.users),
                 name(x.cheaper_after),
                 money(cur, x.first_monthly.min(x.second_monthly)),
@@ -149,10 +153,9 @@ pub fn crossover(o: &Outcome) -> String {
             ));
         }
     }
-    let mut t = new_grid();
-    let first = format!("{} monthly", text::escape(&c.first));
-    let second = format!("{} monthly", text::escape(&c.second));
-    t.set_header(vec!["Users", first.as_str(), second.as_str(), "Cheaper"]);
+    let first = format!("{} monthly", c.first);
+    let second = format!("{} monthly", c.second);
+    let mut t = Grid::new(["Users", first.as_str(), second.as_str(), "Cheaper"], 0);
     for p in &c.probes {
         let crossing = c.crossings.iter().any(|x| x.users == p.users);
         let cheaper = if p.first_monthly <= p.second_monthly {
@@ -160,24 +163,20 @@ pub fn crossover(o: &Outcome) -> String {
         } else {
             &c.second
         };
-        add_row(
-            &mut t,
-            vec![
-                quantity(p.users),
-                money(cur, p.first_monthly),
-                money(cur, p.second_monthly),
-                if crossing {
-                    format!("{cheaper} ◆")
-                } else {
-                    cheaper.clone()
-                },
-            ],
-            0,
-        );
+        t.row(vec![
+            quantity(p.users),
+            money(cur, p.first_monthly),
+            money(cur, p.second_monthly),
+            if crossing {
+                format!("{cheaper} ◆")
+            } else {
+                cheaper.clone()
+            },
+        ]);
     }
-    out.push_str(&format!("{t}\n"));
+    out.grid(t);
     if !c.crossings.is_empty() {
-        out.push_str("◆ the first load simulated past a crossing\n");
+        out.line("◆ the first load simulated past a crossing");
     }
     let degraded: Vec<&str> = o
         .designs
@@ -186,30 +185,31 @@ pub fn crossover(o: &Outcome) -> String {
         .map(|d| d.scenario.as_str())
         .collect();
     if !degraded.is_empty() {
-        out.push_str(&format!(
-            "note: {} fails requests at some scales (see `compare`); a failing design's cost is that of a system that does not work\n",
+        out.note(format!(
+            "{} fails requests at some scales (see `compare`); a failing design's cost is that of a system that does not work",
             degraded.join(", ")
         ));
     }
     out
 }
 
-pub fn sensitivity(o: &Outcome) -> String {
+pub fn sensitivity(o: &Outcome) -> Document {
     let cur = o.currency.as_str();
     let Some(base) = o.designs.first() else {
-        return String::new();
+        return Document::default();
     };
     let how = match o.sensitivity_by {
         Some(by) => format!("by {}", percent(by)),
         None => "to the values given".to_string(),
     };
-    let mut out = format!(
-        "Sensitivity of {}: each assumption moved down and up {how}, the rest as written (seed {}, {} replication{}, common random numbers)\n",
+    let mut out = Document::new(format!("Sensitivity: {}", base.scenario));
+    out.line(format!(
+        "Sensitivity of {}: each assumption moved down and up {how}, the rest as written (seed {}, {} replication{}, common random numbers)",
         base.scenario,
         o.seed,
         o.replications,
         plural(o.replications)
-    );
+    ));
     let mut line = String::from("As written:");
     for r in &base.results {
         line.push_str(&format!(
@@ -222,9 +222,9 @@ pub fn sensitivity(o: &Outcome) -> String {
     if let Some(u) = base.break_even.as_ref().and_then(|b| b.users) {
         line.push_str(&format!("; break-even {} users", quantity(u)));
     }
-    out.push_str(&format!("{line}\n"));
+    out.line(line);
     for note in &o.notes {
-        out.push_str(&format!("note: {note}\n"));
+        out.note(note.clone());
     }
     let mut header: Vec<String> = vec!["Assumption".into(), "Written".into(), "Moved to".into()];
     for r in &base.results {
@@ -234,8 +234,7 @@ pub fn sensitivity(o: &Outcome) -> String {
     if with_break_even {
         header.push("Break-even users".into());
     }
-    let mut t = new_grid();
-    t.set_header(header);
+    let mut t = Grid::new(header, 3);
     let pair = |xs: [Option<String>; 2]| xs.map(|x| x.unwrap_or_else(|| "—".into())).join(" / ");
     let signed = |x: f64| {
         if x > 0.0 {
@@ -262,13 +261,13 @@ pub fn sensitivity(o: &Outcome) -> String {
                 None => "—".into(),
             });
         }
-        add_row(&mut t, cells, 3);
+        t.row(cells);
     }
-    out.push_str(&format!("{t}\n"));
-    out.push_str("Each cell: the change with the assumption moved down / up, against the file as written; rows ranked by the largest change at any scale.\n");
+    out.grid(t);
+    out.line("Each cell: the change with the assumption moved down / up, against the file as written; rows ranked by the largest change at any scale.");
     if !idle.is_empty() {
-        out.push_str(&format!(
-            "No effect on cost per transaction: {}\n",
+        out.line(format!(
+            "No effect on cost per transaction: {}",
             idle.join(", ")
         ));
     }
@@ -277,7 +276,7 @@ pub fn sensitivity(o: &Outcome) -> String {
         .flat_map(|d| &d.results)
         .any(|r| r.summary.degraded)
     {
-        out.push_str(DEGRADED_NOTE);
+        out.line(DEGRADED_NOTE);
     }
     out
 }
