@@ -695,8 +695,16 @@ fn extreme_scenario() -> impl Strategy<Value = String> {
 /// as written, at every scale, so what the budget lets through is seen to run; larger
 /// ones are cut down like the other sources' inputs.
 fn read_and_run_whole(text: &str) -> bool {
-    let Ok(scenario) = scalecost::scenario::parse(text, "fuzz.yaml", "fuzz") else {
-        return false;
+    let scenario = match scalecost::scenario::parse(text, "fuzz.yaml", "fuzz") {
+        Ok(s) => s,
+        Err(refused) => {
+            let message = refused.to_string();
+            assert!(
+                message.starts_with("fuzz.yaml"),
+                "a refusal that does not name the file: {message}"
+            );
+            return false;
+        }
     };
     let users = scenario.workload().users;
     let small = scenario.scales().iter().all(|&s| {
@@ -822,7 +830,7 @@ fn every_kept_regression_is_read_or_refused_cleanly() {
     for file in files {
         let text = std::fs::read_to_string(&file).expect("read a regression case");
         let started = Instant::now();
-        let outcome = std::panic::catch_unwind(|| read_and_run(&text));
+        let outcome = std::panic::catch_unwind(|| read_and_run_whole(&text));
         assert!(outcome.is_ok(), "{} panicked", file.display());
         assert!(
             started.elapsed() < Duration::from_secs(10),

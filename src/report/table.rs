@@ -83,7 +83,11 @@ fn comfy(grid: &Grid) -> Comfy {
     let mut t = Comfy::new();
     t.load_style(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Disabled);
-    t.set_header(grid.header.iter().map(|h| Cell::new(crate::text::escape(h))));
+    t.set_header(
+        grid.header
+            .iter()
+            .map(|h| Cell::new(crate::text::escape(h))),
+    );
     for row in &grid.rows {
         t.add_row(row.iter().enumerate().map(|(i, c)| {
             let cell = Cell::new(crate::text::escape(c));

@@ -153,9 +153,12 @@ impl<'a> Simulation<'a> {
                 })
                 .collect(),
             cache: scenario.cache().map(|c| {
+                // Reserve no more entries than the run can fill: a capacity of 10⁹ over
+                // a large key space would otherwise take gigabytes before one request.
+                let fillable = crate::work::RunWork::of(scenario, w.users * scale).cache_entries;
                 CacheSim::new(
                     &c.model,
-                    distinct_keys,
+                    distinct_keys.min(fillable.ceil() as u64 + 1),
                     random::stream(seed, scale, replication, random::CACHE),
                 )
             }),
