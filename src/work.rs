@@ -226,20 +226,9 @@ pub fn plan_problem(runs: usize, result_bytes: f64) -> Option<String> {
     })
 }
 
-/// 1234567 → "1,234,567"; large figures in scientific notation.
+/// 1234567 → "1,234,567"; past 10^18 in scientific notation.
 fn count(x: f64) -> String {
-    if x >= 1e15 {
-        return format!("{x:.2e}");
-    }
-    let digits = format!("{:.0}", x.max(0.0));
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+    crate::report::format::whole(x)
 }
 
 fn figure(x: f64) -> String {

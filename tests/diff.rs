@@ -10,24 +10,11 @@ use assert_cmd::Command;
 use serde_json::Value;
 use tempfile::TempDir;
 
-const STARTER: &str = include_str!("../scenarios/starter.yaml");
-
 /// Changes of this relative size are floating-point rounding, not a change.
 const EXACT: f64 = 1e-9;
 
-/// The small starter with each `(from, to)` replaced once (each must be found).
-fn starter_with(edits: &[(&str, &str)]) -> String {
-    let mut text = STARTER.replacen("users: 1000 ", "users: 100 ", 1).replacen(
-        "horizon: 8d ",
-        "horizon: 4d ",
-        1,
-    );
-    for (from, to) in edits {
-        assert!(text.contains(from), "the starter has {from:?}");
-        text = text.replacen(from, to, 1);
-    }
-    text
-}
+mod common;
+use common::small_starter_with as starter_with;
 
 struct Workspace(TempDir);
 

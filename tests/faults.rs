@@ -115,24 +115,29 @@ fn read_all(stream: Option<impl Read>) -> String {
     text
 }
 
-#[test]
-fn ctrl_c_stops_a_long_run_with_a_message_and_exit_code_130_leaving_the_old_file() {
+/// Sends `signal` to a long run and checks it stops promptly with `code` and `said`
+/// on standard error, the previous results intact and no temporary file left.
+fn signal_stops_a_long_run(signal: libc::c_int, code: i32, said: &str) {
     let (dir, mut child) = start_long_run();
     let pid = child.id() as libc::pid_t;
     // SAFETY: sends a signal to the child this test started and has not yet reaped.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0, "send SIGINT");
+    assert_eq!(
+        unsafe { libc::kill(pid, signal) },
+        0,
+        "send signal {signal}"
+    );
     let status = wait_within(&mut child, PROMPT);
     let stdout = read_all(child.stdout.take());
     let stderr = read_all(child.stderr.take());
 
     assert_eq!(
         status.code(),
-        Some(130),
+        Some(code),
         "exit status {status}; stderr:\n{stderr}"
     );
     assert!(
-        stderr.contains("interrupted; no output written"),
-        "Ctrl-C must be acknowledged; stderr:\n{stderr}"
+        stderr.contains(said),
+        "the signal must be acknowledged; stderr:\n{stderr}"
     );
     assert!(!stderr.contains("panicked"), "stderr:\n{stderr}");
     assert!(stdout.is_empty(), "stdout:\n{stdout}");
@@ -146,6 +151,11 @@ fn ctrl_c_stops_a_long_run_with_a_message_and_exit_code_130_leaving_the_old_file
         ["results.json", "scenario.yaml"],
         "no temporary file may be left behind"
     );
+}
+
+#[test]
+fn ctrl_c_stops_a_long_run_with_a_message_and_exit_code_130_leaving_the_old_file() {
+    signal_stops_a_long_run(libc::SIGINT, 130, "interrupted; no output written");
 }
 
 #[test]
@@ -204,34 +214,10 @@ fn a_pipe_closed_early_ends_the_run_quietly_with_success() {
 
 #[test]
 fn sigterm_stops_a_long_run_with_exit_code_143_leaving_the_old_file() {
-    let (dir, mut child) = start_long_run();
-    let pid = child.id() as libc::pid_t;
-    // SAFETY: sends a signal to the child this test started and has not yet reaped.
-    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0, "send SIGTERM");
-    let status = wait_within(&mut child, PROMPT);
-    let stdout = read_all(child.stdout.take());
-    let stderr = read_all(child.stderr.take());
-
-    assert_eq!(
-        status.code(),
-        Some(143),
-        "exit status {status}; stderr:\n{stderr}"
-    );
-    assert!(
-        stderr.contains("terminated (SIGTERM); no output written"),
-        "SIGTERM must be acknowledged; stderr:\n{stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "stderr:\n{stderr}");
-    assert!(stdout.is_empty(), "stdout:\n{stdout}");
-    assert_eq!(
-        fs::read_to_string(dir.path().join("results.json")).expect("read results.json"),
-        PREVIOUS,
-        "the previous results must survive byte for byte"
-    );
-    assert_eq!(
-        listing(dir.path()),
-        ["results.json", "scenario.yaml"],
-        "no temporary file may be left behind"
+    signal_stops_a_long_run(
+        libc::SIGTERM,
+        143,
+        "terminated (SIGTERM); no output written",
     );
 }
 

@@ -6,22 +6,8 @@ use std::fs;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
-const STARTER: &str = include_str!("../scenarios/starter.yaml");
-
-/// The starter at a tenth of its users over 4 days, so each run takes well under a
-/// second, with each `(from, to)` replaced once.
-fn starter_with(edits: &[(&str, &str)]) -> String {
-    let mut text = STARTER.replacen("users: 1000 ", "users: 100 ", 1).replacen(
-        "horizon: 8d ",
-        "horizon: 4d ",
-        1,
-    );
-    for (from, to) in edits {
-        assert!(text.contains(from), "the starter has {from:?}");
-        text = text.replacen(from, to, 1);
-    }
-    text
-}
+mod common;
+use common::small_starter_with as starter_with;
 
 struct Workspace(TempDir);
 

@@ -2,7 +2,11 @@
 
 /// 1234567 → "1,234,567".
 pub fn count(n: u64) -> String {
-    let digits = n.to_string();
+    grouped(&n.to_string())
+}
+
+/// Digits with a comma between each group of three: "1234567" → "1,234,567".
+fn grouped(digits: &str) -> String {
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, ch) in digits.chars().enumerate() {
         if i > 0 && (digits.len() - i) % 3 == 0 {
@@ -24,15 +28,7 @@ pub fn whole(x: f64) -> String {
     if x >= 1e18 {
         return format!("{x:.3e}");
     }
-    let digits = format!("{x:.0}");
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
+    grouped(&format!("{x:.0}"))
 }
 
 /// A user count or other large quantity that may be fractional: 2000 → "2,000", 0.5 → "0.5".
