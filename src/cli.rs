@@ -48,6 +48,14 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Print a shell completion script, e.g. `scalecost completions bash > /etc/bash_completion.d/scalecost`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), e.g. `scalecost man > scalecost.1 && man ./scalecost.1`.
+    Man,
 }
 
 #[derive(Debug, clap::Args)]

@@ -49,6 +49,18 @@ pub fn run(cli: Cli) -> Result<()> {
     let job = match cli.command {
         Command::Validate { files } => return validate(&files),
         Command::Init { file, force } => return init(&file, force),
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "scalecost", &mut std::io::stdout());
+            return Ok(());
+        }
+        Command::Man => {
+            let page = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command());
+            let mut bytes = Vec::new();
+            page.render(&mut bytes)?;
+            std::io::Write::write_all(&mut std::io::stdout(), &bytes)?;
+            return Ok(());
+        }
         other => Job::of(other)?,
     };
     job.check_destinations()?;
@@ -132,7 +144,10 @@ impl Job {
                 (job.jobs, job.quiet) = (a.threads.jobs, a.threads.quiet);
                 job.fail_on = a.fail_on.clone();
             }
-            Command::Validate { .. } | Command::Init { .. } => {}
+            Command::Validate { .. }
+            | Command::Init { .. }
+            | Command::Completions { .. }
+            | Command::Man => {}
         }
         // The decision commands try failing designs on purpose; a gate over every design
         // they tried would trip on the search itself.
@@ -233,7 +248,10 @@ impl Job {
                 &overrides(a.study.scales.clone(), a.study.seed),
                 a.study.replications,
             )?,
-            Command::Validate { .. } | Command::Init { .. } => {
+            Command::Validate { .. }
+            | Command::Init { .. }
+            | Command::Completions { .. }
+            | Command::Man => {
                 unreachable!("validate and init run no simulations")
             }
         };

@@ -1066,3 +1066,34 @@ mod default_scenario {
         }
     }
 }
+
+mod shell {
+    use super::*;
+
+    #[test]
+    fn completion_scripts_name_every_command_and_bash_parses_its_own() {
+        let ws = Workspace::new();
+        for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+            let script = ws.succeeds(&["completions", shell]);
+            for word in ["simulate", "sensitivity", "diff", "fail-on"] {
+                assert!(script.contains(word), "{shell} completions lack {word}");
+            }
+        }
+        ws.write("scalecost.bash", &ws.succeeds(&["completions", "bash"]));
+        let parsed = std::process::Command::new("bash")
+            .args(["-n", "scalecost.bash"])
+            .current_dir(ws.path(""))
+            .status()
+            .expect("run bash");
+        assert!(parsed.success(), "bash cannot parse the completion script");
+    }
+
+    #[test]
+    fn the_man_page_is_roff_with_every_command() {
+        let page = Workspace::new().succeeds(&["man"]);
+        assert!(page.contains(".TH scalecost 1"), "{page}");
+        for command in ["simulate", "compare", "diff", "optimize", "completions"] {
+            assert!(page.contains(command), "the man page lacks {command}");
+        }
+    }
+}
