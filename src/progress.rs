@@ -70,12 +70,25 @@ impl Progress {
     }
 }
 
-/// Requests a scenario will simulate over all its scales, bursts and cycles included.
+/// Requests a scenario will simulate over all its scales, bursts and cycles included,
+/// and along its growth path when it declares one (at most: the runner skips loads it
+/// has already simulated).
 pub fn estimated_requests(scenario: &Scenario) -> f64 {
     let users = scenario.workload().users;
+    let requests = |u: f64| crate::work::RunWork::of(scenario, u).requests;
     scenario
         .scales()
         .iter()
-        .map(|s| crate::work::RunWork::of(scenario, users * s).requests)
+        .map(|&s| {
+            let grown: f64 = if scenario.workload().growth.is_some() {
+                crate::economics::growth_grid(scenario, s)
+                    .into_iter()
+                    .map(requests)
+                    .sum()
+            } else {
+                0.0
+            };
+            requests(users * s) + grown
+        })
         .sum()
 }

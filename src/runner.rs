@@ -10,7 +10,7 @@
 use rayon::prelude::*;
 
 use crate::economics::month::{self, MonthBasis};
-use crate::economics::{self, Loads, SCHEDULE_MONTHS};
+use crate::economics::{self, Loads};
 use crate::metrics::RunMetrics;
 use crate::outcome::{
     self, BreakEven, BreakEvenStatus, Crossing, Direction, Outcome, Probe, ScaleResult,
@@ -26,8 +26,6 @@ mod sensitivity;
 
 use bracket::{Goal, Search};
 
-/// A growing user base is priced from simulated loads at most this far apart.
-const GROWTH_SPACING: f64 = 2.0;
 /// How close crossover gets to where two designs cost the same.
 const CROSSOVER_PRECISION: f64 = 0.01;
 
@@ -195,7 +193,7 @@ fn break_even(s: &Search) -> BreakEven {
 
 /// For each design that declares growth, simulates loads along each scale's path of
 /// users so that every month is priced from simulated loads at most
-/// [`GROWTH_SPACING`] apart.
+/// [`economics::GROWTH_SPACING`] apart.
 fn growth_loads(plan: &Plan, jobs: &[Job], runs: &[Run], extra: &mut Vec<(Job, Run)>) {
     let mut more: Vec<Job> = Vec::new();
     for (d, design) in plan.designs().iter().enumerate() {
@@ -212,19 +210,10 @@ fn growth_loads(plan: &Plan, jobs: &[Job], runs: &[Run], extra: &mut Vec<(Job, R
             .map(|(_, u)| u)
             .collect();
         for &scale in scenario.scales() {
-            let path = economics::growth_path(scenario, scale, SCHEDULE_MONTHS);
-            let lo = path.iter().copied().fold(f64::INFINITY, f64::min);
-            let hi = path.iter().copied().fold(0.0, f64::max);
-            let n = ((hi / lo).ln() / GROWTH_SPACING.ln()).ceil().max(0.0) as usize;
-            for i in 0..=n {
-                let users = if n == 0 {
-                    lo
-                } else {
-                    lo * (hi / lo).powf(i as f64 / n as f64)
-                };
+            for users in economics::growth_grid(scenario, scale) {
                 let near = have
                     .iter()
-                    .any(|&u| (u / users).ln().abs() <= GROWTH_SPACING.sqrt().ln());
+                    .any(|&u| (u / users).ln().abs() <= economics::GROWTH_SPACING.sqrt().ln());
                 if !near {
                     have.push(users);
                     more.push(Job {

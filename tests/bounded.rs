@@ -304,3 +304,33 @@ fn a_quoted_number_reads_as_the_number() {
     }
     assert_eq!(outputs[0], outputs[1]);
 }
+
+#[cfg(unix)]
+#[test]
+fn the_notice_counts_the_runs_a_growth_path_adds() {
+    use std::io::{BufRead, BufReader};
+    // One user growing to 10^10: 35 runs along the path, 1.6e9 requests in all, though
+    // the scenario's own run is a handful of requests.
+    let yaml = scenario("  growth: {users: [1, 1e10]}\n", 1.0, "2d", "").replace(
+        "requests_per_user_per_day: 1\n",
+        "requests_per_user_per_day: 0.04\n",
+    );
+    let dir = tempfile::tempdir().expect("temporary folder");
+    std::fs::write(dir.path().join("s.yaml"), yaml).expect("write");
+    let mut child = Process::new(assert_cmd::cargo::cargo_bin("scalecost"))
+        .args(["simulate", "s.yaml", "-o", "out.json"])
+        .current_dir(dir.path())
+        .env_remove("RUST_BACKTRACE")
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start");
+    let mut line = String::new();
+    BufReader::new(child.stderr.take().expect("stderr"))
+        .read_line(&mut line)
+        .expect("read the notice");
+    let _ = child.kill();
+    let _ = child.wait();
+    // By hand: users r^i for i = 0..=34 with r = 10^(10/34), summing to
+    // (10^10·r − 1)/(r − 1) = 2.033e10; × 0.04 a day × 2 days = 1.63e9.
+    assert!(line.starts_with("note: about 1.6e9 requests"), "{line}");
+}

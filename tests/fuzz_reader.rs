@@ -196,7 +196,11 @@ fn simulate_briefly(text: &str, s: Scenario) {
     // normalised to 7/2 on the weekend), and bursts may all overlap.
     let bursts: f64 = w.bursts.iter().map(|b| b.multiplier.max(1.0)).product();
     let peak_factor = 2.0 * 3.5 * bursts;
-    let requests_at_1 = s.base_rate_per_us() * horizon.0 as f64 * peak_factor;
+    // A declared growth is simulated at the users it reaches: scale by the most.
+    let grown = (1..=24)
+        .map(|m| w.users_in_month(m) / w.users)
+        .fold(1.0, f64::max);
+    let requests_at_1 = s.base_rate_per_us() * horizon.0 as f64 * peak_factor * grown;
     let scale = (BRIEF_REQUESTS / requests_at_1).min(1.0);
     // Keeps the scale positive when the load is so large that the ratio underflows.
     let scale = if scale > 0.0 {
@@ -706,16 +710,22 @@ fn read_and_run_whole(text: &str) -> bool {
             return false;
         }
     };
-    let users = scenario.workload().users;
-    let small = scenario.scales().iter().all(|&s| {
-        let work = scalecost::work::RunWork::of(&scenario, users * s);
-        assert!(
-            work.requests <= scalecost::work::MAX_REQUESTS_PER_RUN,
-            "{work:?}"
-        );
-        assert!(work.bytes() <= scalecost::work::MAX_RUN_BYTES, "{work:?}");
-        work.requests <= WHOLE_RUN_REQUESTS && work.bytes() <= 64.0 * (1u64 << 20) as f64
-    });
+    let w = scenario.workload();
+    let peak = (1..=24)
+        .map(|m| w.users_in_month(m))
+        .fold(w.users, f64::max);
+    let largest = scalecost::work::largest_run(&scenario, peak);
+    assert!(
+        largest.requests <= scalecost::work::MAX_REQUESTS_PER_RUN,
+        "{largest:?}"
+    );
+    assert!(
+        largest.bytes() <= scalecost::work::MAX_RUN_BYTES,
+        "{largest:?}"
+    );
+    // Every run the command makes, growth path included.
+    let small = scalecost::progress::estimated_requests(&scenario) <= WHOLE_RUN_REQUESTS
+        && largest.bytes() <= 64.0 * (1u64 << 20) as f64;
     if small {
         let plan = scalecost::scenario::plan::single(scenario, 1);
         let outcome = scalecost::runner::run(&plan, &scalecost::progress::Progress::silent());

@@ -244,6 +244,28 @@ pub fn growth_path(scenario: &Scenario, scale: f64, months: u32) -> Vec<f64> {
         .collect()
 }
 
+/// A growing user base is priced from simulated loads at most this far apart.
+pub const GROWTH_SPACING: f64 = 2.0;
+
+/// The users at which a growing design is simulated along `scale`'s path: from the
+/// fewest to the most it reaches, at most [`GROWTH_SPACING`] apart (the runner skips
+/// those near a load already simulated).
+pub fn growth_grid(scenario: &Scenario, scale: f64) -> Vec<f64> {
+    let path = growth_path(scenario, scale, SCHEDULE_MONTHS);
+    let lo = path.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = path.iter().copied().fold(0.0, f64::max);
+    let n = ((hi / lo).ln() / GROWTH_SPACING.ln()).ceil().max(0.0) as usize;
+    (0..=n)
+        .map(|i| {
+            if n == 0 {
+                lo
+            } else {
+                lo * (hi / lo).powf(i as f64 / n as f64)
+            }
+        })
+        .collect()
+}
+
 /// Prices one run: `basis` is its calendar month; `loads` are every load the design
 /// simulated, for following a declared growth.
 pub fn evaluate(
