@@ -78,7 +78,7 @@ pub fn run(cli: Cli) -> Result<()> {
         let charts = report::plot::Charts {
             timeline_scale: job.timeline_scale,
         };
-        write_charts(dir, charts.export(&outcome)?)?;
+        write_charts(dir, charts.export(&outcome)?, job.quiet)?;
     }
     // Gates are judged after everything is written: a failing build still gets its report.
     let tripped = gates::check(&job.fail_on, &outcome);
@@ -347,11 +347,13 @@ fn check_timeline_scale(scale: f64, plan: &Plan) -> Result<(), InputError> {
 }
 
 /// Writes each chart into `dir`, each file whole or not at all, and names it on stderr.
-fn write_charts(dir: &Path, charts: Vec<Artifact>) -> Result<()> {
+fn write_charts(dir: &Path, charts: Vec<Artifact>, quiet: bool) -> Result<()> {
     for chart in charts {
         let path = dir.join(chart.file_name.as_deref().unwrap_or("chart.png"));
         output::write_atomically(&path, &chart.bytes)?;
-        eprintln!("wrote {}", text::escape(&path.display().to_string()));
+        if !quiet {
+            eprintln!("wrote {}", text::escape(&path.display().to_string()));
+        }
     }
     Ok(())
 }

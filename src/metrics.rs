@@ -348,8 +348,9 @@ pub struct TierStats {
     /// Answers sent on to a heavier tier.
     pub escalated: u64,
     pub failed: FailureCounts,
-    /// Busy slots / serving slots, time-averaged (self-hosted only).
-    pub utilization: f64,
+    /// Busy slots / serving slots, time-averaged; none for an API, which has no slots
+    /// of ours to fill.
+    pub utilization: Option<f64>,
     /// Instances alive (starting, serving or draining), time-averaged.
     pub mean_instances: f64,
     pub peak_instances: u32,

@@ -1195,7 +1195,9 @@ fn check_shares_and_percentiles(m: &RunMetrics) -> Result<(), TestCaseError> {
         share("hit_rate", c.hit_rate)?;
     }
     for t in &m.tiers {
-        share(&format!("{} utilization", t.name), t.utilization)?;
+        if let Some(u) = t.utilization {
+            share(&format!("{} utilization", t.name), u)?;
+        }
         share(&format!("{} wait_probability", t.name), t.wait_probability)?;
         share(&format!("{} share_of_served", t.name), t.share_of_served)?;
     }

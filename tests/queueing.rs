@@ -448,7 +448,7 @@ fn utilisation_equals_the_offered_load_per_server() {
         assert!(tolerance >= 10.0 * standard_error);
         assert_agrees(
             &format!("{} utilisation", station.label()),
-            m.estimate(|t| t.utilization),
+            m.estimate(|t| t.utilization.expect("a pool has a utilisation")),
             station.rho,
             tolerance,
         );

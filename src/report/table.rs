@@ -200,7 +200,7 @@ fn render_one(design: &DesignOutcome) -> Document {
         });
         if *kind != TierKindName::Api {
             row(&format!("{name}: utilisation"), &|r| {
-                percent(r.metrics.tiers[i].utilization)
+                r.metrics.tiers[i].utilization.map_or("—".into(), percent)
             });
             row(&format!("{name}: instances mean / peak"), &|r| {
                 let t = &r.metrics.tiers[i];

@@ -548,7 +548,8 @@ impl<'a> Simulation<'a> {
                 share_of_served: ratio(c.served as f64, served_total as f64),
                 escalated: c.escalated,
                 failed,
-                utilization: ratio(a.busy_area, a.capacity_area),
+                utilization: (!matches!(spec.kind, TierKind::Api(_)))
+                    .then(|| ratio(a.busy_area, a.capacity_area)),
                 mean_instances: ratio(a.alive_area, window_us),
                 peak_instances: run.peak_instances(),
                 peak_batch: run.peak_batch(),
