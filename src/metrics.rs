@@ -455,6 +455,8 @@ pub struct HourStats {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct HourTier {
+    /// The tier's name, as in `tiers[].name`.
+    pub name: String,
     /// Mean instances alive in the hour.
     pub instances: f64,
     /// Billed instance-hours in the hour.
@@ -485,6 +487,8 @@ pub struct HourTier {
 impl HourTier {
     pub fn from_accum(a: &TierAccum, hour_us: f64) -> HourTier {
         HourTier {
+            // Named once, when the run ends: no string is made in the event loop.
+            name: String::new(),
             instances: a.alive_area / hour_us,
             billed_instance_hours: a.billed_us() / 3.6e9,
             spend: a.spend + a.extra_spend,
