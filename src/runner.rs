@@ -29,7 +29,8 @@ use bracket::{Goal, Search};
 /// How close crossover gets to where two designs cost the same.
 const CROSSOVER_PRECISION: f64 = 0.01;
 
-/// What one job measured, and its month before prices.
+/// What one job measured, and its month before prices: what a shard of a plan stores.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Run {
     pub metrics: RunMetrics,
     pub basis: MonthBasis,
@@ -44,6 +45,15 @@ pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
     let bar = progress.bar(plan, jobs.len() as u64);
     let runs = run_jobs(plan, &jobs, &|| bar.inc(1));
     bar.finish_and_clear();
+    finish(plan, runs)
+}
+
+/// The rest of [`run`] once every job of `plan.jobs()` has run (here, or in shards
+/// whose results `scalecost merge` gathered): the searches and growth paths that
+/// follow from those runs, then the prices and the outcome.
+pub fn finish(plan: &Plan, runs: Vec<Run>) -> Outcome {
+    let jobs = plan.jobs();
+    assert_eq!(jobs.len(), runs.len(), "one run per job of the plan");
     // Every rep-0 run of each design, in users: what growth and break-even price from.
     let mut extra: Vec<(Job, Run)> = Vec::new();
     let mut searches: Vec<Search> = (0..plan.designs().len())
