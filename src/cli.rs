@@ -291,8 +291,8 @@ pub struct StudyArgs {
     /// transaction and latency against users; sweep draws them against the first --set field.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
-    /// Run only shard K of N (K from 0) of the plan's runs (compare, sweep, sensitivity) and write them as a partial
-    /// result (JSON) for `scalecost merge`. `--shard N` takes K from the first of
+    /// Run only shard K of N (K from 0) of the plan's runs (compare, sweep, sensitivity)
+    /// and write them as a partial result (JSON) for `scalecost merge`. `--shard N` takes K from the first of
     /// SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX and AWS_BATCH_JOB_ARRAY_INDEX that is set.
     #[arg(long, value_name = "K/N", value_parser = crate::shard::parse_arg)]
     pub shard: Option<crate::shard::ShardArg>,
