@@ -372,3 +372,26 @@ fn shards_of_searches_and_with_output_options_are_refused() {
     let stderr = ws.refused(&mut ws.scalecost(&args));
     assert!(stderr.contains("give --format to the merge"), "{stderr}");
 }
+
+#[test]
+fn the_commands_gates_are_judged_by_the_merge_after_it_writes() {
+    let ws = Workspace::new();
+    let mut command = SWEEP.to_vec();
+    command.extend(["--fail-on", "monthly-cost>0"]);
+    let mut args = command.clone();
+    args.extend(["-q", "--format", "json"]);
+    let whole = ws.scalecost(&args).output().expect("run the sweep");
+    assert_eq!(whole.status.code(), Some(3), "the gate trips unsharded");
+    let parts = ws.shards(&command, 3, "gates");
+    let mut args = vec!["merge"];
+    args.extend(parts.iter().map(String::as_str));
+    args.extend(["-q", "--format", "json"]);
+    let merged = ws.scalecost(&args).output().expect("run the merge");
+    assert_eq!(
+        merged.status.code(),
+        Some(3),
+        "the merge trips the same gate"
+    );
+    assert!(merged.stdout == whole.stdout);
+    assert!(String::from_utf8_lossy(&merged.stderr).contains("gate failed"));
+}
