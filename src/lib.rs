@@ -85,7 +85,7 @@ fn run_shard(job: &Job, arg: shard::ShardArg) -> Result<()> {
     let args = shard::recorded_args(&job.command)?;
     let (plan, files) = scenario::source::files::recording(|| job.plan());
     let plan = plan?;
-    let jobs = plan.jobs();
+    let jobs = shard::jobs(&plan);
     let mine: Vec<(usize, plan::Job)> = jobs
         .iter()
         .copied()
@@ -148,8 +148,8 @@ fn merge(args: &cli::MergeArgs) -> Result<()> {
     (job.jobs, job.quiet) = (args.threads.jobs, args.threads.quiet);
     job.check_destinations()?;
     let plan = scenario::source::files::serving(files, || job.plan())?;
-    let runs = shard::runs(&plan, parts)?;
-    let outcome = with_threads(job.jobs, || runner::finish(&plan, runs))?;
+    let (runs, ahead) = shard::runs(&plan, parts)?;
+    let outcome = with_threads(job.jobs, || runner::finish(&plan, runs, ahead))?;
     job.deliver(&outcome)
 }
 

@@ -2,8 +2,9 @@
 //! written as a partial result, and the checks that let `scalecost merge` gather the
 //! parts back into the plan's runs.
 //!
-//! A shard holds the runs whose index in [`Plan::jobs`] is K modulo N: round robin, so
-//! the shards of a grid whose later points are heavier still take about as long. A
+//! A shard holds the runs whose index in [`jobs`] (the plan's jobs, then the growth
+//! loads known before any run) is K modulo N: round robin, so the shards of a grid
+//! whose later points are heavier still take about as long. A
 //! part carries what the merge needs to build the same plan with the same functions
 //! (the command line and a copy of every scenario file read), a fingerprint of those
 //! and of the version, and its runs before prices. The merge then hands the runs to
@@ -18,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::cli::{self, Command};
 use crate::error::InputError;
 use crate::runner::Run;
-use crate::scenario::plan::Plan;
+use crate::scenario::plan::{Job, Plan};
 use crate::scenario::source::files::StoredFile;
 
 /// What a partial result calls itself, so that another JSON file is told apart.
@@ -140,7 +141,7 @@ pub struct Part {
     pub shard: u64,
     /// N.
     pub shards: u64,
-    /// Runs in the whole plan.
+    /// Runs of all the shards together ([`jobs`]).
     pub runs_total: usize,
     /// The command line after the program name, as given.
     pub args: Vec<String>,
@@ -153,7 +154,7 @@ pub struct Part {
 /// One run of a part, with where it stands in the plan.
 #[derive(Serialize, Deserialize)]
 pub struct PartRun {
-    /// Its index in the plan's jobs.
+    /// Its index in [`jobs`]: the plan's jobs, then the growth loads known ahead.
     pub index: usize,
     pub design: usize,
     pub scale: f64,
@@ -394,9 +395,21 @@ fn list_numbers(numbers: &[String]) -> String {
     }
 }
 
-/// The plan's runs, in plan order, from checked parts of it.
-pub fn runs(plan: &Plan, parts: Vec<(PathBuf, Part)>) -> Result<Vec<Run>, InputError> {
-    let jobs = plan.jobs();
+/// What the shards of `plan` run between them: the plan's jobs, then the growth loads
+/// that can be known before any run (which the merge would otherwise simulate alone).
+pub fn jobs(plan: &Plan) -> Vec<Job> {
+    let mut jobs = plan.jobs();
+    jobs.extend(crate::runner::growth_ahead(plan));
+    jobs
+}
+
+/// From checked parts of `plan`: its runs in plan order, and the growth loads run
+/// ahead with their jobs.
+pub fn runs(
+    plan: &Plan,
+    parts: Vec<(PathBuf, Part)>,
+) -> Result<(Vec<Run>, Vec<(Job, Run)>), InputError> {
+    let mut jobs = jobs(plan);
     let mut runs: Vec<Option<Run>> = (0..jobs.len()).map(|_| None).collect();
     for (path, part) in parts {
         let damaged = || {
@@ -429,7 +442,13 @@ pub fn runs(plan: &Plan, parts: Vec<(PathBuf, Part)>) -> Result<Vec<Run>, InputE
         }
     }
     // Every index was checked to come from exactly one shard above.
-    Ok(runs.into_iter().flatten().collect())
+    let mut runs: Vec<Run> = runs.into_iter().flatten().collect();
+    let ahead = jobs
+        .split_off(plan.jobs().len())
+        .into_iter()
+        .zip(runs.split_off(plan.jobs().len()))
+        .collect();
+    Ok((runs, ahead))
 }
 
 #[cfg(test)]

@@ -395,3 +395,35 @@ fn the_commands_gates_are_judged_by_the_merge_after_it_writes() {
     assert!(merged.stdout == whole.stdout);
     assert!(String::from_utf8_lossy(&merged.stderr).contains("gate failed"));
 }
+
+#[test]
+fn growth_loads_are_run_by_the_shards_and_the_merge_gives_the_unsharded_sweep() {
+    let ws = Workspace::new();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/growing-startup.yaml"),
+        ws.path("growing.yaml"),
+    )
+    .expect("copy the growing scenario");
+    let command = [
+        "sweep",
+        "growing.yaml",
+        "--set",
+        "workload.requests_per_user_per_day=5,15",
+        "--set",
+        "workload.horizon=3d",
+    ];
+    let mut args = command.to_vec();
+    args.extend(["-q", "--format", "json"]);
+    let whole = ws.succeeds(&mut ws.scalecost(&args));
+    let parts = ws.shards(&command, 3, "growth");
+    assert!(ws.merge(&parts, &["-q", "--format", "json"]) == whole);
+    // Two grid points at one scale, and the loads their two-year growth passes through.
+    let part: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ws.path(&parts[0])).expect("read a part"))
+            .expect("the part is JSON");
+    let total = part["runs_total"].as_u64().expect("runs_total");
+    assert!(
+        total > 2,
+        "the shards run the growth loads too ({total} runs)"
+    );
+}
