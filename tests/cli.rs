@@ -1143,6 +1143,37 @@ mod usage {
 
     use super::*;
 
+    /// `--help` of the main command ends with examples that run as they are written.
+    #[test]
+    fn simulate_help_shows_examples() {
+        let help = Workspace::new().succeeds(&["simulate", "--help"]);
+        insta::assert_snapshot!(help);
+    }
+
+    /// Every command that runs scenarios shows examples under its `--help`.
+    #[test]
+    fn every_command_has_examples_in_its_help() {
+        for command in [
+            "simulate",
+            "plot",
+            "compare",
+            "sweep",
+            "optimize",
+            "crossover",
+            "sensitivity",
+            "diff",
+            "merge",
+            "validate",
+            "init",
+        ] {
+            let help = Workspace::new().succeeds(&[command, "--help"]);
+            assert!(
+                help.contains("Examples:\n  scalecost "),
+                "{command}: {help}"
+            );
+        }
+    }
+
     #[test]
     fn unknown_subcommand() {
         insta::assert_snapshot!(Workspace::new().rejected(&["simulat", "starter.yaml"]));
