@@ -328,8 +328,9 @@ pub struct StudyArgs {
     #[arg(long, value_name = "K/N", value_parser = crate::shard::parse_arg)]
     pub shard: Option<crate::shard::ShardArg>,
     /// Exit with code 3, after writing the output, when a condition holds at any scale:
-    /// slo, degraded, budget, cost-per-transaction>X, monthly-cost>X, error-rate>X.
-    /// Repeatable; simulate, compare and sweep only.
+    /// slo, degraded, budget, cost-per-transaction>X, monthly-cost>X, error-rate>X, and
+    /// for compare delta>PCT (a rise over the baseline, e.g. delta>5%). Repeatable;
+    /// simulate, compare and sweep only.
     #[arg(long = "fail-on", value_name = "GATE", value_parser = crate::gates::parse)]
     pub fail_on: Vec<crate::gates::Gate>,
     #[command(flatten)]

@@ -11,7 +11,8 @@ use crate::report::format::{money, percent, scale};
 
 /// The values `--fail-on` accepts, for help and error messages.
 pub const ALLOWED: &str = "slo, degraded, budget, cost-per-transaction>X, monthly-cost>X \
-     (X in the scenario's currency) or error-rate>X (a fraction, e.g. 0.01)";
+     (X in the scenario's currency), error-rate>X (a fraction, e.g. 0.01) or, for compare, \
+     delta>PCT (a rise in cost per transaction over the baseline, e.g. delta>5%)";
 
 /// Exit code of a run whose output was written but a gate tripped.
 pub const EXIT_CODE: u8 = 3;
@@ -31,6 +32,9 @@ pub enum Gate {
     MonthlyCost(f64),
     /// Mean failed ÷ offered requests above this fraction.
     ErrorRate(f64),
+    /// Compare: a design's mean cost per transaction above the baseline's by more than
+    /// this fraction (written as a percentage).
+    Delta(f64),
 }
 
 impl fmt::Display for Gate {
@@ -42,6 +46,7 @@ impl fmt::Display for Gate {
             Gate::CostPerTransaction(x) => write!(f, "cost-per-transaction>{x}"),
             Gate::MonthlyCost(x) => write!(f, "monthly-cost>{x}"),
             Gate::ErrorRate(x) => write!(f, "error-rate>{x}"),
+            Gate::Delta(x) => write!(f, "delta>{}%", x * 100.0),
         }
     }
 }
@@ -59,6 +64,20 @@ pub fn parse(arg: &str) -> Result<Gate, String> {
         return Err(format!("\"{arg}\" is not a gate; allowed: {ALLOWED}"));
     };
     let name = name.trim();
+    if name == "delta" {
+        let pct = limit.trim();
+        return pct
+            .strip_suffix('%')
+            .unwrap_or(pct)
+            .trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && *x >= 0.0)
+            .map(|x| Gate::Delta(x / 100.0))
+            .ok_or(format!(
+                "\"{pct}\" in \"{arg}\" is not a percentage of 0 or more, e.g. delta>5%"
+            ));
+    }
     if !matches!(name, "cost-per-transaction" | "monthly-cost" | "error-rate") {
         return Err(format!(
             "\"{name}\" is not a figure a gate can limit; allowed: {ALLOWED}"
@@ -181,6 +200,18 @@ fn trips(gate: Gate, s: &Summary, cur: &str) -> Option<String> {
                 money(cur, limit)
             )
         }),
+        Gate::Delta(limit) => {
+            let d = s.vs_baseline.as_ref()?;
+            let rise = d.cost_per_transaction_fraction?;
+            (rise > limit).then(|| {
+                format!(
+                    "cost per transaction is {} above the baseline's ({} more), past the {} allowed",
+                    percent(rise),
+                    money(cur, d.cost_per_transaction),
+                    percent(limit)
+                )
+            })
+        }
         Gate::ErrorRate(limit) => (f.error_rate.mean > limit).then(|| {
             format!(
                 "error rate {} is above {}",
@@ -218,6 +249,9 @@ mod tests {
         );
         assert_eq!(parse("monthly-cost>50000"), Ok(Gate::MonthlyCost(50000.0)));
         assert_eq!(parse("error-rate>0.01"), Ok(Gate::ErrorRate(0.01)));
+        assert_eq!(parse("delta>5%"), Ok(Gate::Delta(0.05)));
+        assert_eq!(parse("delta>12.5"), Ok(Gate::Delta(0.125)));
+        assert!(parse("delta>-1%").is_err());
         for bad in [
             "slow",
             "latency>3",

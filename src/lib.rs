@@ -246,6 +246,18 @@ impl Job {
             ))
             .into());
         }
+        if let Some(gate) = job
+            .fail_on
+            .iter()
+            .find(|g| matches!(g, gates::Gate::Delta(_)))
+            && !matches!(command, Command::Compare(_))
+        {
+            return Err(InputError::new(format!(
+                "--fail-on {gate}: only compare has a baseline to measure a delta against; \
+                 for diff use --fail-on cost-per-transaction>X on HEAD's figures"
+            ))
+            .into());
+        }
         job.command = command;
         Ok(job)
     }

@@ -309,3 +309,50 @@ fn the_output_extension_picks_the_format_unless_one_is_given() {
     write(&["-o", "table.csv", "--format", "table"]);
     assert!(read("table.csv").contains('│'), "--format wins");
 }
+
+/// Compare's `delta>PCT`: each request costs 0.01 in the baseline and 0.0106 in the
+/// variant, so the variant's cost per transaction is 6% above it, by hand.
+#[test]
+fn delta_gate_trips_on_a_rise_over_the_baseline_beyond_the_percentage() {
+    let base = scenario(FAST, "");
+    let dearer = base.replace("price_per_request: 0.01", "price_per_request: 0.0106");
+    let compare = |gate: &str| {
+        run(
+            &base,
+            Some(&dearer),
+            &[
+                "compare",
+                "a.yaml",
+                "b.yaml",
+                "-q",
+                "--format",
+                "json",
+                "--fail-on",
+                gate,
+            ],
+        )
+    };
+    holds(compare("delta>10%"));
+    trips(
+        compare("delta>5%"),
+        &[
+            "--fail-on delta>5%:",
+            "at 1x:",
+            "6.0% above the baseline's",
+            "past the 5.0% allowed",
+        ],
+    );
+    // The baseline has nothing to be above, and a cheaper variant never trips it.
+    holds(run(
+        &dearer,
+        Some(&base),
+        &["compare", "a.yaml", "b.yaml", "-q", "--fail-on", "delta>0%"],
+    ));
+    let (code, _, err) = run(
+        &base,
+        None,
+        &["simulate", "a.yaml", "--fail-on", "delta>5%"],
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("only compare has a baseline"), "{err}");
+}
