@@ -77,6 +77,9 @@ pub struct SimulateArgs {
     /// Also draw the charts of `scalecost plot` into this folder (created if missing).
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
+    /// File format of the charts: png, or svg (vector, for documentation sites and slides).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::report::plot::PlotFormat::Png)]
+    pub plot_format: crate::report::plot::PlotFormat,
     /// Independent runs per scale; the headline figures then carry a 95% confidence
     /// interval, and the full table shows the first run.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
@@ -179,6 +182,11 @@ pub struct SweepArgs {
     /// or a range START..END:STEP (tiers.small.autoscaling.max=10..80:10). Several make a grid.
     #[arg(long = "set", required = true, value_name = "PATH=VALUES")]
     pub set: Vec<String>,
+    /// The figures the --plot chart draws, one panel each, e.g. cost,p99,hit-rate
+    /// (default: cost and what the first field moves: hit rate and p50 for a cache
+    /// field, instances for a tier's, p99; and the success rate when any point fails).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "FIGURES")]
+    pub chart_figures: Option<Vec<crate::report::plot::SweepFigure>>,
     #[command(flatten)]
     pub study: StudyArgs,
 }
@@ -283,6 +291,9 @@ pub struct StudyArgs {
     /// transaction and latency against users; sweep draws them against the first --set field.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
+    /// File format of the charts: png, or svg (vector, for documentation sites and slides).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::report::plot::PlotFormat::Png)]
+    pub plot_format: crate::report::plot::PlotFormat,
     /// Exit with code 3, after writing the output, when a condition holds at any scale:
     /// slo, degraded, budget, cost-per-transaction>X, monthly-cost>X, error-rate>X.
     /// Repeatable; simulate, compare and sweep only.
@@ -309,6 +320,9 @@ pub struct PlotArgs {
     /// Load multiplier whose hour-by-hour timeline to draw (default: the largest).
     #[arg(long, value_name = "SCALE")]
     pub timeline_scale: Option<f64>,
+    /// File format of the charts: png, or svg (vector, for documentation sites and slides).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::report::plot::PlotFormat::Png)]
+    pub plot_format: crate::report::plot::PlotFormat,
     #[command(flatten)]
     pub threads: ThreadArgs,
 }

@@ -458,6 +458,9 @@ pub struct Figures {
     pub success_rate: Estimate,
     /// Most instances alive at once, summed over the self-hosted tiers.
     pub peak_instances: Estimate,
+    /// Share of cache lookups that hit; absent without a cache.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cache_hit_rate: Option<Estimate>,
 }
 
 /// The figures of one run that summaries look at.
@@ -474,6 +477,7 @@ struct Sample {
     error_rate: f64,
     success_rate: f64,
     peak_instances: f64,
+    cache_hit_rate: Option<f64>,
 }
 
 impl Sample {
@@ -497,6 +501,7 @@ impl Sample {
             error_rate: m.requests.error_rate,
             success_rate: m.requests.success_rate,
             peak_instances: m.tiers.iter().map(|t| t.peak_instances as f64).sum(),
+            cache_hit_rate: m.cache.as_ref().map(|c| c.hit_rate),
         }
     }
 }
@@ -527,6 +532,10 @@ impl Figures {
             error_rate: est(&|s| s.error_rate),
             success_rate: est(&|s| s.success_rate),
             peak_instances: est(&|s| s.peak_instances),
+            cache_hit_rate: samples
+                .iter()
+                .all(|s| s.cache_hit_rate.is_some())
+                .then(|| est(&|s| s.cache_hit_rate.unwrap_or(0.0))),
         }
     }
 }
