@@ -7,6 +7,8 @@
 //! The shipped scenarios run at 1x and 10x only: the charts need a few scales, not the
 //! large ones, and the suite stays quick.
 
+mod common;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -253,6 +255,16 @@ fn all_scenarios_together_give_one_cost_and_one_latency_chart_and_two_or_three_p
     );
     assert_eq!(study[2], "sweep-workload-users.png");
     assert_eq!(study[3], "sweep-workload-warmup.png");
+}
+
+#[test]
+fn no_text_overlaps_other_text_or_a_point_or_leaves_the_canvas() {
+    let mut charts: Vec<NamedChart> = charts_per_scenario().into_iter().map(|(_, c)| c).collect();
+    charts.extend(study_charts());
+    charts.par_iter().for_each(|named| {
+        let drawing = named.chart.draw(plot::PlotFormat::Png).expect("drawn");
+        common::assert_clear(&named.file_name, &drawing.layout);
+    });
 }
 
 #[test]

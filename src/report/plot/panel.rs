@@ -537,7 +537,7 @@ pub fn draw(area: &Area, panel: &Panel) -> Result<()> {
                 &[(mx + 8, pt + 6), (mx - 8 - size.0 as i32, pt + 6)],
                 &plot,
             ) {
-                boxed(area, &marker.label, at, size)?;
+                boxed(area, &marker.label, at, size, INK)?;
             }
         }
     }
@@ -555,7 +555,7 @@ pub fn draw(area: &Area, panel: &Panel) -> Result<()> {
             candidates.push((x, ry + 5));
         }
         if let Some(at) = placer.place(size, &candidates, &plot) {
-            boxed(area, &reference.label, at, size)?;
+            boxed(area, &reference.label, at, size, INK)?;
         }
     }
 
@@ -572,7 +572,7 @@ pub fn draw(area: &Area, panel: &Panel) -> Result<()> {
             (x + DOT + 5, y + 4),
         ];
         if let Some(at) = placer.place(size, &candidates, &plot) {
-            text_at(area, why, TICK_SIZE, label_colour(*c), at)?;
+            boxed(area, why, at, size, label_colour(*c))?;
         }
     }
 
@@ -586,7 +586,7 @@ pub fn draw(area: &Area, panel: &Panel) -> Result<()> {
             (pr - 8 - w, pb - 8 - h),
         ];
         if let Some(at) = placer.place(size, &candidates, &plot) {
-            boxed(area, note, at, size)?;
+            boxed(area, note, at, size, INK)?;
         }
     }
 
@@ -648,7 +648,13 @@ fn draw_path(area: &Area, points: &[(i32, i32)], ink: RGBAColor) -> Result<()> {
 
 /// Writes `label` at a pixel position of the whole image on a mostly opaque white box,
 /// for text inside a plot, over grid lines and shading.
-fn boxed(area: &Area, label: &str, (x, y): (i32, i32), (w, h): (u32, u32)) -> Result<()> {
+fn boxed(
+    area: &Area,
+    label: &str,
+    (x, y): (i32, i32),
+    (w, h): (u32, u32),
+    ink: RGBColor,
+) -> Result<()> {
     let root = area.strip_coord_spec();
     let (ox, oy) = root.get_base_pixel();
     root.draw(&Rectangle::new(
@@ -658,5 +664,5 @@ fn boxed(area: &Area, label: &str, (x, y): (i32, i32), (w, h): (u32, u32)) -> Re
         ],
         WHITE.mix(0.85).filled(),
     ))?;
-    text_at(area, label, TICK_SIZE, INK, (x, y))
+    text_at(area, label, TICK_SIZE, ink, (x, y))
 }

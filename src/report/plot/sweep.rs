@@ -58,8 +58,9 @@ pub fn render(chart: &SweepChart, format: PlotFormat) -> Result<Drawing> {
                 .chain(p.objectives.iter().map(|r| r.value));
             match p.quantity {
                 Quantity::Money(_) | Quantity::Millis => Axis::auto(values, unit(&p.quantity)),
-                Quantity::Share => Axis::fitted(values, Unit::Share, false),
-                Quantity::Count => Axis::fitted(values, Unit::Count, true),
+                // A band's lower end can dip under zero; a share or a count cannot.
+                Quantity::Share => Axis::fitted(values.map(|v| v.max(0.0)), Unit::Share, false),
+                Quantity::Count => Axis::fitted(values.map(|v| v.max(0.0)), Unit::Count, true),
             }
         })
         .collect();
