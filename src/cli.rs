@@ -308,7 +308,7 @@ pub struct PlotArgs {
     /// Scenario files (YAML); the cost and latency charts put them side by side.
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
-    /// Folder to write the PNG files to (created if missing).
+    /// Folder to write the chart files to (created if missing).
     #[arg(long, short, value_name = "DIR")]
     pub output: PathBuf,
     /// Load multipliers to simulate instead of each scenario's, e.g. 1,10,100.

@@ -308,3 +308,67 @@ fn chart_figures_draw_one_panel_each_and_a_bad_name_is_refused() {
         "{stderr}"
     );
 }
+
+#[test]
+fn the_decision_charts_keep_their_text_clear_too() {
+    use scalecost::report::plot::{
+        BreakEvenMark, CrossoverChart, FrontierChart, FrontierScale, TornadoBar, TornadoChart,
+    };
+    let users = [1e3, 3e3, 1e4, 3e4, 1e5];
+    let crossover = CrossoverChart {
+        first: "self-hosted".into(),
+        second: "api".into(),
+        currency: "USD".into(),
+        first_cost: users
+            .iter()
+            .map(|u| Point::new(*u, 900.0 + u * 0.01))
+            .collect(),
+        second_cost: users.iter().map(|u| Point::new(*u, u * 0.05)).collect(),
+        crossings: vec![BreakEvenMark {
+            users: 3e4,
+            monthly_cost: 1_200.0,
+            label: "self-hosted cheaper from 30,000 users".into(),
+        }],
+        note: None,
+    };
+    let frontier = FrontierChart {
+        scenario: "s".into(),
+        currency: "USD".into(),
+        scales: vec![FrontierScale {
+            label: "10x (10k users)".into(),
+            frontier: vec![Point::new(2e-3, 900.0), Point::new(2.2e-3, 600.0)],
+            dominated: vec![Point::new(2.3e-3, 700.0)],
+            missing: vec![Point::new(1.9e-3, 4_000.0).degraded(Some(String::new()))],
+            chosen: Some(Point::new(2e-3, 900.0)),
+        }],
+        objective_ms: Some(1_000.0),
+    };
+    let tornado = TornadoChart {
+        scenario: "s".into(),
+        scale: "1x (5,000 users)".into(),
+        by: "±20%".into(),
+        bars: vec![
+            TornadoBar {
+                label: "workload.users".into(),
+                moved: "4000 / 6000".into(),
+                low: Some(0.23),
+                high: Some(-0.16),
+            },
+            TornadoBar {
+                label: "tiers.llm.price_per_1k_output_tokens".into(),
+                moved: "0.0036 / 0.0054".into(),
+                low: Some(-0.01),
+                high: Some(0.01),
+            },
+        ],
+        left_off: 3,
+    };
+    for (what, chart) in [
+        ("crossover", Chart::Crossover(crossover)),
+        ("frontier", Chart::Frontier(frontier)),
+        ("tornado", Chart::Tornado(tornado)),
+    ] {
+        let drawing = chart.draw(PlotFormat::Png).expect("drawn");
+        common::assert_clear(what, &drawing.layout);
+    }
+}

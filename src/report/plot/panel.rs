@@ -450,8 +450,15 @@ pub fn draw(area: &Area, panel: &Panel) -> Result<()> {
             return true;
         }
         let size = measure(label, TICK_SIZE as f32);
-        let top = y - size.1 as i32 / 2;
-        match placer.place(size, &[(x + DOT + 6, top)], &plot) {
+        let (w, h) = (size.0 as i32, size.1 as i32);
+        let candidates = [
+            (x + DOT + 6, y - h / 2),
+            (x + DOT + 4, y - h - 4),
+            (x + DOT + 4, y + 4),
+            (x - w / 2, y - DOT - 6 - h),
+            (x - w / 2, y + DOT + 6),
+        ];
+        match placer.place(size, &candidates, &plot) {
             Some(at) => {
                 beside.push((label.clone(), *c, at));
                 false
