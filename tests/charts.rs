@@ -188,6 +188,12 @@ fn svg_is_xml_names_what_the_png_names_and_is_the_same_every_time() {
             named.file_name
         );
         let text = String::from_utf8(svg.bytes).expect("UTF-8");
+        // Letters are the embedded font's outlines, as in the PNG, not the viewer's font.
+        assert!(
+            text.contains("<path id=\"g") && text.contains("<use "),
+            "{}: glyph outlines",
+            named.file_name
+        );
         let png_texts: Vec<String> = png.layout.texts.iter().map(|t| t.text.clone()).collect();
         assert_eq!(svg_texts(&text), png_texts, "{}", named.file_name);
         assert!(

@@ -4,9 +4,11 @@
 //! covers a point or leaves the image.
 //!
 //! The SVG is written here rather than by plotters' SVG backend because that backend
-//! leaves the letter spacing to the viewer's font: here each text element carries the
-//! width measured in the embedded font (`textLength`), so a label takes the same room
-//! in an SVG as in the PNG, whichever metric-compatible font the viewer substitutes.
+//! leaves the lettering to whatever font the viewer has: here each letter is the
+//! embedded font's own outline (defined once, used wherever it appears) at the
+//! position the PNG puts it, so the SVG looks like the PNG on every viewer. Each
+//! piece of text is also there as transparent `<text>` with its measured width, so it
+//! can still be searched, selected and read by a screen reader.
 
 use std::fmt::Write as _;
 
@@ -383,6 +385,9 @@ pub struct Svg<'a> {
     width: u32,
     height: u32,
     out: &'a mut String,
+    body: String,
+    /// Outline path of each glyph used, by glyph id, in font units (y up).
+    glyphs: std::collections::BTreeMap<u16, String>,
     finished: bool,
 }
 
@@ -393,23 +398,88 @@ const SVG_FONTS: &str = "'Liberation Sans', Arimo, Arial, Helvetica, sans-serif"
 impl<'a> Svg<'a> {
     pub fn new(width: u32, height: u32, out: &'a mut String) -> Svg<'a> {
         out.clear();
-        let _ = writeln!(
-            out,
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"{SVG_FONTS}\">"
-        );
         Svg {
             width,
             height,
             out,
+            body: String::new(),
+            glyphs: std::collections::BTreeMap::new(),
             finished: false,
         }
     }
 
     fn finish(&mut self) {
-        if !self.finished {
-            self.out.push_str("</svg>\n");
-            self.finished = true;
+        if self.finished {
+            return;
         }
+        let (width, height) = (self.width, self.height);
+        let _ = writeln!(
+            self.out,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" width=\"{width}\" height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"{SVG_FONTS}\">"
+        );
+        if !self.glyphs.is_empty() {
+            self.out.push_str("<defs>\n");
+            for (id, d) in &self.glyphs {
+                let _ = writeln!(self.out, "<path id=\"g{id}\" d=\"{d}\"/>");
+            }
+            self.out.push_str("</defs>\n");
+        }
+        self.out.push_str(&self.body);
+        self.out.push_str("</svg>\n");
+        self.finished = true;
+    }
+
+    /// Defines the outline of glyph `id` once, for `<use>`; false for a glyph without
+    /// one (a space).
+    fn define(&mut self, font: &ab_glyph::FontRef<'static>, id: ab_glyph::GlyphId) -> bool {
+        use ab_glyph::{Font, OutlineCurve};
+        if self.glyphs.contains_key(&id.0) {
+            return true;
+        }
+        let Some(outline) = font.outline(id) else {
+            return false;
+        };
+        let mut d = String::new();
+        let mut end: Option<ab_glyph::Point> = None;
+        let n = |v: f32| {
+            let t = format!("{v:.1}");
+            t.strip_suffix(".0").map(str::to_string).unwrap_or(t)
+        };
+        for curve in &outline.curves {
+            let (start, last) = match curve {
+                OutlineCurve::Line(a, b) => (*a, *b),
+                OutlineCurve::Quad(a, _, c) => (*a, *c),
+                OutlineCurve::Cubic(a, _, _, e) => (*a, *e),
+            };
+            if end != Some(start) {
+                if end.is_some() {
+                    d.push('Z');
+                }
+                let _ = write!(d, "M{} {}", n(start.x), n(start.y));
+            }
+            let _ = match curve {
+                OutlineCurve::Line(_, b) => write!(d, "L{} {}", n(b.x), n(b.y)),
+                OutlineCurve::Quad(_, b, c) => {
+                    write!(d, "Q{} {} {} {}", n(b.x), n(b.y), n(c.x), n(c.y))
+                }
+                OutlineCurve::Cubic(_, b, c, e) => write!(
+                    d,
+                    "C{} {} {} {} {} {}",
+                    n(b.x),
+                    n(b.y),
+                    n(c.x),
+                    n(c.y),
+                    n(e.x),
+                    n(e.y)
+                ),
+            };
+            end = Some(last);
+        }
+        if end.is_some() {
+            d.push('Z');
+        }
+        self.glyphs.insert(id.0, d);
+        true
     }
 
     fn rect(
@@ -425,7 +495,7 @@ impl<'a> Svg<'a> {
             None => {
                 // plotters' filled rectangles include their last row and column.
                 let _ = writeln!(
-                    self.out,
+                    self.body,
                     "<rect x=\"{x}\" y=\"{y}\" width=\"{}\" height=\"{}\"{}/>",
                     w + 1,
                     h + 1,
@@ -434,7 +504,7 @@ impl<'a> Svg<'a> {
             }
             Some(width) => {
                 let _ = writeln!(
-                    self.out,
+                    self.body,
                     "<rect x=\"{x}\" y=\"{y}\" width=\"{w}\" height=\"{h}\" fill=\"none\"{} stroke-width=\"{width}\"/>",
                     paint("stroke", color)
                 );
@@ -446,12 +516,12 @@ impl<'a> Svg<'a> {
         if points.len() < 2 || color.alpha == 0.0 {
             return;
         }
-        let _ = write!(self.out, "<polyline points=\"");
+        let _ = write!(self.body, "<polyline points=\"");
         for (i, (x, y)) in points.iter().enumerate() {
-            let _ = write!(self.out, "{}{x},{y}", if i > 0 { " " } else { "" });
+            let _ = write!(self.body, "{}{x},{y}", if i > 0 { " " } else { "" });
         }
         let _ = writeln!(
-            self.out,
+            self.body,
             "\" fill=\"none\"{} stroke-width=\"{}\" stroke-linejoin=\"round\"/>",
             paint("stroke", color),
             width.max(1)
@@ -462,14 +532,14 @@ impl<'a> Svg<'a> {
         match stroke {
             None => {
                 let _ = writeln!(
-                    self.out,
+                    self.body,
                     "<circle cx=\"{x}\" cy=\"{y}\" r=\"{r}\"{}/>",
                     paint("fill", color)
                 );
             }
             Some(width) => {
                 let _ = writeln!(
-                    self.out,
+                    self.body,
                     "<circle cx=\"{x}\" cy=\"{y}\" r=\"{r}\" fill=\"none\"{} stroke-width=\"{width}\"/>",
                     paint("stroke", color)
                 );
@@ -481,11 +551,11 @@ impl<'a> Svg<'a> {
         if points.len() < 3 || color.alpha == 0.0 {
             return;
         }
-        let _ = write!(self.out, "<polygon points=\"");
+        let _ = write!(self.body, "<polygon points=\"");
         for (i, (x, y)) in points.iter().enumerate() {
-            let _ = write!(self.out, "{}{x},{y}", if i > 0 { " " } else { "" });
+            let _ = write!(self.body, "{}{x},{y}", if i > 0 { " " } else { "" });
         }
-        let _ = writeln!(self.out, "\"{}/>", paint("fill", color));
+        let _ = writeln!(self.body, "\"{}/>", paint("fill", color));
     }
 
     fn text(
@@ -497,6 +567,10 @@ impl<'a> Svg<'a> {
         rotated: bool,
         color: BackendColor,
     ) {
+        use ab_glyph::{Font, PxScale, ScaleFont};
+        let Some(font) = lettering::font() else {
+            return;
+        };
         // The baseline's start relative to the anchor, before any rotation.
         let (x, y) = (
             f64::from(ax) + dx,
@@ -507,12 +581,24 @@ impl<'a> Svg<'a> {
         } else {
             String::new()
         };
+        // Font units to pixels; the outlines are y-up, the page y-down.
+        let k = font.as_scaled(PxScale::from(line.size)).h_scale_factor();
+        let _ = writeln!(self.body, "<g{}{rotate}>", paint("fill", color));
+        for g in &line.glyphs {
+            if self.define(font, g.id) {
+                let _ = writeln!(
+                    self.body,
+                    "<use xlink:href=\"#g{}\" transform=\"translate({:.2} {y:.2}) scale({k:.5} -{k:.5})\"/>",
+                    g.id.0,
+                    x + f64::from(g.x)
+                );
+            }
+        }
         let _ = writeln!(
-            self.out,
-            "<text x=\"{x:.2}\" y=\"{y:.2}\" font-size=\"{}\" textLength=\"{:.2}\" lengthAdjust=\"spacingAndGlyphs\" xml:space=\"preserve\"{}{rotate}>{}</text>",
+            self.body,
+            "<text x=\"{x:.2}\" y=\"{y:.2}\" font-size=\"{}\" textLength=\"{:.2}\" lengthAdjust=\"spacingAndGlyphs\" xml:space=\"preserve\" fill-opacity=\"0\">{}</text>\n</g>",
             line.size,
             line.width,
-            paint("fill", color),
             escape(text)
         );
     }
