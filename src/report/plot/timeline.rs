@@ -12,6 +12,15 @@ use super::canvas::{
 use super::input::{Point, TimelineChart};
 use super::panel::{self, Line, Panel, Shade, X_LABEL_HEIGHT, gutter};
 
+/// One panel of the stack: its axis, heading, lines, stacked areas and note.
+type Stacked<'a> = (
+    &'a Axis,
+    &'a str,
+    Vec<Line<'a>>,
+    Vec<(&'a [Point], plotters::style::RGBColor)>,
+    Option<&'a str>,
+);
+
 /// Height of the timeline chart, pixels: taller than the others for its three panels.
 pub const TIMELINE_HEIGHT: u32 = 900;
 
@@ -138,7 +147,7 @@ pub fn render(chart: &TimelineChart, format: PlotFormat) -> Result<Drawing> {
         )?;
         let area = legend(&area, &entries)?;
 
-        let mut panels: Vec<(&Axis, &str, Vec<Line>, Vec<(&[Point], _)>, Option<&str>)> = vec![(
+        let mut panels: Vec<Stacked> = vec![(
             &requests_axis,
             requests_heading,
             requests_lines,
