@@ -18,32 +18,63 @@ pub struct Cli {
 #[derive(Clone, Debug, Subcommand)]
 pub enum Command {
     /// Simulate a scenario at each load multiplier and report costs, latency and failures.
+    #[command(
+        after_help = "Examples:\n  scalecost simulate scenarios/starter.yaml\n  scalecost simulate my-service.yaml --scales 1,10,100 --format json -o results.json\n  scalecost simulate my-service.yaml --replications 5 --fail-on slo --fail-on 'cost-per-transaction>0.02'\n  generate-scenario | scalecost simulate - --format csv"
+    )]
     Simulate(SimulateArgs),
     /// Simulate scenarios and draw their cost, latency and load as PNG charts.
+    #[command(
+        after_help = "Examples:\n  scalecost plot scenarios/starter.yaml -o charts\n  scalecost plot a.yaml b.yaml -o charts --scales 1,10,100"
+    )]
     Plot(PlotArgs),
     /// Run several scenarios on the same load and compare them side by side.
+    #[command(
+        after_help = "Examples:\n  scalecost compare scenarios/support-chatbot.yaml my-variant.yaml --replications 5\n  scalecost compare a.yaml b.yaml --format markdown -o comparison.md --fail-on slo"
+    )]
     Compare(CompareArgs),
     /// Run one scenario over a grid of field values set with --set.
+    #[command(
+        after_help = "Examples:\n  scalecost sweep scenarios/starter.yaml --set cache.hit_rate=0..0.9:0.1\n  scalecost sweep chat.yaml --set tiers.gpu.instances=1..16:1 --replications 5 --shard 3/8 -o part-3.json"
+    )]
     Sweep(SweepArgs),
     /// Find, at each scale, the cheapest configuration that meets the scenario's SLO.
+    #[command(
+        after_help = "Examples:\n  scalecost optimize scenarios/starter.yaml --vary tiers.small.autoscaling.max=1..8:1 --scales 10,100"
+    )]
     Optimize(OptimizeArgs),
     /// Find the loads (users) at which two designs cost the same per month.
+    #[command(
+        after_help = "Examples:\n  scalecost crossover scenarios/starter.yaml api-only.yaml --scales 0.1,1,10"
+    )]
     Crossover(CrossoverArgs),
     /// Move each assumption down and up and rank them by how much they move the cost.
+    #[command(
+        after_help = "Examples:\n  scalecost sensitivity scenarios/support-chatbot.yaml --by 0.2"
+    )]
     Sensitivity(SensitivityArgs),
     /// Run two scenarios on the same load and show each cost line's monthly change,
     /// BASE to HEAD, with the totals, cost per transaction, p99 and success rate.
+    #[command(
+        after_help = "Examples:\n  scalecost diff scenarios/support-chatbot.yaml cheaper-model.yaml --scales 1\n  scalecost diff main.yaml branch.yaml --format markdown -o cost-change.md"
+    )]
     Diff(DiffArgs),
     /// Join the partial results of a sharded run (`--shard K/N`) into the output the
     /// command would have written unsharded, byte for byte.
+    #[command(after_help = "Examples:\n  scalecost merge part-*.json --format json -o sweep.json")]
     Merge(MergeArgs),
     /// Check scenario files without running them.
+    #[command(
+        after_help = "Examples:\n  scalecost validate scenarios/*.yaml\n  generate-scenario | scalecost validate -"
+    )]
     Validate {
         /// Scenario files to check.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
     /// Write a commented starter scenario that runs as it is.
+    #[command(
+        after_help = "Examples:\n  scalecost init my-service.yaml && scalecost simulate my-service.yaml"
+    )]
     Init {
         /// Where to write it.
         file: PathBuf,

@@ -884,6 +884,53 @@ mod formats {
         );
     }
 
+    /// `-` reads the scenario from standard input (once, however often it is named),
+    /// and errors name it `<stdin>`.
+    #[test]
+    fn a_dash_reads_the_scenario_from_standard_input() {
+        let ws = small_starter();
+        let small = ws.read("small.yaml");
+        let from_file = ws.succeeds(&[
+            "simulate",
+            "small.yaml",
+            "--scales",
+            "1",
+            "--format",
+            "json",
+        ]);
+        let out = ws
+            .scalecost(&["simulate", "-", "--scales", "1", "--format", "json"])
+            .write_stdin(small.clone())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), from_file);
+        let out = ws
+            .scalecost(&[
+                "compare", "-", "-", "--scales", "1", "--format", "csv", "-q",
+            ])
+            .write_stdin(small)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = ws
+            .scalecost(&["validate", "-"])
+            .write_stdin("name: x\nworkload: 5\n")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.starts_with("error: <stdin>:2:11: workload:"), "{err}");
+    }
+
     /// Every figure the JSON carries for a scale has a CSV column: the fixed header
     /// cannot silently drop a field added to the results.
     #[test]
@@ -1095,6 +1142,37 @@ mod usage {
     //! Command-line mistakes exit with code 2 and say how to use the command.
 
     use super::*;
+
+    /// `--help` of the main command ends with examples that run as they are written.
+    #[test]
+    fn simulate_help_shows_examples() {
+        let help = Workspace::new().succeeds(&["simulate", "--help"]);
+        insta::assert_snapshot!(help);
+    }
+
+    /// Every command that runs scenarios shows examples under its `--help`.
+    #[test]
+    fn every_command_has_examples_in_its_help() {
+        for command in [
+            "simulate",
+            "plot",
+            "compare",
+            "sweep",
+            "optimize",
+            "crossover",
+            "sensitivity",
+            "diff",
+            "merge",
+            "validate",
+            "init",
+        ] {
+            let help = Workspace::new().succeeds(&[command, "--help"]);
+            assert!(
+                help.contains("Examples:\n  scalecost "),
+                "{command}: {help}"
+            );
+        }
+    }
 
     #[test]
     fn unknown_subcommand() {

@@ -17,6 +17,9 @@ use crate::error::InputError;
 /// Largest scenario file read; real scenarios are a few kilobytes.
 pub const MAX_FILE_BYTES: u64 = 1 << 20;
 
+/// How standard input (`-` as a scenario file) is named in messages.
+pub const STDIN_NAME: &str = "<stdin>";
+
 /// One change: the bytes `start..end` of the file become `text`.
 #[derive(Clone, Debug)]
 struct Edit {
@@ -56,10 +59,15 @@ impl Source {
     }
 
     /// Reads a scenario file: at most [`MAX_FILE_BYTES`], UTF-8. The limit is enforced
-    /// while reading, so a pipe or a device that never ends is refused too.
+    /// while reading, so a pipe or a device that never ends is refused too. `-` is
+    /// standard input, read once however many times it is named, and shown as `<stdin>`.
     pub fn read(path: &Path) -> Result<Source, InputError> {
         use std::io::Read;
-        let shown = path.display().to_string();
+        let shown = if path == Path::new("-") {
+            STDIN_NAME.to_string()
+        } else {
+            path.display().to_string()
+        };
         if let Some(stored) = files::stored(&shown) {
             return stored
                 .map(|text| Source::from_text(&text, &shown, &stem_of(path)))
@@ -72,6 +80,23 @@ impl Source {
         }
         let cannot =
             |e: std::io::Error| InputError::new(format!("{shown}: cannot read the scenario: {e}"));
+        if path == Path::new("-") {
+            static STDIN: std::sync::OnceLock<std::io::Result<Vec<u8>>> =
+                std::sync::OnceLock::new();
+            let read = STDIN.get_or_init(|| {
+                let mut bytes = Vec::new();
+                std::io::stdin()
+                    .lock()
+                    .take(MAX_FILE_BYTES + 1)
+                    .read_to_end(&mut bytes)
+                    .map(|_| bytes)
+            });
+            let bytes = match read {
+                Ok(bytes) => bytes.clone(),
+                Err(e) => return Err(cannot(std::io::Error::new(e.kind(), e.to_string()))),
+            };
+            return Self::from_bytes(bytes, &shown, "stdin");
+        }
         if path.is_dir() {
             return Err(InputError::new(format!(
                 "{shown}: cannot read the scenario: this is a folder; give a scenario file"
@@ -82,6 +107,11 @@ impl Source {
         file.take(MAX_FILE_BYTES + 1)
             .read_to_end(&mut bytes)
             .map_err(cannot)?;
+        Self::from_bytes(bytes, &shown, &stem_of(path))
+    }
+
+    /// The scenario in `bytes`, read from `shown`, within the size limit and UTF-8.
+    fn from_bytes(bytes: Vec<u8>, shown: &str, default_name: &str) -> Result<Source, InputError> {
         if bytes.len() as u64 > MAX_FILE_BYTES {
             return Err(InputError::new(format!(
                 "{shown}: the file is larger than 1 MiB; scenarios are limited to 1 MiB"
@@ -89,8 +119,8 @@ impl Source {
         }
         let text = String::from_utf8(bytes)
             .map_err(|e| InputError::new(format!("{shown}: the file is not UTF-8 text: {e}")))?;
-        files::note(&shown, &text);
-        Ok(Source::from_text(&text, &shown, &stem_of(path)))
+        files::note(shown, &text);
+        Ok(Source::from_text(&text, shown, default_name))
     }
 
     /// The text the reader sees: the file with the changes applied.
