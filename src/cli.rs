@@ -111,6 +111,9 @@ pub struct SimulateArgs {
     /// Also draw the charts of `scalecost plot` into this folder (created if missing).
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
+    /// File format of the charts: png, or svg (vector, for documentation sites and slides).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::report::plot::PlotFormat::Png)]
+    pub plot_format: crate::report::plot::PlotFormat,
     /// Independent runs per scale; the headline figures then carry a 95% confidence
     /// interval, and the full table shows the first run.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
@@ -218,6 +221,11 @@ pub struct SweepArgs {
     /// or a range START..END:STEP (tiers.small.autoscaling.max=10..80:10). Several make a grid.
     #[arg(long = "set", required = true, value_name = "PATH=VALUES")]
     pub set: Vec<String>,
+    /// The figures the --plot chart draws, one panel each, e.g. cost,p99,hit-rate
+    /// (default: cost and what the first field moves: hit rate and p50 for a cache
+    /// field, instances for a tier's, p99; and the success rate when any point fails).
+    #[arg(long, value_enum, value_delimiter = ',', value_name = "FIGURES")]
+    pub chart_figures: Option<Vec<crate::report::plot::SweepFigure>>,
     #[command(flatten)]
     pub study: StudyArgs,
 }
@@ -322,6 +330,9 @@ pub struct StudyArgs {
     /// transaction and latency against users; sweep draws them against the first --set field.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
+    /// File format of the charts: png, or svg (vector, for documentation sites and slides).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::report::plot::PlotFormat::Png)]
+    pub plot_format: crate::report::plot::PlotFormat,
     /// Run only shard K of N (K from 0) of the plan's runs (compare, sweep, sensitivity)
     /// and write them as a partial result (JSON) for `scalecost merge`. `--shard N` takes K from the first of
     /// SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX and AWS_BATCH_JOB_ARRAY_INDEX that is set.
@@ -360,7 +371,7 @@ pub struct PlotArgs {
     /// Scenario files (YAML); the cost and latency charts put them side by side.
     #[arg(required = true)]
     pub scenarios: Vec<PathBuf>,
-    /// Folder to write the PNG files to (created if missing).
+    /// Folder to write the chart files to (created if missing).
     #[arg(long, short, value_name = "DIR")]
     pub output: PathBuf,
     /// Load multipliers to simulate instead of each scenario's, e.g. 1,10,100.
@@ -372,6 +383,9 @@ pub struct PlotArgs {
     /// Load multiplier whose hour-by-hour timeline to draw (default: the largest).
     #[arg(long, value_name = "SCALE")]
     pub timeline_scale: Option<f64>,
+    /// File format of the charts: png, or svg (vector, for documentation sites and slides).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::report::plot::PlotFormat::Png)]
+    pub plot_format: crate::report::plot::PlotFormat,
     #[command(flatten)]
     pub threads: ThreadArgs,
 }

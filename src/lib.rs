@@ -161,6 +161,9 @@ struct Job {
     output: Option<PathBuf>,
     charts: Option<PathBuf>,
     timeline_scale: Option<f64>,
+    plot_format: report::plot::PlotFormat,
+    /// What a sweep's chart draws (`--chart-figures`).
+    chart_figures: Option<Vec<report::plot::SweepFigure>>,
     jobs: Option<u16>,
     quiet: bool,
     /// `--fail-on` conditions, judged once the output is written.
@@ -177,6 +180,8 @@ impl Job {
             output: None,
             charts: None,
             timeline_scale: None,
+            plot_format: report::plot::PlotFormat::Png,
+            chart_figures: None,
             jobs: None,
             quiet: false,
             fail_on: Vec::new(),
@@ -187,6 +192,7 @@ impl Job {
                 job.format = Some(format_for(a.format, a.output.as_deref()));
                 job.output = a.output.clone();
                 job.charts = a.plot.clone();
+                job.plot_format = a.plot_format;
                 (job.jobs, job.quiet) = (a.threads.jobs, a.threads.quiet);
                 job.fail_on = a.fail_on.clone();
                 job.shard = a.shard;
@@ -195,6 +201,7 @@ impl Job {
             Command::Plot(a) => {
                 job.charts = Some(a.output.clone());
                 job.timeline_scale = a.timeline_scale;
+                job.plot_format = a.plot_format;
                 (job.jobs, job.quiet) = (a.threads.jobs, a.threads.quiet);
             }
             Command::Compare(cli::CompareArgs { study, .. })
@@ -205,6 +212,10 @@ impl Job {
                 job.format = Some(format_for(study.format, study.output.as_deref()));
                 job.output = study.output.clone();
                 job.charts = study.plot.clone();
+                job.plot_format = study.plot_format;
+                if let Command::Sweep(a) = &command {
+                    job.chart_figures = a.chart_figures.clone();
+                }
                 (job.jobs, job.quiet) = (study.threads.jobs, study.threads.quiet);
                 job.fail_on = study.fail_on.clone();
                 job.shard = study.shard;
@@ -273,6 +284,8 @@ impl Job {
         if let Some(dir) = &self.charts {
             let charts = report::plot::Charts {
                 timeline_scale: self.timeline_scale,
+                format: self.plot_format,
+                figures: self.chart_figures.clone(),
             };
             write_charts(dir, charts.export(outcome)?, self.quiet)?;
         }

@@ -7,6 +7,8 @@
 //! The shipped scenarios run at 1x and 10x only: the charts need a few scales, not the
 //! large ones, and the suite stays quick.
 
+mod common;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -17,7 +19,7 @@ use scalecost::outcome::{BreakEvenStatus, DesignOutcome as ScenarioReport, Outco
 use scalecost::progress::Progress;
 use scalecost::report::plot::{
     self, BreakEvenChart, Chart, CostPerTransactionChart, LatencyChart, MonthlyCostChart,
-    NamedChart, Point, ReferenceLine, SweepChart, TimelineChart, data,
+    NamedChart, Point, ReferenceLine, SweepChart, SweepFigure, SweepPanel, TimelineChart, data,
 };
 use scalecost::runner;
 use scalecost::scenario::overrides;
@@ -113,7 +115,7 @@ fn sweeps() -> &'static [Outcome] {
 /// The charts of the comparison and of every sweep.
 fn study_charts() -> Vec<NamedChart> {
     let mut charts = data::comparison(comparison());
-    charts.extend(sweeps().iter().map(data::sweep));
+    charts.extend(sweeps().iter().map(|s| data::sweep(s, None)));
     charts
 }
 
@@ -256,6 +258,16 @@ fn all_scenarios_together_give_one_cost_and_one_latency_chart_and_two_or_three_p
 }
 
 #[test]
+fn no_text_overlaps_other_text_or_a_point_or_leaves_the_canvas() {
+    let mut charts: Vec<NamedChart> = charts_per_scenario().into_iter().map(|(_, c)| c).collect();
+    charts.extend(study_charts());
+    charts.par_iter().for_each(|named| {
+        let drawing = named.chart.draw(plot::PlotFormat::Png).expect("drawn");
+        common::assert_clear(&named.file_name, &drawing.layout);
+    });
+}
+
+#[test]
 fn rendering_twice_gives_identical_bytes() {
     let charts = data::scenario_charts(reports(), None).expect("build the charts");
     for named in charts.into_iter().chain(study_charts()) {
@@ -326,7 +338,7 @@ fn chatbot() -> &'static ScenarioReport {
 
 /// The timeline of a scenario with self-hosted tiers, so all three panels are drawn.
 fn timeline_chart() -> TimelineChart {
-    match first_chart(|c| matches!(c, Chart::Timeline(t) if !t.instances.is_empty())) {
+    match first_chart(|c| matches!(c, Chart::Timeline(t) if !t.peak_instances.is_empty())) {
         Chart::Timeline(c) => c,
         _ => unreachable!(),
     }
@@ -373,8 +385,8 @@ fn timeline_pixels_follow_the_hours() {
     let mut after = before.clone();
     let middle = after.arrivals.len() / 2;
     after.arrivals[middle].y *= 3.0;
-    after.spend[middle].y *= 3.0;
-    after.instances[0].points[middle].y += 4.0;
+    after.spend[0].points[middle].y *= 3.0;
+    after.peak_instances[0].points[middle].y += 4.0;
     assert_pixels_change(
         "timeline",
         &Chart::Timeline(before),
@@ -631,28 +643,37 @@ fn compare_charts_have_a_line_and_a_band_per_scenario() {
     );
 }
 
+/// The panel of a sweep chart that draws `figure`.
+fn panel(chart: &SweepChart, figure: SweepFigure) -> &SweepPanel {
+    chart
+        .panels
+        .iter()
+        .find(|p| p.figure == figure)
+        .unwrap_or_else(|| panic!("a {} panel", figure.name()))
+}
+
 #[test]
 fn sweep_charts_put_the_first_field_across_with_a_line_per_scale_and_other_value() {
     let sweep = &sweeps()[0];
-    let Chart::Sweep(chart) = data::sweep(sweep).chart else {
+    let Chart::Sweep(chart) = data::sweep(sweep, None).chart else {
         panic!("a sweep chart")
     };
     assert_eq!(chart.parameter, "workload.users");
     assert!(chart.categories.is_empty(), "users are numbers");
-    let labels: Vec<&str> = chart.cost.iter().map(|s| s.label.as_str()).collect();
-    assert_eq!(labels, ["1x", "2x"]);
-    let xs: Vec<f64> = chart.cost[0].points.iter().map(|p| p.x).collect();
+    assert_eq!(chart.labels, ["1x", "2x"]);
+    let cost = panel(&chart, SweepFigure::Cost);
+    let xs: Vec<f64> = cost.series[0].points.iter().map(|p| p.x).collect();
     assert_eq!(xs, [200.0, 500.0, 1000.0]);
-    assert!(chart.p99[1].points.iter().all(|p| p.band.is_some()));
+    let p99 = panel(&chart, SweepFigure::P99);
+    assert!(p99.series[1].points.iter().all(|p| p.band.is_some()));
 
-    let Chart::Sweep(grid) = data::sweep(&sweeps()[1]).chart else {
+    let Chart::Sweep(grid) = data::sweep(&sweeps()[1], None).chart else {
         panic!("a sweep chart")
     };
     assert_eq!(grid.categories, ["1h", "2h"], "durations are categories");
     assert_eq!(grid.other_parameters, ["workload.users"]);
-    let labels: Vec<&str> = grid.cost.iter().map(|s| s.label.as_str()).collect();
     assert_eq!(
-        labels,
+        grid.labels,
         [
             "1x, workload.users = 200",
             "2x, workload.users = 200",
@@ -660,11 +681,11 @@ fn sweep_charts_put_the_first_field_across_with_a_line_per_scale_and_other_value
             "2x, workload.users = 500"
         ]
     );
-    assert!(grid.cost.iter().all(|s| s.points.len() == 2));
+    assert!(grid.panels[0].series.iter().all(|s| s.points.len() == 2));
 
     let mut after = chart.clone();
-    after.p99[0].points[1].y *= 2.0;
-    after.cost[1].points[0].y *= 2.0;
+    after.panels[1].series[0].points[1].y *= 2.0;
+    after.panels[0].series[1].points[0].y *= 2.0;
     assert_pixels_change("sweep", &Chart::Sweep(chart), &Chart::Sweep(after));
 }
 
@@ -693,10 +714,12 @@ fn charts_with_nothing_to_show_still_render() {
             scenario: "nothing".into(),
             currency: "USD".into(),
             scale_label: "1x".into(),
-            horizon_days: 0.0,
-            warmup_days: 0.0,
+            horizon_hours: 0.0,
+            warmup_hours: 0.0,
             arrivals: vec![Point::new(0.0, 0.0)],
-            instances: Vec::new(),
+            refused: Vec::new(),
+            peak_instances: Vec::new(),
+            mean_instances: Vec::new(),
             spend: Vec::new(),
             markers: Vec::new(),
         }),
@@ -714,10 +737,8 @@ fn charts_with_nothing_to_show_still_render() {
             parameter: "cache.hit_rate".into(),
             other_parameters: Vec::new(),
             categories: Vec::new(),
-            cost: Vec::new(),
-            p99: Vec::new(),
-            cost_objectives: Vec::new(),
-            p99_objectives: Vec::new(),
+            labels: Vec::new(),
+            panels: Vec::new(),
             replications: 1,
         }),
     ];

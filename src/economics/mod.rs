@@ -185,6 +185,11 @@ pub struct Economics {
     pub anomalies: Vec<Anomaly>,
     /// Money spent on simulated infrastructure in each hour of the timeline.
     pub spend_per_hour: Vec<f64>,
+    /// Of each hour's spend, what the cache cost (each tier's share is in the
+    /// timeline): for the timeline chart's split by component. Not in the JSON, which
+    /// has the cache's price.
+    #[serde(skip)]
+    pub cache_spend_per_hour: Vec<f64>,
     /// What the projection onto a month could not measure, and how to fix it.
     pub warnings: Vec<String>,
 }
@@ -444,6 +449,11 @@ pub fn evaluate(
         budget,
         anomalies,
         spend_per_hour,
+        cache_spend_per_hour: metrics
+            .timeline
+            .iter()
+            .map(|h| cache_per_hour * h.hours)
+            .collect(),
         warnings,
     }
 }

@@ -14,61 +14,79 @@ mod canvas;
 pub mod data;
 mod decision;
 pub mod input;
+mod lettering;
 mod load;
 mod monthly;
 mod panel;
-mod sweep;
+pub mod surface;
+pub mod sweep;
 mod timeline;
 
 use anyhow::Result;
 use rayon::prelude::*;
 
 pub use break_even::render as break_even;
-pub use canvas::{HEIGHT, WIDTH};
+pub use canvas::{Drawing, HEIGHT, PlotFormat, WIDTH};
 pub use data::{Chart, NamedChart};
 pub use input::*;
 pub use load::{cost_per_transaction, latency};
 pub use monthly::render as monthly_cost;
-pub use sweep::{SWEEP_HEIGHT, render as sweep};
+pub use sweep::{SWEEP_HEIGHT, render as sweep, sweep_height};
 pub use timeline::{TIMELINE_HEIGHT, render as timeline};
 
 use super::{Artifact, Exporter};
 use crate::outcome::Outcome;
 
-/// The charts of an outcome, as PNG files named for a folder.
+/// The charts of an outcome, as PNG or SVG files named for a folder.
 pub struct Charts {
     /// Which scale's timeline to draw (default: the largest).
     pub timeline_scale: Option<f64>,
+    pub format: PlotFormat,
+    /// The figures a sweep chart draws, one panel each (default: per swept field).
+    pub figures: Option<Vec<SweepFigure>>,
 }
 
 impl Exporter for Charts {
     fn export(&self, outcome: &Outcome) -> Result<Vec<Artifact>> {
-        let charts = data::charts(outcome, self.timeline_scale)?;
+        let charts = data::charts(outcome, self.timeline_scale, self.figures.as_deref())?;
         charts
             .into_par_iter()
             .map(|named| {
                 Ok(Artifact {
-                    bytes: named.chart.render()?,
-                    file_name: Some(named.file_name),
+                    bytes: named.chart.draw(self.format)?.bytes,
+                    file_name: Some(with_extension(&named.file_name, self.format)),
                 })
             })
             .collect()
     }
 }
 
+/// `name.png` as `name.svg` when SVG is asked for.
+fn with_extension(file_name: &str, format: PlotFormat) -> String {
+    match file_name.strip_suffix(".png") {
+        Some(stem) => format!("{stem}.{}", format.extension()),
+        None => file_name.to_string(),
+    }
+}
+
 impl Chart {
     /// Draws the chart as PNG bytes.
     pub fn render(&self) -> Result<Vec<u8>> {
+        Ok(self.draw(PlotFormat::Png)?.bytes)
+    }
+
+    /// Draws the chart as a file of `format`, with the layout of its text and marks.
+    pub fn draw(&self, format: PlotFormat) -> Result<Drawing> {
         match self {
-            Chart::CostPerTransaction(c) => cost_per_transaction(c),
-            Chart::Latency(c) => latency(c),
-            Chart::MonthlyCost(c) => monthly_cost(c),
-            Chart::Timeline(c) => timeline(c),
-            Chart::BreakEven(c) => break_even(c),
-            Chart::Sweep(c) => sweep(c),
-            Chart::Crossover(c) => decision::crossover(c),
-            Chart::Frontier(c) => decision::frontier(c),
-            Chart::Tornado(c) => decision::tornado(c),
+            Chart::CostPerTransaction(c) => cost_per_transaction(c, format),
+            Chart::Latency(c) => latency(c, format),
+            Chart::MonthlyCost(c) => monthly_cost(c, format),
+            Chart::Timeline(c) => timeline(c, format),
+            Chart::BreakEven(c) => break_even(c, format),
+            Chart::Sweep(c) => sweep(c, format),
+            Chart::Crossover(c) => decision::crossover(c, format),
+            Chart::Frontier(c) => decision::frontier(c, format),
+            Chart::Tornado(c) => decision::tornado(c, format),
         }
     }
 
@@ -76,7 +94,7 @@ impl Chart {
     pub fn size(&self) -> (u32, u32) {
         match self {
             Chart::Timeline(_) => (WIDTH, TIMELINE_HEIGHT),
-            Chart::Sweep(_) => (WIDTH, SWEEP_HEIGHT),
+            Chart::Sweep(c) => (WIDTH, sweep::sweep_height(c.panels.len())),
             _ => (WIDTH, HEIGHT),
         }
     }

@@ -96,3 +96,35 @@ pub fn export(report: &Report, format: scalecost::report::Format) -> String {
         .expect("every outcome exports");
     String::from_utf8(artifacts.into_iter().flat_map(|a| a.bytes).collect()).expect("UTF-8")
 }
+
+/// Every text box inside the canvas and apart from every other, and none over a mark.
+pub fn assert_clear(what: &str, layout: &scalecost::report::plot::surface::Layout) {
+    for (i, a) in layout.texts.iter().enumerate() {
+        assert!(
+            a.rect.inside(layout.width, layout.height),
+            "{what}: {:?} at {:?} leaves the {}x{} canvas",
+            a.text,
+            a.rect,
+            layout.width,
+            layout.height
+        );
+        for b in &layout.texts[i + 1..] {
+            assert!(
+                !a.rect.overlaps(&b.rect),
+                "{what}: {:?} at {:?} overlaps {:?} at {:?}",
+                a.text,
+                a.rect,
+                b.text,
+                b.rect
+            );
+        }
+        for m in &layout.marks {
+            assert!(
+                !a.rect.overlaps(m),
+                "{what}: {:?} at {:?} covers a point at {m:?}",
+                a.text,
+                a.rect
+            );
+        }
+    }
+}

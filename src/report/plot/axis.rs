@@ -19,7 +19,9 @@ pub enum Unit {
     Money(String),
     /// Milliseconds, written as "250 ms" or "1.5 s".
     Millis,
-    /// Plain numbers of days: 0, 1, 2.5.
+    /// Hours from the start of a run, written as hours: "6 h", "30 h".
+    Hours,
+    /// Hours from the start of a run, ticked at whole days and written as days: "day 2".
     Days,
     /// A fraction written as a percentage: 0.25 → "25%".
     Share,
@@ -35,7 +37,8 @@ impl Unit {
             Unit::Money(currency) => format!("{currency} {}", compact(value)),
             Unit::Millis if value.abs() >= 1000.0 => format!("{} s", significant(value / 1e3)),
             Unit::Millis => format!("{} ms", significant(value)),
-            Unit::Days => trimmed(value, 2),
+            Unit::Hours => format!("{} h", trimmed(value, 1)),
+            Unit::Days => format!("day {}", trimmed(value / 24.0, 1)),
             Unit::Share => format!("{}%", trimmed(value * 100.0, 1)),
             Unit::Categories(names) => {
                 let i = value.round();
@@ -138,15 +141,66 @@ impl Axis {
     }
 
     /// Logarithmic when the values span more than [`LOG_ABOVE_RATIO`] and are all
-    /// positive; otherwise linear from zero.
+    /// positive; otherwise linear and [`Axis::fitted`] to them.
     pub fn auto(values: impl IntoIterator<Item = f64>, unit: Unit) -> Axis {
-        match span(values) {
+        let values: Vec<f64> = values.into_iter().collect();
+        match span(values.iter().copied()) {
             Some((min, max)) if min > 0.0 && max / min > LOG_ABOVE_RATIO => {
                 Axis::log(min, max, unit)
             }
-            Some((_, max)) => Axis::from_zero(max, unit, false),
-            None => Axis::from_zero(1.0, unit, false),
+            _ => Axis::fitted(values, unit, false),
         }
+    }
+
+    /// A linear axis over the values with a little room at each end, ending on ticks.
+    /// It starts at zero only when the values come near it (the smallest under a
+    /// third of the largest); otherwise a 5% change would be a flat line at the top of
+    /// an empty panel. [`Axis::range_note`] then says where it starts.
+    pub fn fitted(values: impl IntoIterator<Item = f64>, unit: Unit, whole: bool) -> Axis {
+        let Some((min, max)) = span(values) else {
+            return Axis::from_zero(1.0, unit, whole);
+        };
+        if min >= 0.0 && min <= max / 3.0 {
+            return Axis::from_zero(max, unit, whole);
+        }
+        let spread = max - min;
+        let pad = if spread > 0.0 {
+            spread * 0.12
+        } else {
+            (max.abs() * 0.05).max(if whole { 1.0 } else { 1e-12 })
+        };
+        let (mut lo, hi) = (min - pad, max + pad);
+        if min >= 0.0 {
+            lo = lo.max(0.0);
+        }
+        let step = tick_step(lo, hi, TARGET_TICKS, whole);
+        let lo = (lo / step).floor() * step;
+        let hi = (hi / step).ceil() * step;
+        let lo = if min >= 0.0 { lo.max(0.0) } else { lo };
+        Axis {
+            ticks: linear_ticks(lo, hi, TARGET_TICKS, whole),
+            lo,
+            hi,
+            log: false,
+            unit,
+        }
+    }
+
+    /// Says where a linear axis starts when that is not zero, e.g. "axis from 16 s to
+    /// 21 s", so the reader does not take a short axis for a tall change.
+    pub fn range_note(&self) -> Option<String> {
+        (!self.log && self.lo > 0.0 && !matches!(self.unit, Unit::Categories(_))).then(|| {
+            format!(
+                "axis from {} to {}, not from zero",
+                self.label(self.lo),
+                self.label(self.hi)
+            )
+        })
+    }
+
+    /// Whether this is a time axis ticked at whole days.
+    pub fn in_days(&self) -> bool {
+        self.unit == Unit::Days
     }
 
     pub fn is_log(&self) -> bool {
@@ -236,21 +290,50 @@ fn widen(lo: f64, hi: f64) -> (f64, f64) {
     }
 }
 
+/// The round step (1, 2, 2.5 or 5 times a power of 10) that gives about `target`
+/// ticks over `[lo, hi]`.
+fn tick_step(lo: f64, hi: f64, target: usize, whole: bool) -> f64 {
+    let raw = (hi - lo) / target as f64;
+    if !(raw > 0.0 && raw.is_finite()) {
+        return 1.0;
+    }
+    let magnitude = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * magnitude);
+    if whole { step.max(1.0).round() } else { step }
+}
+
+/// Hours from the start of a run, ticked at whole hours, quarter days or whole days.
+pub fn hours(horizon: f64) -> Axis {
+    let hi = if horizon > 0.0 { horizon } else { 1.0 };
+    let step = [
+        1.0, 2.0, 3.0, 6.0, 12.0, 24.0, 48.0, 72.0, 168.0, 336.0, 720.0,
+    ]
+    .into_iter()
+    .find(|s| hi / s <= 10.0)
+    .unwrap_or(1440.0);
+    let ticks = (0..=(hi / step + 1e-9).floor() as i64)
+        .map(|i| i as f64 * step)
+        .collect();
+    Axis {
+        lo: 0.0,
+        hi,
+        log: false,
+        ticks,
+        unit: if step < 24.0 { Unit::Hours } else { Unit::Days },
+    }
+}
+
 /// Round-numbered ticks (steps of 1, 2, 2.5 or 5 times a power of 10) within `[lo, hi]`.
 fn linear_ticks(lo: f64, hi: f64, target: usize, whole: bool) -> Vec<f64> {
     let raw = (hi - lo) / target as f64;
     if !(raw > 0.0 && raw.is_finite()) {
         return vec![lo];
     }
-    let magnitude = 10f64.powf(raw.log10().floor());
-    let mut step = [1.0, 2.0, 2.5, 5.0, 10.0]
-        .iter()
-        .map(|m| m * magnitude)
-        .find(|s| *s >= raw)
-        .unwrap_or(10.0 * magnitude);
-    if whole {
-        step = step.max(1.0).round();
-    }
+    let step = tick_step(lo, hi, target, whole);
     let first = (lo / step).ceil() as i64;
     let last = (hi / step + 1e-9).floor() as i64;
     // 3 × 0.2 is 0.6000000000000001 in binary; rounding to the step's decimals gives
@@ -434,5 +517,46 @@ mod tests {
         assert!(Axis::auto([3e-6, 0.013], Unit::Count).is_log());
         assert!(!Axis::auto([0.0002, 0.00027], Unit::Count).is_log());
         assert!(!Axis::auto([0.0, 100.0], Unit::Count).is_log());
+    }
+
+    #[test]
+    fn a_fitted_axis_starts_where_the_data_do_and_says_so() {
+        // A p99 moving from 17 to 20 s fills most of the axis.
+        let axis = Axis::auto([17_000.0, 20_000.0], Unit::Millis);
+        let (lo, hi) = axis.bounds();
+        assert!(
+            lo > 10_000.0 && lo <= 17_000.0 && hi >= 20_000.0,
+            "{lo}..{hi}"
+        );
+        assert!((20_000.0 - 17_000.0) / (hi - lo) > 0.5);
+        assert_eq!(
+            axis.range_note().as_deref(),
+            Some("axis from 16 s to 21 s, not from zero")
+        );
+        // Values near zero keep zero.
+        let axis = Axis::auto([1.0, 10.0], Unit::Count);
+        assert_eq!(axis.bounds().0, 0.0);
+        assert_eq!(axis.range_note(), None);
+        // Negative values: zero inside the range.
+        let (lo, hi) = Axis::auto([-5.0, 20.0], Unit::Count).bounds();
+        assert!(lo < 0.0 && hi > 0.0);
+    }
+
+    #[test]
+    fn hours_read_as_hours_or_days() {
+        let short = hours(36.0);
+        let labels: Vec<String> = short.ticks().iter().map(|t| short.label(*t)).collect();
+        assert_eq!(
+            labels,
+            ["0 h", "6 h", "12 h", "18 h", "24 h", "30 h", "36 h"]
+        );
+        let long = hours(14.0 * 24.0);
+        let labels: Vec<String> = long.ticks().iter().map(|t| long.label(*t)).collect();
+        assert_eq!(
+            labels,
+            [
+                "day 0", "day 2", "day 4", "day 6", "day 8", "day 10", "day 12", "day 14"
+            ]
+        );
     }
 }

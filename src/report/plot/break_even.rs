@@ -4,7 +4,7 @@
 use anyhow::Result;
 
 use super::axis::{Axis, Unit};
-use super::canvas::{LegendEntry, Swatch, colour};
+use super::canvas::{Drawing, PlotFormat, colour};
 use super::input::{BreakEvenChart, Marker};
 use super::load::{against_users, draw_against_users, users_axis, values};
 use super::panel::{Line, Panel};
@@ -14,27 +14,15 @@ use super::panel::{Line, Panel};
 const REVENUE: usize = 2;
 const COST: usize = 1;
 
-pub fn render(chart: &BreakEvenChart) -> Result<Vec<u8>> {
+pub fn render(chart: &BreakEvenChart, format: PlotFormat) -> Result<Drawing> {
     let points = || chart.revenue.iter().chain(&chart.cost);
     let x = users_axis(points());
     let y = Axis::auto(values(points()), Unit::Money(chart.currency.clone()));
-    let entries = [
-        LegendEntry::new("Monthly revenue", colour(REVENUE), Swatch::Dashed),
-        LegendEntry::new("Monthly running costs", colour(COST), Swatch::Line),
-    ];
     let lines = vec![
-        Line {
-            points: &chart.revenue,
-            colour: colour(REVENUE),
-            dashed: true,
-            dots: true,
-        },
-        Line {
-            points: &chart.cost,
-            colour: colour(COST),
-            dashed: false,
-            dots: true,
-        },
+        Line::of(&chart.revenue, colour(REVENUE))
+            .dashed()
+            .labelled("monthly revenue"),
+        Line::of(&chart.cost, colour(COST)).labelled("running costs"),
     ];
     let markers: Vec<Marker> = chart
         .break_even
@@ -62,7 +50,6 @@ pub fn render(chart: &BreakEvenChart) -> Result<Vec<u8>> {
     draw_against_users(
         &format!("{}: where revenue covers the running costs", chart.scenario),
         &subtitle,
-        &entries,
         Panel {
             markers: &markers,
             marker_labels: true,
@@ -70,5 +57,6 @@ pub fn render(chart: &BreakEvenChart) -> Result<Vec<u8>> {
             note: chart.note.as_deref(),
             ..against_users(&x, &y, &y_desc, lines)
         },
+        format,
     )
 }

@@ -1,7 +1,9 @@
-//! What every chart shares: the embedded font, the palette, titles, legends and PNG encoding.
+//! What every chart shares: the embedded font, the palette, titles, legends, and the
+//! PNG or SVG file a drawing becomes.
 //!
-//! Drawing happens in an RGB buffer in memory and the `png` crate encodes it, so a
-//! chart needs no system library and the same input gives the same bytes everywhere.
+//! PNG drawing happens in an RGB buffer in memory and the `png` crate encodes it; SVG
+//! is written as text. Neither needs a system library, and the same input gives the
+//! same bytes everywhere.
 
 use std::sync::OnceLock;
 
@@ -10,9 +12,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-/// Liberation Sans Regular (SIL Open Font Licence 1.1, see `assets/fonts/LICENSE`).
-/// Embedded so text looks the same on every machine and no font lookup can fail.
-const FONT: &[u8] = include_bytes!("../../../assets/fonts/LiberationSans-Regular.ttf");
+use super::lettering::{self, FONT_BYTES};
+use super::surface::{Layout, Surface, Svg, Target};
 
 /// The family name the embedded font is registered under.
 pub const FAMILY: &str = "Liberation Sans";
@@ -70,13 +71,43 @@ pub const LABEL_SIZE: u32 = 18;
 pub const TICK_SIZE: u32 = 16;
 pub const LEGEND_SIZE: u32 = 17;
 
-pub type Area<'a> = DrawingArea<BitMapBackend<'a>, Shift>;
+pub type Area<'a> = DrawingArea<Surface<'a>, Shift>;
 
-/// Registers the embedded font with plotters once per process.
+/// The file format of a chart.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum PlotFormat {
+    /// Pixels, 1200 wide: for a README, a chat or a slide.
+    #[default]
+    Png,
+    /// Vector drawing: sharp at any zoom, for documentation sites and print.
+    Svg,
+}
+
+impl PlotFormat {
+    /// The file name extension, without the dot.
+    pub fn extension(self) -> &'static str {
+        match self {
+            PlotFormat::Png => "png",
+            PlotFormat::Svg => "svg",
+        }
+    }
+}
+
+/// A finished chart: its file's bytes and where each text and mark went.
+#[derive(Clone, Debug)]
+pub struct Drawing {
+    pub bytes: Vec<u8>,
+    pub layout: Layout,
+}
+
+/// Reads the embedded font once per process, for the text laid out here and, should
+/// plotters ever measure text itself, registered with it under [`FAMILY`].
 fn font_ready() -> Result<()> {
     static READY: OnceLock<bool> = OnceLock::new();
-    let ok = *READY
-        .get_or_init(|| plotters::style::register_font(FAMILY, FontStyle::Normal, FONT).is_ok());
+    let ok = *READY.get_or_init(|| {
+        lettering::font().is_some()
+            && plotters::style::register_font(FAMILY, FontStyle::Normal, FONT_BYTES).is_ok()
+    });
     if ok {
         Ok(())
     } else {
@@ -84,20 +115,40 @@ fn font_ready() -> Result<()> {
     }
 }
 
-/// Draws on a white `width` × `height` canvas and returns it as PNG bytes.
-pub fn render_png(
+/// Draws on a white `width` × `height` canvas and returns it as a file of `format`.
+pub fn render(
+    format: PlotFormat,
     width: u32,
     height: u32,
     draw: impl FnOnce(&Area) -> Result<()>,
-) -> Result<Vec<u8>> {
+) -> Result<Drawing> {
     font_ready()?;
-    let mut rgb = vec![255u8; width as usize * height as usize * 3];
-    {
-        let root = BitMapBackend::with_buffer(&mut rgb, (width, height)).into_drawing_area();
-        draw(&root)?;
-        root.present()?;
-    }
-    encode_png(&rgb, width, height)
+    let mut layout = Layout::default();
+    let bytes = match format {
+        PlotFormat::Png => {
+            let mut rgb = vec![255u8; width as usize * height as usize * 3];
+            {
+                let bitmap = BitMapBackend::with_buffer(&mut rgb, (width, height));
+                let root = Surface::new(Target::Bitmap(bitmap), &mut layout).into_drawing_area();
+                draw(&root)?;
+                root.present()?;
+            }
+            encode_png(&rgb, width, height)?
+        }
+        PlotFormat::Svg => {
+            let mut svg = String::new();
+            {
+                let target = Target::Svg(Svg::new(width, height, &mut svg));
+                let root = Surface::new(target, &mut layout).into_drawing_area();
+                // The white page the PNG starts from.
+                root.fill(&WHITE)?;
+                draw(&root)?;
+                root.present()?;
+            }
+            svg.into_bytes()
+        }
+    };
+    Ok(Drawing { bytes, layout })
 }
 
 /// Encodes 8-bit RGB pixels as PNG. The encoder has no clock or randomness, so equal
@@ -115,12 +166,48 @@ fn encode_png(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>> {
     Ok(bytes)
 }
 
-/// Writes a title and a subtitle at the top of `area`; returns the area below them.
+/// Writes a title and a subtitle at the top of `area`, the subtitle broken into as
+/// many lines as its width needs; returns the area below them.
 pub fn titled<'a>(area: &Area<'a>, title: &str, subtitle: &str) -> Result<Area<'a>> {
     let left = 24;
+    let (width, _) = area.dim_in_pixel();
+    let room = width.saturating_sub(2 * left as u32);
     area.draw_text(title, &text(TITLE_SIZE, INK), (left, 16))?;
-    area.draw_text(subtitle, &text(SUBTITLE_SIZE, MUTED), (left, 52))?;
-    Ok(area.split_vertically(80).1)
+    let lines = wrap(subtitle, SUBTITLE_SIZE, room);
+    let line_height = SUBTITLE_SIZE as i32 + 5;
+    for (i, line) in lines.iter().enumerate() {
+        area.draw_text(
+            line,
+            &text(SUBTITLE_SIZE, MUTED),
+            (left, 52 + i as i32 * line_height),
+        )?;
+    }
+    let below = 52 + lines.len().max(1) as i32 * line_height + 6;
+    Ok(area.split_vertically(below.max(80)).1)
+}
+
+/// `text` broken at spaces into lines at most `room` pixels wide at `size` (a word
+/// wider than that gets a line of its own).
+pub fn wrap(text: &str, size: u32, room: u32) -> Vec<String> {
+    let mut lines: Vec<String> = Vec::new();
+    let mut current = String::new();
+    for word in text.split(' ') {
+        let candidate = if current.is_empty() {
+            word.to_string()
+        } else {
+            format!("{current} {word}")
+        };
+        if !current.is_empty() && lettering::measure(&candidate, size as f32).0 > room {
+            lines.push(std::mem::take(&mut current));
+            current = word.to_string();
+        } else {
+            current = candidate;
+        }
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    lines
 }
 
 /// How a legend entry shows its series.
@@ -130,12 +217,12 @@ pub enum Swatch {
     Line,
     /// A dashed line with a triangular marker.
     Dashed,
-    /// A dashed line without markers, for a series drawn without its points.
-    DashedLine,
     /// A thin line of short dashes, for reference lines and markers.
     Reference,
     /// A filled square, for bars and shaded areas.
     Box,
+    /// A hollow point, for points where the system failed.
+    Ring,
 }
 
 /// One entry of a legend.
@@ -206,11 +293,14 @@ fn draw_swatch(area: &Area, entry: &LegendEntry, x: i32, y: i32) -> Result<()> {
                 c.filled(),
             ))?;
         }
+        Swatch::Ring => {
+            area.draw(&Circle::new(((x0 + x1) / 2, y), 5, c.stroke_width(2)))?;
+        }
         Swatch::Line => {
             area.draw(&PathElement::new(vec![(x0, y), (x1, y)], c.stroke_width(3)))?;
             area.draw(&Circle::new(((x0 + x1) / 2, y), 5, c.filled()))?;
         }
-        Swatch::Dashed | Swatch::DashedLine | Swatch::Reference => {
+        Swatch::Dashed | Swatch::Reference => {
             // The dashes of the lines themselves, shortened to fit the swatch.
             let (width, dash, step) = if entry.swatch == Swatch::Reference {
                 (2, 5, 10)

@@ -10,8 +10,9 @@ use anyhow::{Result, anyhow};
 use super::axis::{Unit, compact};
 use super::input::{
     BreakEvenChart, BreakEvenMark, CostBar, CostPerTransactionChart, CrossoverChart, FrontierChart,
-    FrontierScale, LatencyChart, LatencyLines, Marker, MonthlyCostChart, Point, ReferenceLine,
-    Series, SweepChart, TimelineChart, TornadoBar, TornadoChart,
+    FrontierScale, LatencyChart, LatencyLines, Marker, MonthlyCostChart, Point, Quantity,
+    ReferenceLine, Series, SweepChart, SweepFigure, SweepPanel, TimelineChart, TornadoBar,
+    TornadoChart,
 };
 use crate::metrics::TierKindName;
 use crate::outcome::{
@@ -46,10 +47,14 @@ pub struct NamedChart {
 
 /// Every chart of an outcome: a comparison's and a sweep's own, or for the commands
 /// that report scenarios in full, those of [`scenario_charts`].
-pub fn charts(outcome: &Outcome, timeline_scale: Option<f64>) -> Result<Vec<NamedChart>> {
+pub fn charts(
+    outcome: &Outcome,
+    timeline_scale: Option<f64>,
+    figures: Option<&[SweepFigure]>,
+) -> Result<Vec<NamedChart>> {
     match outcome.command {
         Command::Compare | Command::Diff => Ok(comparison(outcome)),
-        Command::Sweep => Ok(vec![sweep(outcome)]),
+        Command::Sweep => Ok(vec![sweep(outcome, figures)]),
         Command::Simulate | Command::Plot => scenario_charts(&outcome.designs, timeline_scale),
         Command::Optimize => Ok(vec![NamedChart {
             file_name: "optimize-frontier.png".into(),
@@ -151,7 +156,8 @@ pub fn frontier(outcome: &Outcome) -> FrontierChart {
                 if s.meets_slo() && !s.degraded {
                     meets.push(p);
                 } else {
-                    missing.push(p);
+                    // Hollow, unlabelled: the legend says what hollow means here.
+                    missing.push(p.degraded(Some(String::new())));
                 }
             }
             // The frontier: by cost, each design faster than every cheaper one.
@@ -306,12 +312,11 @@ pub fn cost_per_transaction(reports: &[DesignOutcome]) -> Vec<CostPerTransaction
             .collect();
         let series = Series {
             label: shown(&report.scenario),
-            points: report
-                .details()
-                .filter_map(|r| {
+            points: detailed(report)
+                .filter_map(|(r, summary)| {
                     r.economics
                         .cost_per_transaction
-                        .map(|c| Point::new(r.metrics.users, c))
+                        .map(|c| Point::new(r.metrics.users, c).degraded(failure(summary)))
                 })
                 .collect(),
         };
@@ -341,14 +346,18 @@ pub fn latency(reports: &[DesignOutcome]) -> LatencyChart {
     let scenarios = reports
         .iter()
         .map(|report| {
-            let served = || report.details().filter(|r| r.metrics.requests.served > 0);
+            let served = || detailed(report).filter(|(r, _)| r.metrics.requests.served > 0);
             LatencyLines {
                 scenario: shown(&report.scenario),
                 p50: served()
-                    .map(|r| Point::new(r.metrics.users, r.metrics.latency_ms.p50))
+                    .map(|(r, s)| {
+                        Point::new(r.metrics.users, r.metrics.latency_ms.p50).degraded(failure(s))
+                    })
                     .collect(),
                 p99: served()
-                    .map(|r| Point::new(r.metrics.users, r.metrics.latency_ms.p99))
+                    .map(|(r, s)| {
+                        Point::new(r.metrics.users, r.metrics.latency_ms.p99).degraded(failure(s))
+                    })
                     .collect(),
             }
         })
@@ -440,7 +449,7 @@ pub fn comparison(c: &Outcome) -> Vec<NamedChart> {
     let line = |points: &[&Summary], figure: &dyn Fn(&Summary) -> Estimate| {
         points
             .iter()
-            .map(|p| estimate_point(p.users, figure(p)))
+            .map(|p| estimate_point(p.users, figure(p)).degraded(failure(p)))
             .collect::<Vec<_>>()
     };
     let declared = |target: SloTarget| {
@@ -490,10 +499,25 @@ pub fn comparison(c: &Outcome) -> Vec<NamedChart> {
     ]
 }
 
-/// The chart of a sweep: cost per transaction and p99 latency against the first swept
-/// field, one line per scale and combination of the other fields' values, in the order
-/// they first appear in the grid.
-pub fn sweep(s: &Outcome) -> NamedChart {
+/// The figures a sweep of `parameter` draws unless told: cost per transaction
+/// always, then what the field moves: hit rate and p50 for a cache field, instances
+/// for a tier's, and p99 latency.
+pub fn default_figures(parameter: &str) -> Vec<SweepFigure> {
+    use SweepFigure::*;
+    if parameter.starts_with("cache.") {
+        vec![Cost, HitRate, P50, P99]
+    } else if parameter.starts_with("tiers.") {
+        vec![Cost, Instances, P99]
+    } else {
+        vec![Cost, P99]
+    }
+}
+
+/// The chart of a sweep: each figure of `figures` (or, by default, those of
+/// [`default_figures`] that move, and the success rate when any point is degraded)
+/// against the first swept field, one line per scale and combination of the other
+/// fields' values, in the order they first appear in the grid.
+pub fn sweep(s: &Outcome, figures: Option<&[SweepFigure]>) -> NamedChart {
     let parameter = s.parameters.first().map(|p| shown(p)).unwrap_or_default();
     // One row per point × scale, points in grid order.
     let rows: Vec<(&DesignOutcome, &Summary)> = s
@@ -521,8 +545,9 @@ pub fn sweep(s: &Outcome) -> NamedChart {
         }
     }
     let mut keys: Vec<(f64, Vec<String>)> = Vec::new();
-    let mut cost: Vec<Series> = Vec::new();
-    let mut p99: Vec<Series> = Vec::new();
+    let mut labels: Vec<String> = Vec::new();
+    // Each line's points: where along the field, and the summary there.
+    let mut members: Vec<Vec<(f64, &Summary)>> = Vec::new();
     for (i, (d, point)) in rows.iter().enumerate() {
         let x = match &numbers {
             Some(xs) => xs[i],
@@ -543,24 +568,12 @@ pub fn sweep(s: &Outcome) -> NamedChart {
                 for (path, value) in s.parameters.iter().skip(1).zip(&others) {
                     label.push_str(&format!(", {} = {value}", shown(path)));
                 }
-                cost.push(Series {
-                    label: label.clone(),
-                    points: Vec::new(),
-                });
-                p99.push(Series {
-                    label,
-                    points: Vec::new(),
-                });
+                labels.push(label);
+                members.push(Vec::new());
                 keys.len() - 1
             }
         };
-        let figures = &point.figures;
-        cost[k]
-            .points
-            .push(estimate_point(x, figures.cost_per_transaction));
-        p99[k]
-            .points
-            .push(estimate_point(x, figures.latency_p99_ms));
+        members[k].push((x, point));
     }
     // Every point is the same scenario, so an objective concerns every line: one line
     // in ink per distinct limit (more than one only when the sweep varies the SLO).
@@ -579,7 +592,90 @@ pub fn sweep(s: &Outcome) -> NamedChart {
         }
         out
     };
-    let money_unit = Unit::Money(shown(&s.currency));
+    let currency = shown(&s.currency);
+    let money_unit = Unit::Money(currency.clone());
+    let panel = |figure: SweepFigure| -> Option<SweepPanel> {
+        let value = |p: &Summary| -> Option<Estimate> {
+            let f = &p.figures;
+            match figure {
+                SweepFigure::Cost => Some(f.cost_per_transaction),
+                SweepFigure::MonthlyCost => Some(f.monthly_cost),
+                SweepFigure::P50 => Some(f.latency_p50_ms),
+                SweepFigure::P99 => Some(f.latency_p99_ms),
+                SweepFigure::HitRate => f.cache_hit_rate,
+                SweepFigure::Instances => Some(f.peak_instances),
+                SweepFigure::SuccessRate => Some(f.success_rate),
+            }
+        };
+        let series: Vec<Series> = members
+            .iter()
+            .zip(&labels)
+            .map(|(points, label)| Series {
+                label: label.clone(),
+                points: points
+                    .iter()
+                    .filter_map(|(x, p)| {
+                        value(p).map(|e| estimate_point(*x, e).degraded(failure(p)))
+                    })
+                    .collect(),
+            })
+            .collect();
+        if series.iter().all(|s| s.points.is_empty()) {
+            return None;
+        }
+        let (title, quantity, objectives) = match figure {
+            SweepFigure::Cost => (
+                format!("Cost per successful transaction ({currency})"),
+                Quantity::Money(currency.clone()),
+                sweep_objectives(SloTarget::CostPerTransaction, "SLO cost", &money_unit),
+            ),
+            SweepFigure::MonthlyCost => (
+                format!("Monthly running costs ({currency})"),
+                Quantity::Money(currency.clone()),
+                Vec::new(),
+            ),
+            SweepFigure::P50 => ("p50 latency".into(), Quantity::Millis, Vec::new()),
+            SweepFigure::P99 => (
+                "p99 latency".into(),
+                Quantity::Millis,
+                sweep_objectives(SloTarget::P99LatencyMs, "SLO p99", &Unit::Millis),
+            ),
+            SweepFigure::HitRate => ("Cache hit rate".into(), Quantity::Share, Vec::new()),
+            SweepFigure::Instances => (
+                "Peak instances (self-hosted tiers)".into(),
+                Quantity::Count,
+                Vec::new(),
+            ),
+            SweepFigure::SuccessRate => (
+                "Share of requests served".into(),
+                Quantity::Share,
+                Vec::new(),
+            ),
+        };
+        Some(SweepPanel {
+            figure,
+            title,
+            quantity,
+            series,
+            objectives,
+        })
+    };
+    let panels: Vec<SweepPanel> = match figures {
+        Some(asked) => asked.iter().filter_map(|f| panel(*f)).collect(),
+        None => {
+            let mut chosen = default_figures(&parameter);
+            if rows.iter().any(|(_, p)| p.degraded) {
+                chosen.push(SweepFigure::SuccessRate);
+            }
+            chosen
+                .into_iter()
+                .filter_map(panel)
+                // A figure the field does not move would be a flat line; cost stays as
+                // the figure every sweep is about.
+                .filter(|p| p.figure == SweepFigure::Cost || moves(p))
+                .collect()
+        }
+    };
     NamedChart {
         file_name: format!("sweep-{}.png", slug(&parameter)),
         chart: Chart::Sweep(SweepChart {
@@ -588,20 +684,50 @@ pub fn sweep(s: &Outcome) -> NamedChart {
                 .first()
                 .map(|d| shown(&d.scenario))
                 .unwrap_or_default(),
-            currency: shown(&s.currency),
+            currency,
             other_parameters: s.parameters.iter().skip(1).map(|p| shown(p)).collect(),
             parameter,
             categories,
-            cost,
-            p99,
-            cost_objectives: sweep_objectives(
-                SloTarget::CostPerTransaction,
-                "SLO cost",
-                &money_unit,
-            ),
-            p99_objectives: sweep_objectives(SloTarget::P99LatencyMs, "SLO p99", &Unit::Millis),
+            labels,
+            panels,
             replications: s.replications,
         }),
+    }
+}
+
+/// Whether a panel's values differ anywhere (by more than rounding).
+fn moves(panel: &SweepPanel) -> bool {
+    let values: Vec<f64> = panel
+        .series
+        .iter()
+        .flat_map(|s| s.points.iter().map(|p| p.y))
+        .collect();
+    match (
+        values.iter().copied().reduce(f64::min),
+        values.iter().copied().reduce(f64::max),
+    ) {
+        (Some(lo), Some(hi)) => hi - lo > 1e-9 * hi.abs().max(lo.abs()).max(1e-12),
+        _ => false,
+    }
+}
+
+/// Each scale's full result with its summary.
+fn detailed(report: &DesignOutcome) -> impl Iterator<Item = (&ScaleResult, &Summary)> {
+    report
+        .results
+        .iter()
+        .filter_map(|r| r.detail.as_ref().map(|d| (d, &r.summary)))
+}
+
+/// Why a scale counts as failing, in a few words for the chart, or `None` when it is
+/// healthy: too few requests served (degraded), or an objective missed.
+fn failure(s: &Summary) -> Option<String> {
+    if s.degraded {
+        Some(format!("{} served", percent(s.figures.success_rate.mean)))
+    } else if !s.meets_slo() {
+        Some("misses SLO".into())
+    } else {
+        None
     }
 }
 
@@ -612,6 +738,7 @@ fn estimate_point(x: f64, e: Estimate) -> Point {
         x,
         y: e.mean,
         band: (e.n > 1).then(|| (e.low(), e.high())),
+        degraded: None,
     }
 }
 
@@ -687,38 +814,89 @@ pub fn monthly_cost(report: &DesignOutcome) -> MonthlyCostChart {
 /// One scale of one scenario hour by hour. Each hour is drawn at its middle.
 pub fn timeline(report: &DesignOutcome, result: &ScaleResult) -> TimelineChart {
     let metrics = &result.metrics;
-    let day = |hour: u32| (f64::from(hour) + 0.5) / 24.0;
+    let at = |hour: u32| f64::from(hour) + 0.5;
     let arrivals = metrics
         .timeline
         .iter()
-        .map(|h| Point::new(day(h.hour), h.arrivals as f64))
+        .map(|h| Point::new(at(h.hour), h.arrivals as f64))
         .collect();
-    let instances = metrics
+    let hourly = |i: usize, figure: &dyn Fn(&crate::metrics::HourTier) -> f64| -> Vec<Point> {
+        metrics
+            .timeline
+            .iter()
+            .map(|h| Point::new(at(h.hour), figure(&h.tiers[i])))
+            .collect()
+    };
+    let self_hosted: Vec<usize> = metrics
         .tiers
         .iter()
         .enumerate()
         .filter(|(_, t)| t.kind == TierKindName::SelfHosted)
+        .map(|(i, _)| i)
+        .collect();
+    let tier_series = |figure: &dyn Fn(&crate::metrics::HourTier) -> f64| -> Vec<Series> {
+        self_hosted
+            .iter()
+            .map(|&i| Series {
+                label: shown(&metrics.tiers[i].name),
+                points: hourly(i, figure),
+            })
+            .collect()
+    };
+    // Refusals per tier and kind, only where there were any.
+    let mut refused = Vec::new();
+    for (i, t) in metrics.tiers.iter().enumerate() {
+        if metrics.timeline.iter().any(|h| h.tiers[i].shed > 0) {
+            refused.push(Series {
+                label: format!("shed at {}", shown(&t.name)),
+                points: hourly(i, &|h| h.shed as f64),
+            });
+        }
+        if metrics
+            .timeline
+            .iter()
+            .any(|h| h.tiers[i].throttled_attempts > 0)
+        {
+            refused.push(Series {
+                label: format!("throttled attempts at {}", shown(&t.name)),
+                points: hourly(i, &|h| h.throttled_attempts as f64),
+            });
+        }
+    }
+    let mut spend: Vec<Series> = metrics
+        .tiers
+        .iter()
+        .enumerate()
         .map(|(i, t)| Series {
             label: shown(&t.name),
+            points: hourly(i, &|h| h.spend),
+        })
+        .collect();
+    if result
+        .economics
+        .cache_spend_per_hour
+        .iter()
+        .any(|c| *c > 0.0)
+    {
+        spend.push(Series {
+            label: "cache".into(),
             points: metrics
                 .timeline
                 .iter()
-                .map(|h| Point::new(day(h.hour), h.tiers[i].instances))
+                .zip(&result.economics.cache_spend_per_hour)
+                .map(|(h, c)| Point::new(at(h.hour), *c))
                 .collect(),
-        })
-        .collect();
-    let spend = metrics
-        .timeline
-        .iter()
-        .zip(&result.economics.spend_per_hour)
-        .map(|(h, spent)| Point::new(day(h.hour), *spent))
-        .collect();
+        });
+    }
+    // A component that spent nothing in any hour would be an empty band and a legend
+    // entry for nothing.
+    spend.retain(|s| s.points.iter().any(|p| p.y > 0.0));
     let markers = metrics
         .bottleneck
         .iter()
         .map(|b| Marker {
             label: format!("{} {}", shown(&b.tier), b.reason.describe()),
-            x: b.at_hours / 24.0,
+            x: b.at_hours,
         })
         .collect();
     TimelineChart {
@@ -729,10 +907,12 @@ pub fn timeline(report: &DesignOutcome, result: &ScaleResult) -> TimelineChart {
             scale(metrics.scale),
             quantity(metrics.users)
         ),
-        horizon_days: metrics.timeline.len() as f64 / 24.0,
-        warmup_days: report.warmup_hours / 24.0,
+        horizon_hours: metrics.timeline.iter().map(|h| h.hours).sum(),
+        warmup_hours: report.warmup_hours,
         arrivals,
-        instances,
+        refused,
+        peak_instances: tier_series(&|h| f64::from(h.peak_instances)),
+        mean_instances: tier_series(&|h| h.instances),
         spend,
         markers,
     }

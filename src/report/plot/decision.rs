@@ -7,35 +7,23 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::{Axis, Unit, span};
 use super::canvas::{
-    ALL_TICKS, GRID, HEIGHT, INK, LABEL_SIZE, LegendEntry, MUTED, Swatch, TICK_SIZE, WIDTH,
-    Y_DESC_MARGIN, colour, legend, render_png, text, titled, y_label_width,
+    ALL_TICKS, Drawing, GRID, HEIGHT, INK, LABEL_SIZE, LegendEntry, MUTED, PlotFormat, Swatch,
+    TICK_SIZE, WIDTH, Y_DESC_MARGIN, colour, legend, render, text, titled, y_label_width,
 };
 use super::input::{CrossoverChart, FrontierChart, Marker, ReferenceLine, TornadoChart};
 use super::load::{against_users, draw_against_users, users_axis, values};
 use super::panel::{self, Line, Panel};
 
 /// Both monthly costs against users, each crossing marked and ringed.
-pub fn crossover(chart: &CrossoverChart) -> Result<Vec<u8>> {
+pub fn crossover(chart: &CrossoverChart, format: PlotFormat) -> Result<Drawing> {
     let points = || chart.first_cost.iter().chain(&chart.second_cost);
     let x = users_axis(points());
     let y = Axis::auto(values(points()), Unit::Money(chart.currency.clone()));
-    let entries = [
-        LegendEntry::new(&chart.first, colour(0), Swatch::Line),
-        LegendEntry::new(&chart.second, colour(1), Swatch::Dashed),
-    ];
     let lines = vec![
-        Line {
-            points: &chart.first_cost,
-            colour: colour(0),
-            dashed: false,
-            dots: true,
-        },
-        Line {
-            points: &chart.second_cost,
-            colour: colour(1),
-            dashed: true,
-            dots: true,
-        },
+        Line::of(&chart.first_cost, colour(0)).labelled(&chart.first),
+        Line::of(&chart.second_cost, colour(1))
+            .dashed()
+            .labelled(&chart.second),
     ];
     let markers: Vec<Marker> = chart
         .crossings
@@ -61,7 +49,6 @@ pub fn crossover(chart: &CrossoverChart) -> Result<Vec<u8>> {
             chart.first, chart.second
         ),
         &subtitle,
-        &entries,
         Panel {
             markers: &markers,
             marker_labels: true,
@@ -69,13 +56,14 @@ pub fn crossover(chart: &CrossoverChart) -> Result<Vec<u8>> {
             note: chart.note.as_deref(),
             ..against_users(&x, &y, &y_desc, lines)
         },
+        format,
     )
 }
 
 /// p99 against cost per transaction: per scale, the frontier joined, the other
 /// designs that meet the objectives as dots, those that miss as triangles, the winner
 /// ringed, and the p99 objective as a reference line.
-pub fn frontier(chart: &FrontierChart) -> Result<Vec<u8>> {
+pub fn frontier(chart: &FrontierChart, format: PlotFormat) -> Result<Drawing> {
     let all = || {
         chart
             .scales
@@ -102,35 +90,17 @@ pub fn frontier(chart: &FrontierChart) -> Result<Vec<u8>> {
             colour(i),
             Swatch::Line,
         ));
-        lines.push(Line {
-            points: &s.frontier,
-            colour: colour(i),
-            dashed: false,
-            dots: true,
-        });
-        // Single points: a dot each, not joined.
-        for p in &s.dominated {
-            lines.push(Line {
-                points: std::slice::from_ref(p),
-                colour: colour(i),
-                dashed: false,
-                dots: true,
-            });
-        }
-        for p in &s.missing {
-            lines.push(Line {
-                points: std::slice::from_ref(p),
-                colour: colour(i),
-                dashed: true,
-                dots: true,
-            });
+        lines.push(Line::of(&s.frontier, colour(i)));
+        // Single points: a dot each, not joined; those that miss an objective hollow.
+        for p in s.dominated.iter().chain(&s.missing) {
+            lines.push(Line::of(std::slice::from_ref(p), colour(i)));
         }
     }
     if chart.scales.iter().any(|s| !s.missing.is_empty()) {
         entries.push(LegendEntry::new(
-            "misses an objective",
+            "hollow: misses an objective",
             MUTED,
-            Swatch::Dashed,
+            Swatch::Ring,
         ));
     }
     let references: Vec<ReferenceLine> = chart
@@ -163,7 +133,7 @@ pub fn frontier(chart: &FrontierChart) -> Result<Vec<u8>> {
     );
     let y_desc = "p99 latency of successful requests";
     let x_desc = format!("Cost per successful transaction ({})", chart.currency);
-    render_png(WIDTH, HEIGHT, |root| {
+    render(format, WIDTH, HEIGHT, |root| {
         let area = titled(
             root,
             &format!(
@@ -189,7 +159,7 @@ const VALUE_ROOM: u32 = 150;
 
 /// One horizontal bar per assumption: left of zero the move that lowers cost per
 /// transaction, right the one that raises it, the most influential on top.
-pub fn tornado(chart: &TornadoChart) -> Result<Vec<u8>> {
+pub fn tornado(chart: &TornadoChart, format: PlotFormat) -> Result<Drawing> {
     let n = chart.bars.len();
     // Top to bottom in ranking order: the first bar gets the highest slot.
     let names: Vec<String> = chart.bars.iter().rev().map(|b| b.label.clone()).collect();
@@ -212,7 +182,7 @@ pub fn tornado(chart: &TornadoChart) -> Result<Vec<u8>> {
             String::new()
         }
     );
-    render_png(WIDTH, HEIGHT, |root| {
+    render(format, WIDTH, HEIGHT, |root| {
         let area = titled(
             root,
             &format!("{}: which assumptions move the cost", chart.scenario),
@@ -319,13 +289,16 @@ mod tests {
             }],
             objective_ms: Some(400.0),
         };
-        for render in [tornado(&tornado_chart), frontier(&frontier_chart)] {
-            let png = render.expect("drawn");
+        for render in [
+            tornado(&tornado_chart, PlotFormat::Png),
+            frontier(&frontier_chart, PlotFormat::Png),
+        ] {
+            let png = render.expect("drawn").bytes;
             assert_eq!(&png[1..4], b"PNG");
         }
         assert_eq!(
-            tornado(&tornado_chart).unwrap(),
-            tornado(&tornado_chart).unwrap()
+            tornado(&tornado_chart, PlotFormat::Png).unwrap().bytes,
+            tornado(&tornado_chart, PlotFormat::Png).unwrap().bytes
         );
     }
 }

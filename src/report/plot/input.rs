@@ -11,12 +11,28 @@ pub struct Point {
     pub x: f64,
     pub y: f64,
     pub band: Option<(f64, f64)>,
+    /// Why the simulated system failed here, e.g. "91% served" or "misses SLO": the
+    /// point is drawn hollow and labelled with it. `None` for a healthy point.
+    pub degraded: Option<String>,
 }
 
 impl Point {
-    /// A point without a confidence band.
+    /// A healthy point without a confidence band.
     pub fn new(x: f64, y: f64) -> Point {
-        Point { x, y, band: None }
+        Point {
+            x,
+            y,
+            band: None,
+            degraded: None,
+        }
+    }
+
+    /// The same point, marked as one where the system failed for `why`.
+    pub fn degraded(self, why: Option<String>) -> Point {
+        Point {
+            degraded: why,
+            ..self
+        }
     }
 }
 
@@ -47,7 +63,7 @@ pub struct ReferenceLine {
 pub struct Marker {
     /// Written above the plot beside the line, e.g. "llm at max instances".
     pub label: String,
-    /// In the units of the horizontal axis: days on a timeline, users against load.
+    /// In the units of the horizontal axis: hours on a timeline, users against load.
     pub x: f64,
 }
 
@@ -119,7 +135,66 @@ pub struct BreakEvenMark {
     pub label: String,
 }
 
-/// A sweep: cost per transaction and p99 latency against the first swept field, one
+/// A figure a sweep chart can draw, one panel each (`--chart-figures`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum SweepFigure {
+    /// Cost per successful transaction.
+    Cost,
+    /// Monthly running costs.
+    MonthlyCost,
+    /// Median latency of successful requests.
+    P50,
+    /// 99th percentile latency of successful requests.
+    P99,
+    /// Share of cache lookups that hit.
+    HitRate,
+    /// Most instances alive at once, summed over the self-hosted tiers.
+    Instances,
+    /// Share of offered requests served.
+    SuccessRate,
+}
+
+impl SweepFigure {
+    /// Named as on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            SweepFigure::Cost => "cost",
+            SweepFigure::MonthlyCost => "monthly-cost",
+            SweepFigure::P50 => "p50",
+            SweepFigure::P99 => "p99",
+            SweepFigure::HitRate => "hit-rate",
+            SweepFigure::Instances => "instances",
+            SweepFigure::SuccessRate => "success-rate",
+        }
+    }
+}
+
+/// What the numbers of a panel are, for its axis.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Quantity {
+    Money(String),
+    Millis,
+    /// A fraction, shown as a percentage.
+    Share,
+    /// Whole things, such as instances.
+    Count,
+}
+
+/// One panel of a sweep: one figure against the swept field.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SweepPanel {
+    pub figure: SweepFigure,
+    /// The vertical axis's description, e.g. "p99 latency".
+    pub title: String,
+    pub quantity: Quantity,
+    /// x: the field's value, y: the figure. One series per scale and combination of
+    /// the other fields, in the order of [`SweepChart::labels`].
+    pub series: Vec<Series>,
+    /// Objectives on this figure.
+    pub objectives: Vec<ReferenceLine>,
+}
+
+/// A sweep: the figures that move against the first swept field, one panel each, one
 /// line per scale and combination of the other swept fields' values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SweepChart {
@@ -133,16 +208,10 @@ pub struct SweepChart {
     /// Names of its values when they are not all numbers: each point's x is then the
     /// index of its value here. Empty when x is the value itself.
     pub categories: Vec<String>,
-    /// x: the field's value, y: cost per successful transaction. One series per scale
-    /// and combination of the other fields, labelled e.g. "10x, cache.ttl = 1h".
-    pub cost: Vec<Series>,
-    /// x: the field's value, y: p99 latency of successful requests, ms; in the order
-    /// of `cost`.
-    pub p99: Vec<Series>,
-    /// Cost-per-transaction objectives, drawn on the cost panel.
-    pub cost_objectives: Vec<ReferenceLine>,
-    /// p99 latency objectives, ms, drawn on the latency panel.
-    pub p99_objectives: Vec<ReferenceLine>,
+    /// Each line's name, e.g. "10x, cache.ttl = 1h", in the order of every panel's series.
+    pub labels: Vec<String>,
+    /// The panels, top to bottom.
+    pub panels: Vec<SweepPanel>,
     /// Runs behind each point; above 1, the bands are 95% confidence intervals.
     pub replications: u32,
 }
@@ -179,17 +248,23 @@ pub struct TimelineChart {
     pub currency: String,
     /// Names the scale in the title, e.g. "100x (500,000 users)".
     pub scale_label: String,
-    /// Length of the run, days.
-    pub horizon_days: f64,
-    /// The warm-up, left out of the statistics, is shaded: days from the start.
-    pub warmup_days: f64,
-    /// x: days, y: requests arriving in the hour.
+    /// Length of the run, hours.
+    pub horizon_hours: f64,
+    /// The warm-up, left out of the statistics, is shaded: hours from the start.
+    pub warmup_hours: f64,
+    /// x: hours, y: requests arriving in the hour.
     pub arrivals: Vec<Point>,
-    /// x: days, y: mean instances alive in the hour; one series per self-hosted tier.
-    /// Empty when every tier is a paid API, and the panel is then left out.
-    pub instances: Vec<Series>,
-    /// x: days, y: money spent in the hour.
-    pub spend: Vec<Point>,
+    /// x: hours, y: requests refused in the hour, one series per tier and kind that
+    /// refused any: "shed at llm" (queue full), "throttled at api" (rate limit).
+    pub refused: Vec<Series>,
+    /// x: hours, y: most instances alive at once in the hour; one series per
+    /// self-hosted tier. Empty when every tier is a paid API, and the panel is then left out.
+    pub peak_instances: Vec<Series>,
+    /// x: hours, y: mean instances alive in the hour, in the order of `peak_instances`.
+    pub mean_instances: Vec<Series>,
+    /// x: hours, y: money spent in the hour, one series per component (each tier, the
+    /// cache), stacked in this order.
+    pub spend: Vec<Series>,
     /// Moments worth pointing at, such as the first bottleneck.
     pub markers: Vec<Marker>,
 }

@@ -3,16 +3,17 @@
 use anyhow::Result;
 
 use super::axis::{Axis, Unit, span};
-use super::canvas::{
-    HEIGHT, INK, LegendEntry, Swatch, WIDTH, colour, legend, render_png, titled, y_label_width,
-};
+use super::canvas::{Drawing, HEIGHT, PlotFormat, WIDTH, colour, render, titled, y_label_width};
 use super::input::{CostPerTransactionChart, LatencyChart, Point, ReferenceLine};
-use super::panel::{self, Line, Panel};
+use super::panel::{self, Line, Panel, gutter};
 
 /// Cost per successful transaction against users (log scale), one line per scenario,
 /// each scenario's revenue per transaction dashed in its colour, and any reference
 /// prices or objectives as dashed lines.
-pub fn cost_per_transaction(chart: &CostPerTransactionChart) -> Result<Vec<u8>> {
+pub fn cost_per_transaction(
+    chart: &CostPerTransactionChart,
+    format: PlotFormat,
+) -> Result<Drawing> {
     let points = || {
         chart
             .scenarios
@@ -25,50 +26,37 @@ pub fn cost_per_transaction(chart: &CostPerTransactionChart) -> Result<Vec<u8>> 
         values(points()).chain(chart.references.iter().map(|r| r.value)),
         Unit::Money(chart.currency.clone()),
     );
-    let mut entries = Vec::new();
     let mut lines = Vec::new();
     for (i, s) in chart.scenarios.iter().enumerate() {
-        entries.push(LegendEntry::new(&s.label, colour(i), Swatch::Line));
-        lines.push(Line {
-            points: &s.points,
-            colour: colour(i),
-            dashed: false,
-            dots: true,
-        });
+        lines.push(Line::of(&s.points, colour(i)).labelled(&s.label));
         let revenue = chart
             .revenue_per_transaction
             .get(i)
             .filter(|r| !r.is_empty());
         if let Some(revenue) = revenue {
-            entries.push(LegendEntry::new(
-                format!("{} revenue per transaction", s.label),
-                colour(i),
-                Swatch::DashedLine,
-            ));
-            lines.push(Line {
-                points: revenue,
-                colour: colour(i),
-                dashed: true,
-                dots: false,
-            });
+            lines.push(
+                Line::of(revenue, colour(i))
+                    .dashed()
+                    .unmarked()
+                    .labelled(format!("{} revenue", s.label)),
+            );
         }
     }
-    entries.extend(reference_entries(&chart.references));
     let has_revenue = chart.revenue_per_transaction.iter().any(|r| !r.is_empty());
     let subtitle = format!(
-        "One point per simulated scale{}; users{} on a log scale{}",
+        "One point per simulated scale, lines only between them{}{}; users{} on a log scale{}",
         if has_revenue {
             "; dashed: revenue per transaction"
         } else {
             ""
         },
+        degraded_note(chart.scenarios.iter().flat_map(|s| &s.points)),
         if y.is_log() { " and cost" } else { "" },
         bands_note(chart.replications),
     );
     draw_against_users(
         "Cost per successful transaction as load grows",
         &subtitle,
-        &entries,
         with_references(
             against_users(
                 &x,
@@ -78,12 +66,13 @@ pub fn cost_per_transaction(chart: &CostPerTransactionChart) -> Result<Vec<u8>> 
             ),
             &chart.references,
         ),
+        format,
     )
 }
 
 /// p50 (solid) and p99 (dashed) end-to-end latency against users (log scale), one colour
 /// per scenario, with any latency objectives as dashed lines.
-pub fn latency(chart: &LatencyChart) -> Result<Vec<u8>> {
+pub fn latency(chart: &LatencyChart, format: PlotFormat) -> Result<Drawing> {
     let points = || {
         chart
             .scenarios
@@ -95,46 +84,34 @@ pub fn latency(chart: &LatencyChart) -> Result<Vec<u8>> {
         values(points()).chain(chart.objectives.iter().map(|r| r.value)),
         Unit::Millis,
     );
-    let mut entries = Vec::new();
     let mut lines = Vec::new();
     for (i, s) in chart.scenarios.iter().enumerate() {
-        entries.push(LegendEntry::new(
-            format!("{} p50", s.scenario),
-            colour(i),
-            Swatch::Line,
-        ));
-        entries.push(LegendEntry::new(
-            format!("{} p99", s.scenario),
-            colour(i),
-            Swatch::Dashed,
-        ));
-        lines.push(Line {
-            points: &s.p50,
-            colour: colour(i),
-            dashed: false,
-            dots: true,
-        });
-        lines.push(Line {
-            points: &s.p99,
-            colour: colour(i),
-            dashed: true,
-            dots: true,
-        });
+        lines.push(Line::of(&s.p50, colour(i)).labelled(format!("{} p50", s.scenario)));
+        lines.push(
+            Line::of(&s.p99, colour(i))
+                .dashed()
+                .labelled(format!("{} p99", s.scenario)),
+        );
     }
-    entries.extend(reference_entries(&chart.objectives));
     let subtitle = format!(
-        "End-to-end latency of successful requests: median solid, 99th percentile dashed; users{} on a log scale{}",
+        "End-to-end latency of successful requests: median solid, 99th percentile dashed{}; users{} on a log scale{}",
+        degraded_note(
+            chart
+                .scenarios
+                .iter()
+                .flat_map(|s| s.p50.iter().chain(&s.p99))
+        ),
         if y.is_log() { " and latency" } else { "" },
         bands_note(chart.replications),
     );
     draw_against_users(
         "Latency as load grows",
         &subtitle,
-        &entries,
         with_references(
             against_users(&x, &y, "Latency of successful requests", lines),
             &chart.objectives,
         ),
+        format,
     )
 }
 
@@ -158,16 +135,16 @@ fn with_references<'a>(panel: Panel<'a>, references: &'a [ReferenceLine]) -> Pan
     }
 }
 
-/// A titled single-panel chart with its legend above the plot.
+/// A titled single-panel chart whose lines are named at their right ends.
 pub(super) fn draw_against_users(
     title: &str,
     subtitle: &str,
-    entries: &[LegendEntry],
     mut panel: Panel,
-) -> Result<Vec<u8>> {
-    render_png(WIDTH, HEIGHT, |root| {
+    format: PlotFormat,
+) -> Result<Drawing> {
+    panel.gutter = gutter(panel.lines.iter().filter_map(|l| l.label.as_deref()));
+    render(format, WIDTH, HEIGHT, |root| {
         let area = titled(root, title, subtitle)?;
-        let area = legend(&area, entries)?;
         let y = panel.y;
         panel.y_label_width = y_label_width(&area, y.ticks().iter().map(|t| y.label(*t)))?;
         panel::draw(&area, &panel)
@@ -197,11 +174,11 @@ pub(super) fn bands_note(replications: u32) -> String {
     }
 }
 
-/// Legend entries of reference lines, each in the colour it is drawn in.
-pub(super) fn reference_entries(
-    references: &[ReferenceLine],
-) -> impl Iterator<Item = LegendEntry> + '_ {
-    references
-        .iter()
-        .map(|r| LegendEntry::new(&r.label, r.series.map_or(INK, colour), Swatch::Reference))
+/// What the subtitle says about hollow points, when any point is degraded.
+pub(super) fn degraded_note<'a>(mut points: impl Iterator<Item = &'a Point>) -> &'static str {
+    if points.any(|p| p.degraded.is_some()) {
+        "; hollow: degraded (below its SLO or under 99% served), labelled why"
+    } else {
+        ""
+    }
 }

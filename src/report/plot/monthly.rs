@@ -10,8 +10,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::axis::{Axis, Unit};
 use super::canvas::{
-    ALL_TICKS, Area, GRID, HEIGHT, INK, LABEL_SIZE, LegendEntry, MUTED, Swatch, TICK_SIZE, WIDTH,
-    Y_DESC_MARGIN, colour, legend, render_png, text, text_on, titled, y_label_width,
+    self, ALL_TICKS, Area, Drawing, GRID, HEIGHT, INK, LABEL_SIZE, LegendEntry, MUTED, PlotFormat,
+    Swatch, TICK_SIZE, WIDTH, Y_DESC_MARGIN, colour, legend, text, text_on, titled, y_label_width,
 };
 use super::input::MonthlyCostChart;
 use crate::report::format::money;
@@ -22,7 +22,7 @@ const BAR_WIDTH: f64 = 0.6;
 /// A share must be at least this large for its percentage to fit inside its segment.
 const LABELLED_SHARE: f64 = 0.06;
 
-pub fn render(chart: &MonthlyCostChart) -> Result<Vec<u8>> {
+pub fn render(chart: &MonthlyCostChart, format: PlotFormat) -> Result<Drawing> {
     let n = chart.bars.len();
     let full_names: Vec<String> = chart
         .bars
@@ -42,7 +42,7 @@ pub fn render(chart: &MonthlyCostChart) -> Result<Vec<u8>> {
         .enumerate()
         .map(|(i, name)| LegendEntry::new(name, colour(i), Swatch::Box))
         .collect();
-    render_png(WIDTH, HEIGHT, |root| {
+    canvas::render(format, WIDTH, HEIGHT, |root| {
         let area = titled(
             root,
             &format!(
