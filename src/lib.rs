@@ -12,6 +12,7 @@
 //! pipeline for the command line.
 
 pub mod calendar;
+pub mod catalogue;
 pub mod cli;
 pub mod economics;
 pub mod error;
@@ -363,14 +364,20 @@ fn validate(files: &[std::path::PathBuf]) -> Result<()> {
     let mut stdout = std::io::stdout().lock();
     for file in files {
         match scenario::load(file) {
-            Ok(s) => writeln!(
-                stdout,
-                "{}: ok ({}, {} tiers, scales {:?})",
-                text::escape(&file.display().to_string()),
-                text::escape(s.name()),
-                s.tiers().len(),
-                s.scales()
-            )?,
+            Ok(s) => {
+                writeln!(
+                    stdout,
+                    "{}: ok ({}, {} tiers, scales {:?})",
+                    text::escape(&file.display().to_string()),
+                    text::escape(s.name()),
+                    s.tiers().len(),
+                    s.scales()
+                )?;
+                // Allowed but doubtful (a price 1000× the catalogue's): said, not refused.
+                for warning in s.warnings() {
+                    eprintln!("warning: {}", text::escape(warning));
+                }
+            }
             Err(e) => problems.push(e.to_string()),
         }
     }

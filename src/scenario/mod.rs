@@ -8,6 +8,7 @@ pub mod locate;
 pub mod names;
 pub mod overrides;
 pub mod plan;
+mod prices;
 pub mod raw;
 pub mod source;
 pub mod validate;
@@ -46,37 +47,46 @@ fn reader_options() -> serde_saphyr::Options {
     }
 }
 
-/// Validates a raw scenario and places each issue in the file by its field path.
+/// Validates a raw scenario and places each issue (and each warning) in the file by its
+/// field path.
 fn validate_raw(raw: RawScenario, source: &Source) -> Result<Scenario, InputError> {
     let index = PathIndex::build(source.text());
     let long_names = names::check(&raw);
     let validated = match validate::validate(&raw, &source.default_name) {
-        Ok(scenario) if long_names.is_empty() => Ok(scenario),
+        Ok(done) if long_names.is_empty() => Ok(done),
         Ok(_) => Err(long_names),
         Err(mut issues) => {
             issues.extend(long_names);
             Err(issues)
         }
     };
-    validated.map_err(|issues| {
-        // In file order, so the list reads top to bottom alongside the file.
-        let mut placed: Vec<(Option<Position>, &validate::Issue)> = issues
-            .iter()
-            .map(|issue| (index.find(&issue.path), issue))
-            .collect();
-        placed.sort_by_key(|(p, _)| p.map(|p| (p.line, p.column)).unwrap_or((usize::MAX, 0)));
-        let lines: Vec<String> = placed
-            .iter()
-            .map(|(place, issue)| {
-                let line = match place {
-                    Some(p) => format!("{}: {}: {}", source.place(*p), issue.path, issue.message),
-                    None => format!("{}: {}: {}", source.shown, issue.path, issue.message),
-                };
-                with_origin(line, source, &issue.path)
-            })
-            .collect();
-        InputError::new(lines.join("\n"))
-    })
+    match validated {
+        Ok((mut scenario, warnings)) => {
+            scenario.set_warnings(place(&warnings, &index, source));
+            Ok(scenario)
+        }
+        Err(issues) => Err(InputError::new(place(&issues, &index, source).join("\n"))),
+    }
+}
+
+/// Each issue as `file:line:col: path: message`, in file order, so the list reads top
+/// to bottom alongside the file.
+fn place(issues: &[validate::Issue], index: &PathIndex, source: &Source) -> Vec<String> {
+    let mut placed: Vec<(Option<Position>, &validate::Issue)> = issues
+        .iter()
+        .map(|issue| (index.find(&issue.path), issue))
+        .collect();
+    placed.sort_by_key(|(p, _)| p.map(|p| (p.line, p.column)).unwrap_or((usize::MAX, 0)));
+    placed
+        .iter()
+        .map(|(place, issue)| {
+            let line = match place {
+                Some(p) => format!("{}: {}: {}", source.place(*p), issue.path, issue.message),
+                None => format!("{}: {}: {}", source.shown, issue.path, issue.message),
+            };
+            with_origin(line, source, &issue.path)
+        })
+        .collect()
 }
 
 /// Adds `(set by --set PATH=V)` to a message about a value the command line changed.
@@ -386,7 +396,7 @@ fn did_you_mean(field: &str, allowed: &[&str]) -> String {
 }
 
 /// Levenshtein distance, counting an adjacent swap ("warmpu") as one edit.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];

@@ -174,6 +174,9 @@ pub enum RawTierKind {
 #[serde(deny_unknown_fields)]
 pub struct RawTier {
     pub kind: RawTierKind,
+    // self_hosted and batched
+    /// A GPU instance type of the built-in list: its prices, unless the tier gives its own.
+    pub instance: Option<String>,
     // self_hosted
     pub service_time: Option<RawServiceTime>,
     pub concurrency: Option<f64>,
@@ -189,6 +192,8 @@ pub struct RawTier {
     pub step_time: Option<RawStepTime>,
     pub chunked_prefill: Option<RawChunkedPrefill>,
     // api
+    /// A model of the built-in catalogue: its prices, unless the tier gives its own.
+    pub model: Option<String>,
     pub price_per_1k_input_tokens: Option<f64>,
     pub price_per_1k_output_tokens: Option<f64>,
     pub price_per_request: Option<f64>,
@@ -243,14 +248,16 @@ pub struct RawPurchase {
 #[serde(deny_unknown_fields)]
 pub struct RawCommitted {
     pub instances: f64,
-    pub price_per_instance_hour: f64,
+    /// May be left out when the tier names an `instance` with a 1-year price.
+    pub price_per_instance_hour: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSpot {
     pub max_instances: f64,
-    pub price_per_instance_hour: f64,
+    /// May be left out when the tier names an `instance` with a spot price.
+    pub price_per_instance_hour: Option<f64>,
     pub mean_time_to_preemption: Duration,
     pub notice: Option<Duration>,
 }
@@ -287,7 +294,8 @@ pub struct RawRateLimit {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawPromptCache {
-    pub price_per_1k_cached_input_tokens: f64,
+    /// May be left out when the tier names a `model` with a cached-input price.
+    pub price_per_1k_cached_input_tokens: Option<f64>,
     pub write_multiplier: Option<f64>,
     pub lifetime: Option<Duration>,
 }
@@ -295,7 +303,8 @@ pub struct RawPromptCache {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawBatch {
-    pub discount: f64,
+    /// May be left out when the tier names a `model` with batch prices.
+    pub discount: Option<f64>,
     pub turnaround: RawDist<Duration>,
     pub rate_limit: Option<RawRateLimit>,
 }
