@@ -199,6 +199,99 @@ fn nearest<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Vec<&'a str>
     scored.into_iter().take(5).map(|(_, _, n)| n).collect()
 }
 
+/// What `scalecost prices` shows: the matching models with their prices per 1M and per
+/// 1k tokens, worked out here so that every format shows the same figures.
+#[derive(Debug, Serialize)]
+pub struct ModelListing {
+    /// Where the catalogue came from: the LiteLLM package and version.
+    pub source: String,
+    pub litellm_version: String,
+    /// The day the catalogue was taken from the package.
+    pub extracted: String,
+    pub licence: String,
+    /// The words every listed name contains; empty: the whole catalogue.
+    pub query: String,
+    pub models: Vec<ModelRow>,
+}
+
+/// One model's prices in US dollars; absent where the catalogue has none.
+#[derive(Debug, Serialize)]
+pub struct ModelRow {
+    pub name: String,
+    pub provider: String,
+    pub mode: String,
+    pub input_per_1m: f64,
+    pub output_per_1m: f64,
+    pub cached_input_per_1m: Option<f64>,
+    pub cache_write_per_1m: Option<f64>,
+    pub batch_input_per_1m: Option<f64>,
+    pub batch_output_per_1m: Option<f64>,
+    /// What `price_per_1k_input_tokens` and its kin take.
+    pub input_per_1k: f64,
+    pub output_per_1k: f64,
+    pub cached_input_per_1k: Option<f64>,
+    pub cache_write_per_1k: Option<f64>,
+    pub batch_input_per_1k: Option<f64>,
+    pub batch_output_per_1k: Option<f64>,
+    /// Longest prompt, tokens.
+    pub context_tokens: Option<u64>,
+}
+
+/// What `scalecost prices --instances` shows.
+#[derive(Debug, Serialize)]
+pub struct InstanceListing {
+    pub query: String,
+    pub instances: Vec<Instance>,
+}
+
+/// The models whose names contain every word of `query`.
+pub fn model_listing(query: Option<&str>) -> ModelListing {
+    let models = models();
+    let per = |x: f64, tokens: f64| tidy(x * tokens);
+    ModelListing {
+        source: models.source.clone(),
+        litellm_version: models.litellm_version.clone(),
+        extracted: models.extracted.clone(),
+        licence: models.licence.clone(),
+        query: query.unwrap_or_default().to_string(),
+        models: models
+            .matching(query)
+            .into_iter()
+            .map(|(name, m)| ModelRow {
+                name: name.to_string(),
+                provider: m.provider.clone(),
+                mode: m.mode.clone(),
+                input_per_1m: per(m.input, 1e6),
+                output_per_1m: per(m.output, 1e6),
+                cached_input_per_1m: m.cache_read.map(|x| per(x, 1e6)),
+                cache_write_per_1m: m.cache_write.map(|x| per(x, 1e6)),
+                batch_input_per_1m: m.batch_input.map(|x| per(x, 1e6)),
+                batch_output_per_1m: m.batch_output.map(|x| per(x, 1e6)),
+                input_per_1k: per(m.input, 1e3),
+                output_per_1k: per(m.output, 1e3),
+                cached_input_per_1k: m.cache_read.map(|x| per(x, 1e3)),
+                cache_write_per_1k: m.cache_write.map(|x| per(x, 1e3)),
+                batch_input_per_1k: m.batch_input.map(|x| per(x, 1e3)),
+                batch_output_per_1k: m.batch_output.map(|x| per(x, 1e3)),
+                context_tokens: m.context_tokens,
+            })
+            .collect(),
+    }
+}
+
+/// The instances whose name, provider or GPUs contain every word of `query`.
+pub fn instance_listing(query: Option<&str>) -> InstanceListing {
+    InstanceListing {
+        query: query.unwrap_or_default().to_string(),
+        instances: matching_instances(query).into_iter().cloned().collect(),
+    }
+}
+
+/// `x` to 12 significant digits: 1.5e-7 × 1e6 is 0.15, not 0.15000000000000002.
+fn tidy(x: f64) -> f64 {
+    format!("{x:.11e}").parse().unwrap_or(x)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,6 +304,26 @@ mod tests {
         assert_eq!(m.output, 6e-7);
         assert_eq!(m.cache_read, Some(7.5e-8));
         assert_eq!(m.batch_input, Some(7.5e-8));
+    }
+
+    #[test]
+    fn listed_prices_are_per_1m_and_per_1k_without_float_noise() {
+        let listing = model_listing(Some("gpt-4o-mini"));
+        let row = listing
+            .models
+            .iter()
+            .find(|r| r.name == "gpt-4o-mini")
+            .unwrap();
+        assert_eq!(row.input_per_1m, 0.15);
+        assert_eq!(row.input_per_1k, 0.00015);
+        assert_eq!(row.output_per_1m, 0.6);
+        assert_eq!(row.cached_input_per_1m, Some(0.075));
+        assert!(
+            listing
+                .models
+                .iter()
+                .all(|r| r.name.contains("gpt-4o-mini"))
+        );
     }
 
     #[test]

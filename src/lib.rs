@@ -49,6 +49,8 @@ pub const STARTER_SCENARIO: &str = include_str!("../scenarios/starter.yaml");
 pub fn run(cli: Cli) -> Result<()> {
     let job = match cli.command {
         Command::Validate { files } => return validate(&files),
+        Command::Prices(a) => return prices(&a),
+        Command::Schema => return write_main(None, vec![Artifact::main(scenario::schema())]),
         Command::Init { file, force } => return init(&file, force),
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
@@ -148,7 +150,9 @@ impl Job {
             Command::Validate { .. }
             | Command::Init { .. }
             | Command::Completions { .. }
-            | Command::Man => {}
+            | Command::Man
+            | Command::Prices(_)
+            | Command::Schema => {}
         }
         // The decision commands try failing designs on purpose; a gate over every design
         // they tried would trip on the search itself.
@@ -252,7 +256,9 @@ impl Job {
             Command::Validate { .. }
             | Command::Init { .. }
             | Command::Completions { .. }
-            | Command::Man => {
+            | Command::Man
+            | Command::Prices(_)
+            | Command::Schema => {
                 unreachable!("validate and init run no simulations")
             }
         };
@@ -386,6 +392,22 @@ fn validate(files: &[std::path::PathBuf]) -> Result<()> {
     } else {
         Err(InputError::new(problems.join("\n")).into())
     }
+}
+
+/// `scalecost prices`: the built-in lists, in the format asked for.
+fn prices(a: &cli::PricesArgs) -> Result<()> {
+    if let Some(path) = &a.output {
+        output::check_destination(path)?;
+    }
+    let query = a.query.join(" ");
+    let query = (!query.trim().is_empty()).then_some(query.as_str());
+    let format = format_for(a.format, a.output.as_deref());
+    let bytes = if a.instances {
+        report::prices::instances(&catalogue::instance_listing(query), format)?
+    } else {
+        report::prices::models(&catalogue::model_listing(query), format)?
+    };
+    write_main(a.output.as_deref(), vec![Artifact::main(bytes)])
 }
 
 fn init(file: &std::path::Path, force: bool) -> Result<()> {

@@ -50,7 +50,7 @@ impl Exporter for Json {
 }
 
 /// Pretty JSON with every [unsafe](text::is_unsafe) character escaped.
-fn to_vec(value: &impl Serialize) -> serde_json::Result<Vec<u8>> {
+pub(super) fn to_vec(value: &impl Serialize) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::new();
     let mut serializer =
         serde_json::Serializer::with_formatter(&mut out, Escaping(PrettyFormatter::new()));

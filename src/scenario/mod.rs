@@ -21,6 +21,16 @@ use locate::{PathIndex, Position, join};
 use raw::RawScenario;
 pub use source::{Source, stem_of};
 
+/// The JSON Schema (draft 2020-12) of the scenario format, pretty-printed: derived from
+/// the raw types the reader deserializes into, so it cannot drift from what is read.
+pub fn schema() -> Vec<u8> {
+    let mut schema = schemars::schema_for!(RawScenario);
+    schema.insert("title".into(), "scalecost scenario".into());
+    let mut out = serde_json::to_vec_pretty(&schema).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario, InputError> {
     read(&Source::read(path)?)
