@@ -455,3 +455,25 @@ tiers:
         );
     }
 }
+
+mod hygiene {
+    use super::*;
+
+    #[test]
+    fn a_query_with_terminal_controls_is_echoed_escaped_in_every_format() {
+        let dir = tempfile::tempdir().unwrap();
+        for format in ["table", "markdown", "json", "csv"] {
+            let (code, out, err) = scalecost(
+                &["prices", "gpt\u{1b}]0;owned\u{7}", "--format", format],
+                dir.path(),
+            );
+            assert_eq!(code, 0, "{err}");
+            assert!(
+                !out.contains('\u{1b}') && !out.contains('\u{7}'),
+                "{format}: {out:?}"
+            );
+        }
+        let (_, table, _) = scalecost(&["prices", "gpt\u{1b}[2J"], dir.path());
+        assert!(table.contains("\\u{1b}[2J"), "{table:?}");
+    }
+}
