@@ -191,7 +191,7 @@ fn nearest<'a>(name: &str, names: impl Iterator<Item = &'a str>) -> Vec<&'a str>
     let mut scored: Vec<(usize, usize, &str)> = names
         .map(|n| {
             let lower = n.to_lowercase();
-            let contains = usize::from(!(lower.contains(&wanted) && !wanted.is_empty()));
+            let contains = usize::from(wanted.is_empty() || !lower.contains(&wanted));
             (contains, edit_distance(&wanted, &lower), n)
         })
         .collect();
