@@ -76,6 +76,30 @@ fn every_shipped_scenario_validates() {
 }
 
 #[test]
+fn quoted_numbers_and_booleans_and_numeric_names_validate_as_the_reader_reads_them() {
+    // YAML readers coerce these, and scalecost reads them: an editor must not mark them.
+    let v = validator();
+    let starter = scalecost::STARTER_SCENARIO;
+    for (from, to) in [
+        ("  users: 1000 ", "  users: \"1000\" "),
+        ("  users: 1000 ", "  users: ' 1e3 ' "),
+        ("workload:\n", "description: 2024\nworkload:\n"),
+    ] {
+        let text = starter.replacen(from, to, 1);
+        assert_ne!(text, starter, "{from:?}");
+        scalecost::scenario::parse(&text, "t.yaml", "t").unwrap_or_else(|e| panic!("{e}"));
+        assert!(
+            errors(&v, &text).is_empty(),
+            "{to:?}: {:#?}",
+            errors(&v, &text)
+        );
+    }
+    let text = starter.replacen("  users: 1000 ", "  users: \"a thousand\" ", 1);
+    assert!(scalecost::scenario::parse(&text, "t.yaml", "t").is_err());
+    assert!(!errors(&v, &text).is_empty(), "a word is no number");
+}
+
+#[test]
 fn an_unknown_field_does_not_validate_at_any_depth() {
     let v = validator();
     let starter = scalecost::STARTER_SCENARIO;

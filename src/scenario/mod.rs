@@ -24,11 +24,73 @@ pub use source::{Source, stem_of};
 /// The JSON Schema (draft 2020-12) of the scenario format, pretty-printed: derived from
 /// the raw types the reader deserializes into, so it cannot drift from what is read.
 pub fn schema() -> Vec<u8> {
-    let mut schema = schemars::schema_for!(RawScenario);
-    schema.insert("title".into(), "scalecost scenario".into());
+    let mut schema = schemars::schema_for!(RawScenario).to_value();
+    if let Some(map) = schema.as_object_mut() {
+        map.insert("title".into(), "scalecost scenario".into());
+    }
+    as_the_reader_reads(&mut schema);
     let mut out = serde_json::to_vec_pretty(&schema).unwrap_or_default();
     out.push(b'\n');
     out
+}
+
+/// A quoted number (`"12"`, `" 1e3 "`) the YAML reader reads as a number.
+const NUMERIC_STRING: &str = r"^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$";
+/// A quoted boolean the reader reads as one, in any case (`"true"`, `"False"`).
+const BOOLEAN_STRING: &str = r"^\s*([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\s*$";
+
+/// Widens the derived schema to what the YAML reader accepts beyond the JSON types: a
+/// quoted number where a number goes, a quoted `true`/`false` where a boolean goes, and
+/// a plain number or boolean where free text goes (`name: 2024`). Without this an
+/// editor would mark lines wrong that `scalecost` reads (the fuzz tests check that
+/// whatever the reader accepts, the schema accepts).
+fn as_the_reader_reads(schema: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    match schema {
+        Value::Object(map) => {
+            // Children first: what is added below is not widened again.
+            for child in map.values_mut() {
+                as_the_reader_reads(child);
+            }
+            let types: Vec<String> = match map.get("type") {
+                Some(Value::String(t)) => vec![t.clone()],
+                Some(Value::Array(ts)) => ts
+                    .iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let nullable = types.iter().any(|t| t == "null");
+            let with_null = |mut kinds: Vec<&str>| {
+                if nullable {
+                    kinds.push("null");
+                }
+                json!(kinds)
+            };
+            let free = !map.contains_key("enum") && !map.contains_key("pattern");
+            if types.iter().any(|t| t == "number") {
+                map.remove("format");
+                map.remove("type");
+                map.insert(
+                    "anyOf".into(),
+                    json!([{"type": with_null(vec!["number"])}, {"type": "string", "pattern": NUMERIC_STRING}]),
+                );
+            } else if types.iter().any(|t| t == "boolean") {
+                map.remove("type");
+                map.insert(
+                    "anyOf".into(),
+                    json!([{"type": with_null(vec!["boolean"])}, {"type": "string", "pattern": BOOLEAN_STRING}]),
+                );
+            } else if types.iter().any(|t| t == "string") && free {
+                map.insert(
+                    "type".into(),
+                    with_null(vec!["string", "number", "boolean"]),
+                );
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(as_the_reader_reads),
+        _ => {}
+    }
 }
 
 /// Reads and validates the scenario at `path`.
