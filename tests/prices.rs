@@ -408,7 +408,7 @@ tiers:
             "    instance: P5.48xlarge\n    autoscaling: {min: 1, max: 4}\n    purchase: {committed: {instances: 1}}\n",
         ));
         assert_eq!(p.price_per_instance_hour, 98.32);
-        assert_eq!(p.purchase.committed.unwrap().price_per_instance_hour, 52.0);
+        assert_eq!(p.purchase.committed.unwrap().price_per_instance_hour, 55.04);
         let p = self_hosted(&pool(
             "    instance: a3-highgpu-8g\n    autoscaling: {min: 1, max: 4}\n    purchase: {spot: {max_instances: 2, mean_time_to_preemption: 6h}}\n",
         ));
