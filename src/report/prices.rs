@@ -46,8 +46,8 @@ pub fn models(listing: &ModelListing, format: Format) -> anyhow::Result<Vec<u8>>
             let mut doc =
                 Document::new(format!("Model prices, LiteLLM {}", listing.litellm_version));
             doc.line(format!(
-                "{} models{} from {} (taken {}; {}); US dollars per 1M tokens, and per 1k as the scenario fields take them",
-                listing.models.len(),
+                "{}{} from {} (taken {}; {}); US dollars per 1M tokens, and per 1k as the scenario fields take them",
+                counted(listing.models.len(), "model"),
                 match listing.query.as_str() {
                     "" => String::new(),
                     q => format!(" matching \"{q}\""),
@@ -124,8 +124,8 @@ pub fn instances(listing: &InstanceListing, format: Format) -> anyhow::Result<Ve
         Format::Table | Format::Markdown => {
             let mut doc = Document::new("GPU instance prices");
             doc.line(format!(
-                "{} instances{}; US dollars per instance-hour; each row's source and date are in --format json or csv",
-                listing.instances.len(),
+                "{}{}; US dollars per instance-hour; each row's source and date are in --format json or csv",
+                counted(listing.instances.len(), "instance"),
                 match listing.query.as_str() {
                     "" => String::new(),
                     q => format!(" matching \"{q}\""),
@@ -170,6 +170,14 @@ fn drawn(doc: &Document, format: Format) -> Vec<u8> {
     match format {
         Format::Markdown => markdown::draw(doc).into_bytes(),
         _ => table::draw(doc).into_bytes(),
+    }
+}
+
+/// `1 model`, `29 models`.
+fn counted(n: usize, what: &str) -> String {
+    match n {
+        1 => format!("1 {what}"),
+        n => format!("{n} {what}s"),
     }
 }
 
