@@ -8,14 +8,14 @@ use crate::report::Format;
 use crate::scenario::plan::{Assumed, ExchangeRate};
 
 /// What an AI service will cost per transaction as its load grows.
-#[derive(Debug, Parser)]
+#[derive(Clone, Debug, Parser)]
 #[command(name = "scalecost", version, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Clone, Debug, Subcommand)]
 pub enum Command {
     /// Simulate a scenario at each load multiplier and report costs, latency and failures.
     Simulate(SimulateArgs),
@@ -34,6 +34,9 @@ pub enum Command {
     /// Run two scenarios on the same load and show each cost line's monthly change,
     /// BASE to HEAD, with the totals, cost per transaction, p99 and success rate.
     Diff(DiffArgs),
+    /// Join the partial results of a sharded run (`--shard K/N`) into the output the
+    /// command would have written unsharded, byte for byte.
+    Merge(MergeArgs),
     /// Check scenario files without running them.
     Validate {
         /// Scenario files to check.
@@ -64,7 +67,7 @@ pub enum Command {
     Schema,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct PricesArgs {
     /// Words every listed name contains (any case), e.g. `claude sonnet`; none: all.
     pub query: Vec<String>,
@@ -79,7 +82,7 @@ pub struct PricesArgs {
     pub output: Option<PathBuf>,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct SimulateArgs {
     /// The scenario file (YAML).
     pub scenario: PathBuf,
@@ -102,6 +105,11 @@ pub struct SimulateArgs {
     /// interval, and the full table shows the first run.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub replications: u64,
+    /// Run only shard K of N (K from 0) of the plan's runs and write them as a partial
+    /// result (JSON) for `scalecost merge`. `--shard N` takes K from the first of
+    /// SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX and AWS_BATCH_JOB_ARRAY_INDEX that is set.
+    #[arg(long, value_name = "K/N", value_parser = crate::shard::parse_arg)]
+    pub shard: Option<crate::shard::ShardArg>,
     /// Exit with code 3, after writing the output, when a condition holds at any scale:
     /// slo, degraded, budget, cost-per-transaction>X, monthly-cost>X, error-rate>X.
     /// Repeatable.
@@ -123,7 +131,7 @@ pub struct ThreadArgs {
     pub quiet: bool,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct CompareArgs {
     /// Scenario files; the first is the baseline. All run at its scales, its seed and
     /// (unless --own-load) its users.
@@ -161,7 +169,7 @@ fn parse_rate(arg: &str) -> Result<ExchangeRate, String> {
     })
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct DiffArgs {
     /// The scenario as it is; its scales, seed and users set the load.
     pub base: PathBuf,
@@ -192,7 +200,7 @@ pub struct DiffArgs {
     pub threads: ThreadArgs,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct SweepArgs {
     /// The scenario file to vary.
     pub scenario: PathBuf,
@@ -204,7 +212,7 @@ pub struct SweepArgs {
     pub study: StudyArgs,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct OptimizeArgs {
     /// The scenario file whose configuration to choose.
     pub scenario: PathBuf,
@@ -220,7 +228,7 @@ pub struct OptimizeArgs {
     pub study: StudyArgs,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct CrossoverArgs {
     /// The first design; its scales, seed and users set the load.
     pub first: PathBuf,
@@ -230,7 +238,7 @@ pub struct CrossoverArgs {
     pub study: StudyArgs,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct SensitivityArgs {
     /// The scenario file whose assumptions to move.
     pub scenario: PathBuf,
@@ -282,7 +290,7 @@ fn parse_fraction(arg: &str) -> Result<f64, String> {
 }
 
 /// Options shared by `compare`, `sweep`, `optimize`, `crossover` and `sensitivity`.
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct StudyArgs {
     /// Load multipliers instead of the scenario's (compare: the baseline's), e.g. 1,10,100.
     #[arg(long, value_delimiter = ',')]
@@ -304,6 +312,11 @@ pub struct StudyArgs {
     /// transaction and latency against users; sweep draws them against the first --set field.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
+    /// Run only shard K of N (K from 0) of the plan's runs (compare, sweep, sensitivity)
+    /// and write them as a partial result (JSON) for `scalecost merge`. `--shard N` takes K from the first of
+    /// SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX and AWS_BATCH_JOB_ARRAY_INDEX that is set.
+    #[arg(long, value_name = "K/N", value_parser = crate::shard::parse_arg)]
+    pub shard: Option<crate::shard::ShardArg>,
     /// Exit with code 3, after writing the output, when a condition holds at any scale:
     /// slo, degraded, budget, cost-per-transaction>X, monthly-cost>X, error-rate>X.
     /// Repeatable; simulate, compare and sweep only.
@@ -313,7 +326,25 @@ pub struct StudyArgs {
     pub threads: ThreadArgs,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The partial results, one per shard, in any order.
+    #[arg(required = true, value_name = "PART")]
+    pub parts: Vec<PathBuf>,
+    /// Output format (default: from the extension of --output, .json, .csv or .md, else table).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write to this file instead of standard output (replaced only when the merge succeeds).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Also draw the charts the command draws (compare, sweep) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+    #[command(flatten)]
+    pub threads: ThreadArgs,
+}
+
+#[derive(Clone, Debug, clap::Args)]
 pub struct PlotArgs {
     /// Scenario files (YAML); the cost and latency charts put them side by side.
     #[arg(required = true)]

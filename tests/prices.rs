@@ -80,6 +80,7 @@ mod listing {
             scalecost(&["prices", "gpt-4o-mini", "--format", "json"], dir.path());
         assert_eq!(code, 0, "{err}");
         let listing: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(listing["schema_version"], 1);
         assert_eq!(listing["litellm_version"], "1.110.2");
         let rows = listing["models"].as_array().unwrap();
         assert!(
@@ -127,13 +128,13 @@ mod listing {
         );
         let header = csv.lines().next().unwrap();
         assert!(
-            header.starts_with("name,provider,mode,input_per_1m,output_per_1m,"),
+            header.starts_with("schema_version,name,provider,mode,input_per_1m,output_per_1m,"),
             "{header}"
         );
         assert!(
             csv.lines()
                 .any(|l| l
-                    .starts_with("claude-haiku-4-5,anthropic,chat,1,5,0.1,1.25,0.5,2.5,0.001,")),
+                    .starts_with("1,claude-haiku-4-5,anthropic,chat,1,5,0.1,1.25,0.5,2.5,0.001,")),
             "{csv}"
         );
     }

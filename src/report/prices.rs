@@ -10,13 +10,14 @@ use crate::catalogue::{InstanceListing, ModelListing};
 /// The models' listing in `format`.
 pub fn models(listing: &ModelListing, format: Format) -> anyhow::Result<Vec<u8>> {
     match format {
-        Format::Json => Ok(json::to_vec(listing)?),
+        Format::Json => Ok(with_newline(json::versioned(listing)?)),
         Format::Csv => csv::write(
             listing
                 .models
                 .iter()
                 .map(|r| {
                     let mut cells = vec![
+                        cell("schema_version", &json::SCHEMA_VERSION.to_string()),
                         cell("name", &r.name),
                         cell("provider", &r.provider),
                         cell("mode", &r.mode),
@@ -100,13 +101,14 @@ pub fn models(listing: &ModelListing, format: Format) -> anyhow::Result<Vec<u8>>
 /// The instances' listing in `format`.
 pub fn instances(listing: &InstanceListing, format: Format) -> anyhow::Result<Vec<u8>> {
     match format {
-        Format::Json => Ok(json::to_vec(listing)?),
+        Format::Json => Ok(with_newline(json::versioned(listing)?)),
         Format::Csv => csv::write(
             listing
                 .instances
                 .iter()
                 .map(|i| {
                     vec![
+                        cell("schema_version", &json::SCHEMA_VERSION.to_string()),
                         cell("name", &i.name),
                         cell("provider", &i.provider),
                         cell("gpus", &i.gpus),
@@ -164,6 +166,12 @@ pub fn instances(listing: &InstanceListing, format: Format) -> anyhow::Result<Ve
             Ok(drawn(&doc, format))
         }
     }
+}
+
+/// JSON documents end with a line break, as the reports' do.
+fn with_newline(mut bytes: Vec<u8>) -> Vec<u8> {
+    bytes.push(b'\n');
+    bytes
 }
 
 fn drawn(doc: &Document, format: Format) -> Vec<u8> {
