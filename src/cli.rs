@@ -90,6 +90,27 @@ pub enum Command {
     },
     /// Print the manual page (roff), e.g. `scalecost man > scalecost.1 && man ./scalecost.1`.
     Man,
+    /// List the built-in prices: LiteLLM's model catalogue, per 1M and per 1k tokens
+    /// (e.g. `scalecost prices gpt-4o`), or with --instances the GPU instances.
+    Prices(PricesArgs),
+    /// Print the JSON Schema of the scenario format, for editors and CI checks, e.g.
+    /// `scalecost schema > scalecost.schema.json`.
+    Schema,
+}
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct PricesArgs {
+    /// Words every listed name contains (any case), e.g. `claude sonnet`; none: all.
+    pub query: Vec<String>,
+    /// List the GPU instances (`instance:` in a self-hosted or batched tier) instead.
+    #[arg(long)]
+    pub instances: bool,
+    /// Output format (default: from the extension of --output, .json, .csv or .md, else table).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Clone, Debug, clap::Args)]

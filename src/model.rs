@@ -24,9 +24,20 @@ pub struct Scenario {
     revenue: Option<Revenue>,
     budget: Budget,
     slo: Slo,
+    /// What validation allowed but doubts, each as `file:line:col: path: message`.
+    warnings: Vec<String>,
 }
 
 impl Scenario {
+    /// Validation's doubts about the file (a price 1000× the catalogue's), placed.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    pub(crate) fn set_warnings(&mut self, warnings: Vec<String>) {
+        self.warnings = warnings;
+    }
+
     /// Assembles a validated scenario; called by `scenario::validate` only.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn assemble(
@@ -54,6 +65,7 @@ impl Scenario {
             revenue,
             budget,
             slo,
+            warnings: Vec::new(),
         }
     }
 

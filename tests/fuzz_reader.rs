@@ -164,6 +164,7 @@ impl Tally {
 fn read_and_run(text: &str) -> bool {
     match scalecost::scenario::parse(text, "fuzz.yaml", "fuzz") {
         Ok(scenario) => {
+            schema_accepts(text);
             simulate_briefly(text, scenario);
             true
         }
@@ -177,6 +178,27 @@ fn read_and_run(text: &str) -> bool {
             false
         }
     }
+}
+
+/// What the reader accepts, `scalecost schema` accepts too, or an editor would mark a
+/// valid scenario wrong.
+fn schema_accepts(text: &str) {
+    static VALIDATOR: OnceLock<jsonschema::Validator> = OnceLock::new();
+    let validator = VALIDATOR.get_or_init(|| {
+        let schema: serde_json::Value =
+            serde_json::from_slice(&scalecost::scenario::schema()).expect("the schema is JSON");
+        jsonschema::validator_for(&schema).expect("the schema is a JSON Schema")
+    });
+    let document: serde_json::Value =
+        serde_saphyr::from_str(text).expect("YAML the reader accepted reads as a JSON value");
+    let errors: Vec<String> = validator
+        .iter_errors(&document)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "the reader accepts what the schema refuses: {errors:?}\n{text}"
+    );
 }
 
 /// Cuts an accepted scenario down to a run of about [`BRIEF_REQUESTS`] requests over at
@@ -700,7 +722,10 @@ fn extreme_scenario() -> impl Strategy<Value = String> {
 /// ones are cut down like the other sources' inputs.
 fn read_and_run_whole(text: &str) -> bool {
     let scenario = match scalecost::scenario::parse(text, "fuzz.yaml", "fuzz") {
-        Ok(s) => s,
+        Ok(s) => {
+            schema_accepts(text);
+            s
+        }
         Err(refused) => {
             let message = refused.to_string();
             assert!(

@@ -281,7 +281,10 @@ pub fn evaluate(
 ) -> Economics {
     let users = metrics.users;
     let lines = line_specs(scenario);
-    let mut warnings = basis.warnings.clone();
+    // The scenario's own warnings (a price 1000× the catalogue's) head the list, so a
+    // report read without the terminal's stderr still carries them.
+    let mut warnings: Vec<String> = scenario.warnings().to_vec();
+    warnings.extend(basis.warnings.iter().cloned());
 
     // The months at this load.
     let at_load: Vec<MonthCost> = (1..=SCHEDULE_MONTHS)

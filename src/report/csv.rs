@@ -304,7 +304,7 @@ fn assumptions(outcome: &Outcome) -> Vec<Vec<(String, String)>> {
 
 /// Writes rows of (column, cell) with the union of their columns as the header, in
 /// first-seen order.
-fn write(rows: Vec<Vec<(String, String)>>) -> anyhow::Result<Vec<u8>> {
+pub(super) fn write(rows: Vec<Vec<(String, String)>>) -> anyhow::Result<Vec<u8>> {
     let mut header: Vec<String> = Vec::new();
     for cells in &rows {
         for (k, _) in cells {

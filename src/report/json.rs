@@ -32,7 +32,7 @@ struct Versioned<'a, T: Serialize> {
     body: &'a T,
 }
 
-fn versioned<T: Serialize>(body: &T) -> serde_json::Result<Vec<u8>> {
+pub(super) fn versioned<T: Serialize>(body: &T) -> serde_json::Result<Vec<u8>> {
     to_vec(&Versioned {
         schema_version: SCHEMA_VERSION,
         body,
@@ -70,7 +70,7 @@ impl Exporter for Json {
 }
 
 /// Pretty JSON with every [unsafe](text::is_unsafe) character escaped.
-fn to_vec(value: &impl Serialize) -> serde_json::Result<Vec<u8>> {
+pub(super) fn to_vec(value: &impl Serialize) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::new();
     let mut serializer =
         serde_json::Serializer::with_formatter(&mut out, Escaping(PrettyFormatter::new()));

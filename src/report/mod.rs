@@ -7,6 +7,7 @@ pub mod format;
 pub mod json;
 pub mod markdown;
 pub mod plot;
+pub mod prices;
 pub mod table;
 
 use crate::outcome::Outcome;

@@ -61,7 +61,7 @@ pub fn document(outcome: &Outcome) -> Document {
 /// Names come from the scenario, so every cell is escaped ([`crate::text`]) before the
 /// table measures it (an escaped name keeps its column straight), and the finished text
 /// once more, for the lines around the tables.
-fn draw(doc: &Document) -> String {
+pub(super) fn draw(doc: &Document) -> String {
     let mut out = String::new();
     for block in &doc.blocks {
         match block {

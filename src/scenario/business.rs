@@ -3,6 +3,7 @@
 //! Raw shapes and their checks live together here; `validate` calls [`check`] with the
 //! same collector of issues, so these errors come out with all the others.
 
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::raw::Duration;
@@ -12,7 +13,7 @@ use crate::economics::PAYBACK_HORIZON_MONTHS;
 use crate::model::*;
 use crate::time::SimTime;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCosts {
     #[serde(default)]
@@ -31,14 +32,14 @@ pub struct RawCosts {
     pub steps: Vec<RawStep>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawNamedAmount {
     pub name: String,
     pub amount: f64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPeriodic {
     pub name: String,
@@ -48,14 +49,14 @@ pub struct RawPeriodic {
     pub retrains: Option<String>,
 }
 
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, JsonSchema, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum RawDriver {
     Users,
     Requests,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawVolume {
     pub name: String,
@@ -65,7 +66,7 @@ pub struct RawVolume {
     pub exponent: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStorage {
     pub name: String,
@@ -74,7 +75,7 @@ pub struct RawStorage {
     pub price_per_gb_month: f64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawEgress {
     pub name: String,
@@ -83,14 +84,14 @@ pub struct RawEgress {
 }
 
 /// A threshold or block size by users or by requests per day.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawThreshold {
     pub users: Option<f64>,
     pub requests_per_day: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStep {
     pub name: String,
@@ -99,7 +100,7 @@ pub struct RawStep {
     pub every: Option<RawThreshold>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRevenue {
     pub per_seat: Option<RawPerSeat>,
@@ -107,21 +108,21 @@ pub struct RawRevenue {
     pub hybrid: Option<RawHybrid>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPerSeat {
     pub price_per_user_per_month: f64,
     pub free_share: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawUsage {
     pub price_per_request: Option<f64>,
     pub price_per_1k_tokens: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawHybrid {
     pub price_per_user_per_month: f64,
@@ -130,7 +131,7 @@ pub struct RawHybrid {
     pub price_per_extra_request: f64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBudget {
     pub monthly: Option<f64>,

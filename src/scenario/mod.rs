@@ -8,6 +8,7 @@ pub mod locate;
 pub mod names;
 pub mod overrides;
 pub mod plan;
+mod prices;
 pub mod raw;
 pub mod source;
 pub mod validate;
@@ -19,6 +20,78 @@ use crate::model::Scenario;
 use locate::{PathIndex, Position, join};
 use raw::RawScenario;
 pub use source::{Source, stem_of};
+
+/// The JSON Schema (draft 2020-12) of the scenario format, pretty-printed: derived from
+/// the raw types the reader deserializes into, so it cannot drift from what is read.
+pub fn schema() -> Vec<u8> {
+    let mut schema = schemars::schema_for!(RawScenario).to_value();
+    if let Some(map) = schema.as_object_mut() {
+        map.insert("title".into(), "scalecost scenario".into());
+    }
+    as_the_reader_reads(&mut schema);
+    let mut out = serde_json::to_vec_pretty(&schema).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+/// A quoted number (`"12"`, `" 1e3 "`) the YAML reader reads as a number.
+const NUMERIC_STRING: &str = r"^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$";
+/// A quoted boolean the reader reads as one, in any case (`"true"`, `"False"`).
+const BOOLEAN_STRING: &str = r"^\s*([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])\s*$";
+
+/// Widens the derived schema to what the YAML reader accepts beyond the JSON types: a
+/// quoted number where a number goes, a quoted `true`/`false` where a boolean goes, and
+/// a plain number or boolean where free text goes (`name: 2024`). Without this an
+/// editor would mark lines wrong that `scalecost` reads (the fuzz tests check that
+/// whatever the reader accepts, the schema accepts).
+fn as_the_reader_reads(schema: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    match schema {
+        Value::Object(map) => {
+            // Children first: what is added below is not widened again.
+            for child in map.values_mut() {
+                as_the_reader_reads(child);
+            }
+            let types: Vec<String> = match map.get("type") {
+                Some(Value::String(t)) => vec![t.clone()],
+                Some(Value::Array(ts)) => ts
+                    .iter()
+                    .filter_map(|t| t.as_str().map(str::to_string))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            let nullable = types.iter().any(|t| t == "null");
+            let with_null = |mut kinds: Vec<&str>| {
+                if nullable {
+                    kinds.push("null");
+                }
+                json!(kinds)
+            };
+            let free = !map.contains_key("enum") && !map.contains_key("pattern");
+            if types.iter().any(|t| t == "number") {
+                map.remove("format");
+                map.remove("type");
+                map.insert(
+                    "anyOf".into(),
+                    json!([{"type": with_null(vec!["number"])}, {"type": "string", "pattern": NUMERIC_STRING}]),
+                );
+            } else if types.iter().any(|t| t == "boolean") {
+                map.remove("type");
+                map.insert(
+                    "anyOf".into(),
+                    json!([{"type": with_null(vec!["boolean"])}, {"type": "string", "pattern": BOOLEAN_STRING}]),
+                );
+            } else if types.iter().any(|t| t == "string") && free {
+                map.insert(
+                    "type".into(),
+                    with_null(vec!["string", "number", "boolean"]),
+                );
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(as_the_reader_reads),
+        _ => {}
+    }
+}
 
 /// Reads and validates the scenario at `path`.
 pub fn load(path: &Path) -> Result<Scenario, InputError> {
@@ -46,37 +119,46 @@ fn reader_options() -> serde_saphyr::Options {
     }
 }
 
-/// Validates a raw scenario and places each issue in the file by its field path.
+/// Validates a raw scenario and places each issue (and each warning) in the file by its
+/// field path.
 fn validate_raw(raw: RawScenario, source: &Source) -> Result<Scenario, InputError> {
     let index = PathIndex::build(source.text());
     let long_names = names::check(&raw);
     let validated = match validate::validate(&raw, &source.default_name) {
-        Ok(scenario) if long_names.is_empty() => Ok(scenario),
+        Ok(done) if long_names.is_empty() => Ok(done),
         Ok(_) => Err(long_names),
         Err(mut issues) => {
             issues.extend(long_names);
             Err(issues)
         }
     };
-    validated.map_err(|issues| {
-        // In file order, so the list reads top to bottom alongside the file.
-        let mut placed: Vec<(Option<Position>, &validate::Issue)> = issues
-            .iter()
-            .map(|issue| (index.find(&issue.path), issue))
-            .collect();
-        placed.sort_by_key(|(p, _)| p.map(|p| (p.line, p.column)).unwrap_or((usize::MAX, 0)));
-        let lines: Vec<String> = placed
-            .iter()
-            .map(|(place, issue)| {
-                let line = match place {
-                    Some(p) => format!("{}: {}: {}", source.place(*p), issue.path, issue.message),
-                    None => format!("{}: {}: {}", source.shown, issue.path, issue.message),
-                };
-                with_origin(line, source, &issue.path)
-            })
-            .collect();
-        InputError::new(lines.join("\n"))
-    })
+    match validated {
+        Ok((mut scenario, warnings)) => {
+            scenario.set_warnings(place(&warnings, &index, source));
+            Ok(scenario)
+        }
+        Err(issues) => Err(InputError::new(place(&issues, &index, source).join("\n"))),
+    }
+}
+
+/// Each issue as `file:line:col: path: message`, in file order, so the list reads top
+/// to bottom alongside the file.
+fn place(issues: &[validate::Issue], index: &PathIndex, source: &Source) -> Vec<String> {
+    let mut placed: Vec<(Option<Position>, &validate::Issue)> = issues
+        .iter()
+        .map(|issue| (index.find(&issue.path), issue))
+        .collect();
+    placed.sort_by_key(|(p, _)| p.map(|p| (p.line, p.column)).unwrap_or((usize::MAX, 0)));
+    placed
+        .iter()
+        .map(|(place, issue)| {
+            let line = match place {
+                Some(p) => format!("{}: {}: {}", source.place(*p), issue.path, issue.message),
+                None => format!("{}: {}: {}", source.shown, issue.path, issue.message),
+            };
+            with_origin(line, source, &issue.path)
+        })
+        .collect()
 }
 
 /// Adds `(set by --set PATH=V)` to a message about a value the command line changed.
@@ -386,7 +468,7 @@ fn did_you_mean(field: &str, allowed: &[&str]) -> String {
 }
 
 /// Levenshtein distance, counting an adjacent swap ("warmpu") as one edit.
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];

@@ -5,9 +5,14 @@
 //! can say what is allowed; durations and distributions are parsed here because their
 //! errors are about spelling, and the YAML reader then points at the bad value.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
+use schemars::{Schema, SchemaGenerator, json_schema};
+
+use schemars::JsonSchema;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, MapAccess, Visitor};
 
@@ -16,7 +21,7 @@ use crate::time::{SimTime, parse_duration};
 /// Keeps the order in which the user wrote a mapping, for stable output.
 pub type OrderedMap<V> = Vec<(String, V)>;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
     pub name: Option<String>,
@@ -28,6 +33,7 @@ pub struct RawScenario {
     pub cache: Option<RawCache>,
     pub routing: RawRouting,
     #[serde(deserialize_with = "ordered_map")]
+    #[schemars(with = "BTreeMap<String, RawTier>")]
     pub tiers: OrderedMap<RawTier>,
     pub costs: Option<super::business::RawCosts>,
     pub revenue: Option<super::business::RawRevenue>,
@@ -35,7 +41,7 @@ pub struct RawScenario {
     pub slo: Option<RawSlo>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSlo {
     pub p99_latency: Option<Duration>,
@@ -45,7 +51,7 @@ pub struct RawSlo {
     pub max_cost_per_transaction: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWorkload {
     pub users: f64,
@@ -57,12 +63,13 @@ pub struct RawWorkload {
     #[serde(default)]
     pub bursts: Vec<RawBurst>,
     #[serde(deserialize_with = "ordered_map")]
+    #[schemars(with = "BTreeMap<String, RawClass>")]
     pub classes: OrderedMap<RawClass>,
     pub keys: Option<RawKeys>,
     pub growth: Option<RawGrowth>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawGrowth {
     pub monthly_rate: Option<f64>,
@@ -70,7 +77,7 @@ pub struct RawGrowth {
 }
 
 /// How often a burst recurs.
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, JsonSchema, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum RawRecurrence {
     Once,
@@ -79,20 +86,20 @@ pub enum RawRecurrence {
     Yearly,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawDiurnal {
     pub peak_to_trough: f64,
     pub peak_hour: f64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawWeekly {
     pub weekend_factor: f64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBurst {
     pub start: Duration,
@@ -101,7 +108,7 @@ pub struct RawBurst {
     pub repeats: Option<RawRecurrence>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawClass {
     pub share: f64,
@@ -112,14 +119,14 @@ pub struct RawClass {
     pub deferrable: Option<bool>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPrefix {
     pub tokens: f64,
     pub name: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawKeys {
     pub distinct: f64,
@@ -127,7 +134,7 @@ pub struct RawKeys {
     pub growth_exponent: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCache {
     pub hit_rate: Option<f64>,
@@ -136,23 +143,25 @@ pub struct RawCache {
     pub price_per_hour: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawLru {
     pub capacity: f64,
     pub ttl: Option<Duration>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRouting {
     #[serde(deserialize_with = "ordered_map")]
+    #[schemars(with = "BTreeMap<String, String>")]
     pub routes: OrderedMap<String>,
     #[serde(default, deserialize_with = "ordered_map")]
+    #[schemars(with = "BTreeMap<String, RawEscalation>")]
     pub escalation: OrderedMap<RawEscalation>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawEscalation {
     pub to: String,
@@ -161,7 +170,7 @@ pub struct RawEscalation {
 }
 
 /// The kinds of tier a scenario can declare.
-#[derive(Debug, Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Deserialize, JsonSchema, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 pub enum RawTierKind {
     SelfHosted,
@@ -170,10 +179,13 @@ pub enum RawTierKind {
 }
 
 /// One tier; which fields apply depends on `kind`, and `validate` says which do not.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawTier {
     pub kind: RawTierKind,
+    // self_hosted and batched
+    /// A GPU instance type of the built-in list: its prices, unless the tier gives its own.
+    pub instance: Option<String>,
     // self_hosted
     pub service_time: Option<RawServiceTime>,
     pub concurrency: Option<f64>,
@@ -189,6 +201,8 @@ pub struct RawTier {
     pub step_time: Option<RawStepTime>,
     pub chunked_prefill: Option<RawChunkedPrefill>,
     // api
+    /// A model of the built-in catalogue: its prices, unless the tier gives its own.
+    pub model: Option<String>,
     pub price_per_1k_input_tokens: Option<f64>,
     pub price_per_1k_output_tokens: Option<f64>,
     pub price_per_request: Option<f64>,
@@ -208,7 +222,7 @@ pub enum RawServiceTime {
     PerToken(RawPerToken),
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPerToken {
     pub base: Option<Duration>,
@@ -218,7 +232,7 @@ pub struct RawPerToken {
 
 /// One engine step of a batched tier: `base + per_prefill_token × prefill tokens in the
 /// step + per_decode_sequence × sequences decoding in it`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawStepTime {
     pub base: Option<Duration>,
@@ -226,43 +240,45 @@ pub struct RawStepTime {
     pub per_decode_sequence: Option<Duration>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawChunkedPrefill {
     pub chunk_tokens: f64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPurchase {
     pub committed: Option<RawCommitted>,
     pub spot: Option<RawSpot>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawCommitted {
     pub instances: f64,
-    pub price_per_instance_hour: f64,
+    /// May be left out when the tier names an `instance` with a 1-year price.
+    pub price_per_instance_hour: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawSpot {
     pub max_instances: f64,
-    pub price_per_instance_hour: f64,
+    /// May be left out when the tier names an `instance` with a spot price.
+    pub price_per_instance_hour: Option<f64>,
     pub mean_time_to_preemption: Duration,
     pub notice: Option<Duration>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBilling {
     pub granularity: Option<Duration>,
     pub minimum: Option<Duration>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawAutoscaling {
     pub min: f64,
@@ -275,7 +291,7 @@ pub struct RawAutoscaling {
     pub max_step: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRateLimit {
     pub requests_per_minute: Option<f64>,
@@ -284,18 +300,20 @@ pub struct RawRateLimit {
     pub token_burst: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawPromptCache {
-    pub price_per_1k_cached_input_tokens: f64,
+    /// May be left out when the tier names a `model` with a cached-input price.
+    pub price_per_1k_cached_input_tokens: Option<f64>,
     pub write_multiplier: Option<f64>,
     pub lifetime: Option<Duration>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawBatch {
-    pub discount: f64,
+    /// May be left out when the tier names a `model` with batch prices.
+    pub discount: Option<f64>,
     pub turnaround: RawDist<Duration>,
     pub rate_limit: Option<RawRateLimit>,
 }
@@ -311,7 +329,7 @@ pub enum RawApiLatency {
     },
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawRetry {
     pub max_retries: f64,
@@ -676,4 +694,99 @@ where
         }
     }
     deserializer.deserialize_map(MapVisitor(PhantomData))
+}
+
+// The JSON Schema of the shapes read by hand above, written to accept exactly what the
+// readers accept (`scalecost schema`; tests/schema.rs checks the shipped scenarios).
+
+/// What `parse_duration` reads: one or more NUMBER UNIT parts ("1h 30m").
+const DURATION_PATTERN: &str = r"^\s*([0-9.]+\s*(us|ms|sec|min|s|m|h|d|w)\s*)+$";
+
+impl JsonSchema for Duration {
+    fn schema_name() -> Cow<'static, str> {
+        "Duration".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": DURATION_PATTERN,
+            "description": "A duration such as \"250ms\", \"90s\", \"2h\" or \"7d\" (units: us, ms, s, m, h, d, w)",
+            "examples": ["250ms", "90s", "7d"]
+        })
+    }
+}
+
+/// `{dist: NAME, value, mean, sd, min, max}` with each parameter in `value`'s schema.
+fn dist_object(value: &Schema) -> Schema {
+    json_schema!({
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["dist"],
+        "properties": {
+            "dist": { "enum": ["constant", "exponential", "lognormal", "uniform"] },
+            "value": value, "mean": value, "sd": value, "min": value, "max": value
+        }
+    })
+}
+
+impl<V: DistValue + JsonSchema> JsonSchema for RawDist<V> {
+    fn schema_name() -> Cow<'static, str> {
+        format!("Dist_{}", V::schema_name()).into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let value = generator.subschema_for::<V>();
+        json_schema!({
+            "description": "A constant, or a distribution such as {dist: lognormal, mean: ..., sd: ...}",
+            "anyOf": [value, dist_object(&value)]
+        })
+    }
+}
+
+impl JsonSchema for RawServiceTime {
+    fn schema_name() -> Cow<'static, str> {
+        "ServiceTime".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let duration = generator.subschema_for::<Duration>();
+        json_schema!({
+            "description": "A duration, {dist: exponential, mean: 40ms}, or {per_input_token: 0.2ms, per_output_token: 20ms}",
+            "anyOf": [
+                duration,
+                dist_object(&duration),
+                {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["per_input_token", "per_output_token"],
+                    "properties": {
+                        "base": duration,
+                        "per_input_token": duration,
+                        "per_output_token": duration
+                    }
+                }
+            ]
+        })
+    }
+}
+
+impl JsonSchema for RawApiLatency {
+    fn schema_name() -> Cow<'static, str> {
+        "ApiLatency".into()
+    }
+    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+        let duration = generator.subschema_for::<Duration>();
+        let dist = generator.subschema_for::<RawDist<Duration>>();
+        json_schema!({
+            "description": "A duration, {dist: lognormal, mean: 1.2s, sd: 0.5s}, or a streamed answer's {ttft: 600ms, per_output_token: 10ms}",
+            "anyOf": [
+                duration,
+                dist_object(&duration),
+                {
+                    "type": "object",
+                    "additionalProperties": false,
+                    "required": ["ttft", "per_output_token"],
+                    "properties": { "ttft": dist, "per_output_token": dist }
+                }
+            ]
+        })
+    }
 }

@@ -3,6 +3,8 @@
 //! The checks here are the only ones: the simulation trusts what comes out and never
 //! re-checks it, so anything that could make it panic, loop or overflow is refused here.
 
+use super::prices;
+use crate::catalogue::{Instance, ModelPrices};
 use crate::model::*;
 use crate::scenario::raw::*;
 use crate::time::SimTime;
@@ -51,9 +53,18 @@ const TOKEN_DISTS: &str = "constant, exponential, lognormal, uniform";
 
 pub(super) struct Checker {
     issues: Vec<Issue>,
+    /// What is allowed but probably not meant (a price 1000× the catalogue's).
+    warnings: Vec<Issue>,
 }
 
 impl Checker {
+    pub(super) fn warn(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.warnings.push(Issue {
+            path: path.into(),
+            message: message.into(),
+        });
+    }
+
     pub(super) fn err(&mut self, path: impl Into<String>, message: impl Into<String>) {
         self.issues.push(Issue {
             path: path.into(),
@@ -266,9 +277,16 @@ pub fn fmt_num(x: f64) -> String {
     }
 }
 
-/// Checks a raw scenario and builds the model, or returns every issue found.
-pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<Issue>> {
-    let mut c = Checker { issues: Vec::new() };
+/// Checks a raw scenario and builds the model with the warnings about it, or returns
+/// every issue found.
+pub fn validate(
+    raw: &RawScenario,
+    default_name: &str,
+) -> Result<(Scenario, Vec<Issue>), Vec<Issue>> {
+    let mut c = Checker {
+        issues: Vec::new(),
+        warnings: Vec::new(),
+    };
 
     let name = raw.name.clone().unwrap_or_else(|| default_name.to_string());
     let currency = raw.currency.clone().unwrap_or_else(|| "USD".into());
@@ -615,7 +633,7 @@ pub fn validate(raw: &RawScenario, default_name: &str) -> Result<Scenario, Vec<I
         );
         check_work(&mut c, &scenario);
         if c.issues.is_empty() {
-            Ok(scenario)
+            Ok((scenario, c.warnings))
         } else {
             Err(c.issues)
         }
@@ -842,6 +860,7 @@ fn tier_kind(c: &mut Checker, path: &str, t: &RawTier) -> TierKind {
         ("concurrency", t.concurrency.is_some()),
     ];
     let pool_only = [
+        ("instance", t.instance.is_some()),
         (
             "price_per_instance_hour",
             t.price_per_instance_hour.is_some(),
@@ -859,6 +878,7 @@ fn tier_kind(c: &mut Checker, path: &str, t: &RawTier) -> TierKind {
         ("chunked_prefill", t.chunked_prefill.is_some()),
     ];
     let api_only = [
+        ("model", t.model.is_some()),
         (
             "price_per_1k_input_tokens",
             t.price_per_1k_input_tokens.is_some(),
@@ -905,15 +925,6 @@ fn tier_kind(c: &mut Checker, path: &str, t: &RawTier) -> TierKind {
         }
     }
     let timeout = t.timeout.map(|d| c.positive_duration(&field("timeout"), d));
-    let require = |c: &mut Checker, name: &str, v: Option<f64>, what: &str| -> f64 {
-        match v {
-            Some(v) => c.non_negative(&field(name), v),
-            None => {
-                c.err(path, format!("missing `{name}` ({what})"));
-                0.0
-            }
-        }
-    };
     match t.kind {
         RawTierKind::SelfHosted => {
             let service_time = match &t.service_time {
@@ -1025,22 +1036,98 @@ fn tier_kind(c: &mut Checker, path: &str, t: &RawTier) -> TierKind {
                     backoff: c.positive_duration(&field("retry.backoff"), r.backoff),
                 },
             };
+            // Prices named by `model:` fill in what the tier leaves out.
+            let listed = prices::model(c, path, t);
+            let named = |per_token: fn(&ModelPrices) -> Option<f64>| {
+                listed.map(|m| (t.model.as_deref().unwrap_or_default(), per_token(m)))
+            };
+            let price = |c: &mut Checker,
+                         name: &str,
+                         written: Option<f64>,
+                         from: fn(&ModelPrices) -> Option<f64>,
+                         what: &str| {
+                let value = prices::per_1k(c, path, name, written, named(from), what);
+                if value.is_none() && listed.is_none() && t.model.is_none() {
+                    c.err(
+                        path,
+                        format!(
+                            "missing `{name}` ({what}), or a catalogue `model` to take it from"
+                        ),
+                    );
+                }
+                value
+                    .map(|v| c.non_negative(&field(name), v))
+                    .unwrap_or(0.0)
+            };
+            let input = price(
+                c,
+                "price_per_1k_input_tokens",
+                t.price_per_1k_input_tokens,
+                |m| Some(m.input),
+                "money per 1000 input tokens",
+            );
+            let output = price(
+                c,
+                "price_per_1k_output_tokens",
+                t.price_per_1k_output_tokens,
+                |m| Some(m.output),
+                "money per 1000 output tokens",
+            );
             let prompt_cache = t.prompt_cache.as_ref().map(|p| PromptCache {
-                price_per_1k_cached_input_tokens: c.non_negative(
-                    &field("prompt_cache.price_per_1k_cached_input_tokens"),
+                price_per_1k_cached_input_tokens: price(
+                    c,
+                    "prompt_cache.price_per_1k_cached_input_tokens",
                     p.price_per_1k_cached_input_tokens,
+                    |m| m.cache_read,
+                    "money per 1000 input tokens read from the prompt cache",
                 ),
-                write_multiplier: p
-                    .write_multiplier
-                    .map(|m| c.range(&field("prompt_cache.write_multiplier"), m, 0.0, 100.0, 1.0))
-                    .unwrap_or(1.0),
+                // The catalogue prices a cache write per token; the model, as a
+                // multiple of the input price.
+                write_multiplier: match (p.write_multiplier, listed) {
+                    (Some(m), _) => {
+                        c.range(&field("prompt_cache.write_multiplier"), m, 0.0, 100.0, 1.0)
+                    }
+                    (
+                        None,
+                        Some(ModelPrices {
+                            cache_write: Some(w),
+                            input: i,
+                            ..
+                        }),
+                    ) if *i > 0.0 => c.range(
+                        &field("prompt_cache.write_multiplier"),
+                        w / i,
+                        0.0,
+                        100.0,
+                        1.0,
+                    ),
+                    (None, _) => 1.0,
+                },
                 lifetime: p
                     .lifetime
                     .map(|l| c.positive_duration(&field("prompt_cache.lifetime"), l))
                     .unwrap_or(DEFAULT_PROMPT_CACHE_LIFETIME),
             });
             let batch = t.batch.as_ref().map(|b| BatchApi {
-                discount: c.range(&field("batch.discount"), b.discount, 0.0, 1.0, 0.0),
+                discount: match (b.discount, listed) {
+                    (Some(d), _) => c.range(&field("batch.discount"), d, 0.0, 1.0, 0.0),
+                    // The model has one discount for a whole call; the catalogue's
+                    // input and output batch prices are the same fraction of the list
+                    // price for the providers that publish them (half, mostly).
+                    (None, Some(ModelPrices { batch_input: Some(bi), input: i, .. })) if *i > 0.0 => {
+                        c.range(&field("batch.discount"), 1.0 - bi / i, 0.0, 1.0, 0.0)
+                    }
+                    (None, _) => {
+                        c.err(
+                            field("batch"),
+                            match t.model.as_deref() {
+                                Some(m) if listed.is_some() => format!("missing `discount` (the fraction off the list price): the catalogue has no batch price for {m}"),
+                                _ => "missing `discount` (the fraction off the list price, e.g. 0.5), or a catalogue `model` with batch prices".to_string(),
+                            },
+                        );
+                        0.0
+                    }
+                },
                 turnaround: c.dist(&field("batch.turnaround"), &b.turnaround, MAX_TURNAROUND_US),
                 rate_limit: b
                     .rate_limit
@@ -1048,18 +1135,8 @@ fn tier_kind(c: &mut Checker, path: &str, t: &RawTier) -> TierKind {
                     .map(|r| self::rate_limit(c, &field("batch.rate_limit"), r)),
             });
             TierKind::Api(Api {
-                price_per_1k_input_tokens: require(
-                    c,
-                    "price_per_1k_input_tokens",
-                    t.price_per_1k_input_tokens,
-                    "money per 1000 input tokens",
-                ),
-                price_per_1k_output_tokens: require(
-                    c,
-                    "price_per_1k_output_tokens",
-                    t.price_per_1k_output_tokens,
-                    "money per 1000 output tokens",
-                ),
+                price_per_1k_input_tokens: input,
+                price_per_1k_output_tokens: output,
                 price_per_request: t
                     .price_per_request
                     .map(|p| c.non_negative(&field("price_per_request"), p))
@@ -1096,12 +1173,19 @@ fn pool(c: &mut Checker, path: &str, t: &RawTier) -> PoolParts {
             }
         }
     };
-    let price = require(
-        c,
-        "price_per_instance_hour",
-        t.price_per_instance_hour,
-        "money per instance-hour",
-    );
+    // An `instance:` of the built-in list gives the prices the tier leaves out.
+    let listed = prices::instance(c, path, t);
+    let price = match (t.price_per_instance_hour, listed) {
+        (None, Some(i)) => i.on_demand_per_hour,
+        (written, _) if written.is_some() || t.instance.is_none() => require(
+            c,
+            "price_per_instance_hour",
+            written,
+            "money per instance-hour, or an `instance` of `scalecost prices --instances`",
+        ),
+        // An unknown instance is reported already.
+        _ => 0.0,
+    };
     let billing = match &t.billing {
         None => Billing {
             granularity: SimTime::SECOND,
@@ -1142,7 +1226,7 @@ fn pool(c: &mut Checker, path: &str, t: &RawTier) -> PoolParts {
     let purchase = t
         .purchase
         .as_ref()
-        .map(|p| purchase(c, &field("purchase"), p, &scaling, price))
+        .map(|p| purchase(c, &field("purchase"), p, &scaling, price, listed))
         .unwrap_or_default();
     PoolParts {
         price,
@@ -1159,8 +1243,29 @@ fn purchase(
     p: &RawPurchase,
     scaling: &Scaling,
     on_demand: f64,
+    listed: Option<&Instance>,
 ) -> Purchase {
     let field = |name: &str| format!("{path}.{name}");
+    // A price left out comes from the named instance; without one it is required.
+    let price_of = |c: &mut Checker,
+                    name: &str,
+                    written: Option<f64>,
+                    from: Option<f64>,
+                    what: &str| {
+        match (written, from) {
+            (Some(p), _) | (None, Some(p)) => c.non_negative(&field(name), p),
+            (None, None) => {
+                c.err(
+                    field(name.split('.').next().unwrap_or(name)),
+                    match listed {
+                        Some(i) => format!("missing `price_per_instance_hour`: the instance list has no {what} price for {}", i.name),
+                        None => format!("missing `price_per_instance_hour` (money per {what} instance-hour), or an `instance` of `scalecost prices --instances`"),
+                    },
+                );
+                0.0
+            }
+        }
+    };
     let committed = p.committed.as_ref().map(|k| Committed {
         instances: c.whole(
             &field("committed.instances"),
@@ -1168,9 +1273,12 @@ fn purchase(
             1.0,
             MAX_INSTANCES,
         ) as u32,
-        price_per_instance_hour: c.non_negative(
-            &field("committed.price_per_instance_hour"),
+        price_per_instance_hour: price_of(
+            c,
+            "committed.price_per_instance_hour",
             k.price_per_instance_hour,
+            listed.and_then(|i| i.committed_1y_per_hour),
+            "1-year committed",
         ),
     });
     let spot = p.spot.as_ref().map(|k| {
@@ -1180,7 +1288,13 @@ fn purchase(
                 "spot instances are taken back at random and need an autoscaler to replace them: declare `autoscaling` instead of `instances`",
             );
         }
-        let price = c.non_negative(&field("spot.price_per_instance_hour"), k.price_per_instance_hour);
+        let price = price_of(
+            c,
+            "spot.price_per_instance_hour",
+            k.price_per_instance_hour,
+            listed.and_then(|i| i.spot_per_hour),
+            "spot",
+        );
         if price > on_demand {
             c.err(
                 field("spot.price_per_instance_hour"),
