@@ -178,6 +178,14 @@ impl RateShape {
             .product()
     }
 
+    /// Whether the factor is 1 at every time: no cycle moves the rate and no burst.
+    pub fn is_flat(&self) -> bool {
+        self.diurnal.is_none()
+            && self.weekday == 1.0
+            && self.weekend == 1.0
+            && self.bursts.is_empty()
+    }
+
     /// The rate factor at time `t` (µs).
     pub fn factor(&self, t: f64) -> f64 {
         self.diurnal_at(t) * self.weekly_at(t) * self.bursts_at(t)

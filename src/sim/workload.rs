@@ -8,13 +8,15 @@
 use rand_distr::{Distribution, Zipf};
 
 pub use crate::calendar::RateShape;
-use crate::model::RequestClass;
+use crate::model::{Dist, RequestClass};
 use crate::sim::random::{self, SimRng};
 use crate::time::SimTime;
 
 /// The arrival times of one run, drawn lazily.
 pub struct Arrivals {
     shape: RateShape,
+    /// The factor is 1 everywhere: every candidate is kept without evaluating it.
+    flat: bool,
     rate_per_us: f64,
     horizon_us: f64,
     t: f64,
@@ -27,6 +29,7 @@ impl Arrivals {
     /// `rate_per_us` is the mean arrival rate (users × scale × requests per µs).
     pub fn new(shape: RateShape, rate_per_us: f64, horizon: SimTime, rng: SimRng) -> Arrivals {
         Arrivals {
+            flat: shape.is_flat(),
             shape,
             rate_per_us,
             horizon_us: horizon.0 as f64,
@@ -58,6 +61,11 @@ impl Arrivals {
                 continue;
             }
             self.t = candidate;
+            // A flat rate keeps every candidate: its factor is exactly 1, as is the
+            // bound, so the general test below would keep it too, without a draw.
+            if self.flat {
+                return Some(SimTime(candidate as u64));
+            }
             let keep = self.rate_per_us * self.shape.factor(candidate);
             if keep >= self.segment_rate
                 || random::uniform(&mut self.rng) * self.segment_rate < keep
@@ -80,6 +88,10 @@ pub struct RequestDraw {
 
 /// Draws request attributes from the class mix, token distributions and key popularity.
 pub struct RequestSource {
+    /// Every request is the same (one class, constant tokens, no keys): nothing to
+    /// draw. The general path would draw only the class's uniform, which nothing else
+    /// reads, so skipping it changes no figure.
+    constant: Option<RequestDraw>,
     cumulative_shares: Vec<f64>,
     classes: Vec<RequestClass>,
     keys: Option<Zipf<f64>>,
@@ -97,7 +109,20 @@ impl RequestSource {
                 acc
             })
             .collect();
+        let constant = match classes {
+            [only] if zipf.is_none() => match (only.input_tokens, only.output_tokens) {
+                (Dist::Constant(i), Dist::Constant(o)) => Some(RequestDraw {
+                    class: 0,
+                    input_tokens: (i + 0.5) as u32,
+                    output_tokens: (o + 0.5) as u32,
+                    key: 0,
+                }),
+                _ => None,
+            },
+            _ => None,
+        };
         RequestSource {
+            constant,
             cumulative_shares,
             classes: classes.to_vec(),
             // Validation guarantees n ≥ 1 and an exponent ≥ 0, the only failure cases.
@@ -106,7 +131,11 @@ impl RequestSource {
         }
     }
 
+    #[inline]
     pub fn draw(&mut self) -> RequestDraw {
+        if let Some(draw) = self.constant {
+            return draw;
+        }
         let u = random::uniform(&mut self.rng);
         let last = self.classes.len() - 1;
         let class = self
