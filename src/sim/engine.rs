@@ -33,7 +33,9 @@ pub struct EventQueue<E> {
     heap: Vec<Key>,
     /// `heap[0]` has been popped and waits to be overwritten or removed.
     open_top: bool,
-    slab: Vec<Option<E>>,
+    /// Payloads by slot; a freed slot keeps its old value until reused (events are
+    /// plain `Copy` data, so nothing needs dropping).
+    slab: Vec<E>,
     free: Vec<u32>,
     next_seq: u64,
     popped: u64,
@@ -52,16 +54,16 @@ impl<E> Default for EventQueue<E> {
     }
 }
 
-impl<E> EventQueue<E> {
+impl<E: Copy> EventQueue<E> {
     #[inline]
     pub fn schedule(&mut self, time: SimTime, event: E) {
         let slot = match self.free.pop() {
             Some(slot) => {
-                self.slab[slot as usize] = Some(event);
+                self.slab[slot as usize] = event;
                 slot
             }
             None => {
-                self.slab.push(Some(event));
+                self.slab.push(event);
                 (self.slab.len() - 1) as u32
             }
         };
@@ -92,8 +94,7 @@ impl<E> EventQueue<E> {
         self.open_top = true;
         self.popped += 1;
         self.free.push(key.slot);
-        let event = self.slab[key.slot as usize].take()?;
-        Some((SimTime(key.time), event))
+        Some((SimTime(key.time), self.slab[key.slot as usize]))
     }
 
     /// When the earliest event is due, if any is pending.

@@ -11,6 +11,7 @@ pub mod random;
 pub mod recorder;
 pub mod tier;
 pub mod workload;
+pub mod zipf;
 
 use crate::metrics::*;
 use crate::model::{Escalation, Scenario, TierKind};

@@ -70,7 +70,7 @@ pub enum TierEvent {
 
 /// How the simulation's own event type carries a tier's event: known at compile time,
 /// so scheduling one is inlined rather than a call through a pointer on every event.
-pub trait Wrap {
+pub trait Wrap: Copy {
     /// The event that delivers `event` back to tier `tier`.
     fn wrap(tier: u8, event: TierEvent) -> Self;
 }
