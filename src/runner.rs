@@ -41,9 +41,6 @@ pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
         return optimize::run(plan, progress);
     }
     let jobs = plan.jobs();
-    let bar = progress.bar(plan, jobs.len() as u64);
-    let runs = run_jobs(plan, &jobs, &|| bar.inc(1));
-    bar.finish_and_clear();
     // Every rep-0 run of each design, in users: what growth and break-even price from.
     let mut extra: Vec<(Job, Run)> = Vec::new();
     let mut searches: Vec<Search> = (0..plan.designs().len())
@@ -57,7 +54,28 @@ pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
             CROSSOVER_PRECISION,
         ));
     }
-    bracket::search(plan, &jobs, &runs, &mut searches, &mut extra);
+    // The searches' first probes lie between the scales and follow from the plan
+    // alone: they run in the same fan-out as the scales, so a core that has finished
+    // the small scales takes them while another still runs the largest.
+    let between = bracket::between_scales(plan, &jobs, &searches);
+    let early_jobs = bracket::probe_jobs(plan, &searches, &between);
+    let all: Vec<Job> = jobs.iter().chain(&early_jobs).copied().collect();
+    let bar = progress.bar(plan, all.len() as u64);
+    let mut runs = run_jobs(plan, &all, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let early: Vec<(Job, Run)> = early_jobs
+        .into_iter()
+        .zip(runs.split_off(jobs.len()))
+        .collect();
+    bracket::search(
+        plan,
+        &jobs,
+        &runs,
+        &mut searches,
+        &between,
+        early,
+        &mut extra,
+    );
     let break_evens: Vec<Option<BreakEven>> = (0..plan.designs().len())
         .map(|d| {
             searches
@@ -126,14 +144,28 @@ pub fn run_job(plan: &Plan, job: &Job) -> Run {
 }
 
 /// Runs `jobs` in parallel; results come back in the order of `jobs`.
+///
+/// The largest runs start first: started in input order, the largest scale (usually
+/// last) would begin when the others are done and run alone on one core at the end.
+/// Each run owns its streams, so the order changes no result.
 pub fn run_jobs(plan: &Plan, jobs: &[Job], done: &(dyn Fn() + Sync)) -> Vec<Run> {
-    jobs.par_iter()
-        .map(|job| {
-            let run = run_job(plan, job);
+    let size = |job: &Job| {
+        let scenario = plan.designs()[job.design].scenario();
+        crate::work::RunWork::of(scenario, scenario.workload().users * job.scale).requests
+    };
+    let mut order: Vec<(usize, f64)> = jobs.iter().map(size).enumerate().collect();
+    order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut finished: Vec<(usize, Run)> = order
+        .par_iter()
+        .with_max_len(1)
+        .map(|&(i, _)| {
+            let run = run_job(plan, &jobs[i]);
             done();
-            run
+            (i, run)
         })
-        .collect()
+        .collect();
+    finished.sort_by_key(|(i, _)| *i);
+    finished.into_iter().map(|(_, run)| run).collect()
 }
 
 /// Runs `jobs` and keeps them with their jobs.
