@@ -8,39 +8,73 @@ use crate::report::Format;
 use crate::scenario::plan::{Assumed, ExchangeRate};
 
 /// What an AI service will cost per transaction as its load grows.
-#[derive(Debug, Parser)]
+#[derive(Clone, Debug, Parser)]
 #[command(name = "scalecost", version, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
 }
 
-#[derive(Debug, Subcommand)]
+#[derive(Clone, Debug, Subcommand)]
 pub enum Command {
     /// Simulate a scenario at each load multiplier and report costs, latency and failures.
+    #[command(
+        after_help = "Examples:\n  scalecost simulate scenarios/starter.yaml\n  scalecost simulate my-service.yaml --scales 1,10,100 --format json -o results.json\n  scalecost simulate my-service.yaml --replications 5 --fail-on slo --fail-on 'cost-per-transaction>0.02'\n  generate-scenario | scalecost simulate - --format csv"
+    )]
     Simulate(SimulateArgs),
     /// Simulate scenarios and draw their cost, latency and load as PNG charts.
+    #[command(
+        after_help = "Examples:\n  scalecost plot scenarios/starter.yaml -o charts\n  scalecost plot a.yaml b.yaml -o charts --scales 1,10,100"
+    )]
     Plot(PlotArgs),
     /// Run several scenarios on the same load and compare them side by side.
+    #[command(
+        after_help = "Examples:\n  scalecost compare scenarios/support-chatbot.yaml my-variant.yaml --replications 5\n  scalecost compare a.yaml b.yaml --format markdown -o comparison.md --fail-on slo"
+    )]
     Compare(CompareArgs),
     /// Run one scenario over a grid of field values set with --set.
+    #[command(
+        after_help = "Examples:\n  scalecost sweep scenarios/starter.yaml --set cache.hit_rate=0..0.9:0.1\n  scalecost sweep chat.yaml --set tiers.gpu.instances=1..16:1 --replications 5 --shard 3/8 -o part-3.json"
+    )]
     Sweep(SweepArgs),
     /// Find, at each scale, the cheapest configuration that meets the scenario's SLO.
+    #[command(
+        after_help = "Examples:\n  scalecost optimize scenarios/starter.yaml --vary tiers.small.autoscaling.max=1..8:1 --scales 10,100"
+    )]
     Optimize(OptimizeArgs),
     /// Find the loads (users) at which two designs cost the same per month.
+    #[command(
+        after_help = "Examples:\n  scalecost crossover scenarios/starter.yaml api-only.yaml --scales 0.1,1,10"
+    )]
     Crossover(CrossoverArgs),
     /// Move each assumption down and up and rank them by how much they move the cost.
+    #[command(
+        after_help = "Examples:\n  scalecost sensitivity scenarios/support-chatbot.yaml --by 0.2"
+    )]
     Sensitivity(SensitivityArgs),
     /// Run two scenarios on the same load and show each cost line's monthly change,
     /// BASE to HEAD, with the totals, cost per transaction, p99 and success rate.
+    #[command(
+        after_help = "Examples:\n  scalecost diff scenarios/support-chatbot.yaml cheaper-model.yaml --scales 1\n  scalecost diff main.yaml branch.yaml --format markdown -o cost-change.md"
+    )]
     Diff(DiffArgs),
+    /// Join the partial results of a sharded run (`--shard K/N`) into the output the
+    /// command would have written unsharded, byte for byte.
+    #[command(after_help = "Examples:\n  scalecost merge part-*.json --format json -o sweep.json")]
+    Merge(MergeArgs),
     /// Check scenario files without running them.
+    #[command(
+        after_help = "Examples:\n  scalecost validate scenarios/*.yaml\n  generate-scenario | scalecost validate -"
+    )]
     Validate {
         /// Scenario files to check.
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
     /// Write a commented starter scenario that runs as it is.
+    #[command(
+        after_help = "Examples:\n  scalecost init my-service.yaml && scalecost simulate my-service.yaml"
+    )]
     Init {
         /// Where to write it.
         file: PathBuf,
@@ -58,7 +92,7 @@ pub enum Command {
     Man,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct SimulateArgs {
     /// The scenario file (YAML).
     pub scenario: PathBuf,
@@ -81,6 +115,11 @@ pub struct SimulateArgs {
     /// interval, and the full table shows the first run.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub replications: u64,
+    /// Run only shard K of N (K from 0) of the plan's runs and write them as a partial
+    /// result (JSON) for `scalecost merge`. `--shard N` takes K from the first of
+    /// SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX and AWS_BATCH_JOB_ARRAY_INDEX that is set.
+    #[arg(long, value_name = "K/N", value_parser = crate::shard::parse_arg)]
+    pub shard: Option<crate::shard::ShardArg>,
     /// Exit with code 3, after writing the output, when a condition holds at any scale:
     /// slo, degraded, budget, cost-per-transaction>X, monthly-cost>X, error-rate>X.
     /// Repeatable.
@@ -106,7 +145,7 @@ pub struct ThreadArgs {
     pub quiet: bool,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct CompareArgs {
     /// Scenario files; the first is the baseline. All run at its scales, its seed and
     /// (unless --own-load) its users.
@@ -144,7 +183,7 @@ fn parse_rate(arg: &str) -> Result<ExchangeRate, String> {
     })
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct DiffArgs {
     /// The scenario as it is; its scales, seed and users set the load.
     pub base: PathBuf,
@@ -175,7 +214,7 @@ pub struct DiffArgs {
     pub threads: ThreadArgs,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct SweepArgs {
     /// The scenario file to vary.
     pub scenario: PathBuf,
@@ -187,7 +226,7 @@ pub struct SweepArgs {
     pub study: StudyArgs,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct OptimizeArgs {
     /// The scenario file whose configuration to choose.
     pub scenario: PathBuf,
@@ -203,7 +242,7 @@ pub struct OptimizeArgs {
     pub study: StudyArgs,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct CrossoverArgs {
     /// The first design; its scales, seed and users set the load.
     pub first: PathBuf,
@@ -213,7 +252,7 @@ pub struct CrossoverArgs {
     pub study: StudyArgs,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct SensitivityArgs {
     /// The scenario file whose assumptions to move.
     pub scenario: PathBuf,
@@ -265,7 +304,7 @@ fn parse_fraction(arg: &str) -> Result<f64, String> {
 }
 
 /// Options shared by `compare`, `sweep`, `optimize`, `crossover` and `sensitivity`.
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
 pub struct StudyArgs {
     /// Load multipliers instead of the scenario's (compare: the baseline's), e.g. 1,10,100.
     #[arg(long, value_delimiter = ',')]
@@ -287,6 +326,11 @@ pub struct StudyArgs {
     /// transaction and latency against users; sweep draws them against the first --set field.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
+    /// Run only shard K of N (K from 0) of the plan's runs (compare, sweep, sensitivity)
+    /// and write them as a partial result (JSON) for `scalecost merge`. `--shard N` takes K from the first of
+    /// SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX and AWS_BATCH_JOB_ARRAY_INDEX that is set.
+    #[arg(long, value_name = "K/N", value_parser = crate::shard::parse_arg)]
+    pub shard: Option<crate::shard::ShardArg>,
     /// Exit with code 3, after writing the output, when a condition holds at any scale:
     /// slo, degraded, budget, cost-per-transaction>X, monthly-cost>X, error-rate>X.
     /// Repeatable; simulate, compare and sweep only.
@@ -296,7 +340,25 @@ pub struct StudyArgs {
     pub threads: ThreadArgs,
 }
 
-#[derive(Debug, clap::Args)]
+#[derive(Clone, Debug, clap::Args)]
+pub struct MergeArgs {
+    /// The partial results, one per shard, in any order.
+    #[arg(required = true, value_name = "PART")]
+    pub parts: Vec<PathBuf>,
+    /// Output format (default: from the extension of --output, .json, .csv or .md, else table).
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
+    /// Write to this file instead of standard output (replaced only when the merge succeeds).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Also draw the charts the command draws (compare, sweep) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub plot: Option<PathBuf>,
+    #[command(flatten)]
+    pub threads: ThreadArgs,
+}
+
+#[derive(Clone, Debug, clap::Args)]
 pub struct PlotArgs {
     /// Scenario files (YAML); the cost and latency charts put them side by side.
     #[arg(required = true)]

@@ -25,6 +25,7 @@ pub mod progress;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod shard;
 pub mod sim;
 pub mod stats;
 pub mod text;
@@ -61,31 +62,95 @@ pub fn run(cli: Cli) -> Result<()> {
             std::io::Write::write_all(&mut std::io::stdout(), &bytes)?;
             return Ok(());
         }
+        Command::Merge(args) => return merge(&args),
         other => Job::of(other)?,
     };
     job.check_destinations()?;
+    if let Some(shard) = job.shard {
+        return run_shard(&job, shard);
+    }
     let plan = job.plan()?;
     let outcome = with_threads(job.jobs, || {
         runner::run(&plan, &progress::Progress::new(job.quiet))
     })?;
-    if let Some(format) = job.format {
-        write_main(
-            job.output.as_deref(),
-            report::exporter(format).export(&outcome)?,
-        )?;
-    }
-    if let Some(dir) = &job.charts {
-        let charts = report::plot::Charts {
-            timeline_scale: job.timeline_scale,
-        };
-        write_charts(dir, charts.export(&outcome)?, job.quiet)?;
-    }
-    // Gates are judged after everything is written: a failing build still gets its report.
-    let tripped = gates::check(&job.fail_on, &outcome);
-    if !tripped.is_empty() {
-        return Err(gates::Tripped(tripped).into());
-    }
-    Ok(())
+    job.deliver(&outcome)
+}
+
+/// `--shard`: runs this shard's runs of the plan and writes them, with what rebuilds
+/// the plan, as a partial result for `scalecost merge`.
+fn run_shard(job: &Job, arg: shard::ShardArg) -> Result<()> {
+    let shard = shard::resolve(arg, &|name| {
+        std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
+    })?;
+    let args = shard::recorded_args(&job.command)?;
+    let (plan, files) = scenario::source::files::recording(|| job.plan());
+    let plan = plan?;
+    let jobs = shard::jobs(&plan);
+    let mine: Vec<(usize, plan::Job)> = jobs
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(i, _)| shard.holds(*i))
+        .collect();
+    let todo: Vec<plan::Job> = mine.iter().map(|(_, j)| *j).collect();
+    let progress = progress::Progress::new(job.quiet);
+    let runs = with_threads(job.jobs, || {
+        let bar = progress.bar(&plan, todo.len() as u64);
+        let runs = runner::run_jobs(&plan, &todo, &|| bar.inc(1));
+        bar.finish_and_clear();
+        runs
+    })?;
+    let version = env!("CARGO_PKG_VERSION");
+    let part = shard::Part {
+        format: shard::PART_FORMAT.to_string(),
+        version: version.to_string(),
+        fingerprint: shard::fingerprint(version, &shard::plan_options(&job.command), &files),
+        shard: shard.index,
+        shards: shard.count,
+        runs_total: jobs.len(),
+        args,
+        files,
+        runs: mine
+            .into_iter()
+            .zip(runs)
+            .map(|((index, j), run)| shard::PartRun {
+                index,
+                design: j.design,
+                scale: j.scale,
+                replication: j.replication,
+                run,
+            })
+            .collect(),
+    };
+    let bytes = shard::encode(&part)?;
+    write_main(
+        job.output.as_deref(),
+        vec![Artifact {
+            file_name: None,
+            bytes,
+        }],
+    )
+}
+
+/// `scalecost merge PART...`: checks the parts are every shard of one plan, rebuilds
+/// that plan from the command line and files they carry, and finishes it as the
+/// unsharded command does.
+fn merge(args: &cli::MergeArgs) -> Result<()> {
+    let parts = shard::check(shard::read_parts(&args.parts)?)?;
+    let stored = &parts[0].1;
+    let command = shard::parse_command(&stored.args).map_err(InputError::new)?;
+    let files = stored.files.clone();
+    let mut job = Job::of(command)?;
+    job.shard = None;
+    job.format = Some(format_for(args.format, args.output.as_deref()));
+    job.output = args.output.clone();
+    job.charts = args.plot.clone();
+    (job.jobs, job.quiet) = (args.threads.jobs, args.threads.quiet);
+    job.check_destinations()?;
+    let plan = scenario::source::files::serving(files, || job.plan())?;
+    let (runs, ahead) = shard::runs(&plan, parts)?;
+    let outcome = with_threads(job.jobs, || runner::finish(&plan, runs, ahead))?;
+    job.deliver(&outcome)
 }
 
 /// A command that runs simulations, with where its results go.
@@ -100,6 +165,8 @@ struct Job {
     quiet: bool,
     /// `--fail-on` conditions, judged once the output is written.
     fail_on: Vec<gates::Gate>,
+    /// `--shard`: run one shard of the plan and write a partial result instead.
+    shard: Option<shard::ShardArg>,
 }
 
 impl Job {
@@ -113,6 +180,7 @@ impl Job {
             jobs: None,
             quiet: false,
             fail_on: Vec::new(),
+            shard: None,
         };
         match &command {
             Command::Simulate(a) => {
@@ -121,6 +189,8 @@ impl Job {
                 job.charts = a.plot.clone();
                 (job.jobs, job.quiet) = (a.threads.jobs, a.threads.quiet);
                 job.fail_on = a.fail_on.clone();
+                job.shard = a.shard;
+                refuse_with_shard(a.shard, a.format, a.plot.as_deref())?;
             }
             Command::Plot(a) => {
                 job.charts = Some(a.output.clone());
@@ -137,6 +207,8 @@ impl Job {
                 job.charts = study.plot.clone();
                 (job.jobs, job.quiet) = (study.threads.jobs, study.threads.quiet);
                 job.fail_on = study.fail_on.clone();
+                job.shard = study.shard;
+                refuse_with_shard(study.shard, study.format, study.plot.as_deref())?;
             }
             Command::Diff(a) => {
                 job.format = Some(format_for(a.format, a.output.as_deref()));
@@ -147,7 +219,16 @@ impl Job {
             Command::Validate { .. }
             | Command::Init { .. }
             | Command::Completions { .. }
+            | Command::Merge(_)
             | Command::Man => {}
+        }
+        if job.shard.is_some() && matches!(command, Command::Optimize(_) | Command::Crossover(_)) {
+            return Err(InputError::new(
+                "--shard: optimize and crossover search step by step, each step choosing \
+                 the next runs, so their runs are not known in advance to be cut into \
+                 shards; shard a sweep of the same grid (`scalecost sweep --set ...`) instead",
+            )
+            .into());
         }
         // The decision commands try failing designs on purpose; a gate over every design
         // they tried would trip on the search itself.
@@ -167,6 +248,28 @@ impl Job {
         }
         job.command = command;
         Ok(job)
+    }
+
+    /// Writes the outcome in the job's format and its charts, then judges its gates.
+    fn deliver(&self, outcome: &outcome::Outcome) -> Result<()> {
+        if let Some(format) = self.format {
+            write_main(
+                self.output.as_deref(),
+                report::exporter(format).export(outcome)?,
+            )?;
+        }
+        if let Some(dir) = &self.charts {
+            let charts = report::plot::Charts {
+                timeline_scale: self.timeline_scale,
+            };
+            write_charts(dir, charts.export(outcome)?, self.quiet)?;
+        }
+        // Gates are judged after everything is written: a failing build still gets its report.
+        let tripped = gates::check(&self.fail_on, outcome);
+        if !tripped.is_empty() {
+            return Err(gates::Tripped(tripped).into());
+        }
+        Ok(())
     }
 
     /// Checks where results and charts will go before any simulation time is spent.
@@ -258,6 +361,7 @@ impl Job {
             Command::Validate { .. }
             | Command::Init { .. }
             | Command::Completions { .. }
+            | Command::Merge(_)
             | Command::Man => {
                 unreachable!("validate and init run no simulations")
             }
@@ -265,6 +369,30 @@ impl Job {
         plan.check_work()?;
         Ok(plan)
     }
+}
+
+/// A shard writes a partial result, whatever the format; the output and charts are the
+/// merge's to write.
+fn refuse_with_shard(
+    shard: Option<shard::ShardArg>,
+    format: Option<Format>,
+    plot: Option<&Path>,
+) -> Result<(), InputError> {
+    if shard.is_none() {
+        return Ok(());
+    }
+    if format.is_some() {
+        return Err(InputError::new(
+            "--shard with --format: a shard writes a partial result (JSON) for `scalecost \
+             merge`; give --format to the merge",
+        ));
+    }
+    if plot.is_some() {
+        return Err(InputError::new(
+            "--shard with --plot: a shard draws no charts; give --plot to `scalecost merge`",
+        ));
+    }
+    Ok(())
 }
 
 /// The format asked for, or the one `-o`'s extension names (`.json`, `.csv`, `.md`), or

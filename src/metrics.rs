@@ -6,7 +6,7 @@
 //! tokens and billed time cover the measured window [warm-up, horizon].
 
 use hdrhistogram::Histogram;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::time::SimTime;
 
@@ -239,7 +239,7 @@ impl Cohort {
 }
 
 /// Everything one run measured, as plain data.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RunMetrics {
     /// Load multiplier of this run.
     pub scale: f64,
@@ -271,7 +271,7 @@ pub struct RunMetrics {
     pub events: u64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RequestCounts {
     /// Requests that arrived in the measured window.
     pub offered: u64,
@@ -288,7 +288,7 @@ pub struct RequestCounts {
     pub error_rate: f64,
 }
 
-#[derive(Clone, Copy, Debug, Default, Serialize)]
+#[derive(Clone, Copy, Debug, Default, Serialize, Deserialize)]
 pub struct FailureCounts {
     pub queue_full: u64,
     pub timeout: u64,
@@ -311,7 +311,7 @@ impl FailureCounts {
     }
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CacheStats {
     pub lookups: u64,
     /// Lookups answered by a stored answer.
@@ -326,7 +326,7 @@ pub struct CacheStats {
     pub hit_rate: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Latency {
     pub mean: f64,
     pub p50: f64,
@@ -335,7 +335,7 @@ pub struct Latency {
     pub max: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct TierStats {
     pub name: String,
     pub kind: TierKindName,
@@ -402,7 +402,7 @@ pub struct TierStats {
 }
 
 /// Which kind a tier is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TierKindName {
     SelfHosted,
@@ -411,7 +411,7 @@ pub enum TierKindName {
 }
 
 /// How a tier gave way.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BottleneckReason {
     /// The autoscaler wanted more than its max instances.
@@ -434,7 +434,7 @@ impl BottleneckReason {
 }
 
 /// Which tier gave way first and how.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Bottleneck {
     pub tier: String,
     pub reason: BottleneckReason,
@@ -443,7 +443,7 @@ pub struct Bottleneck {
 }
 
 /// One hour of the timeline.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct HourStats {
     /// Hours from the start of the run.
     pub hour: u32,
@@ -453,8 +453,10 @@ pub struct HourStats {
     pub tiers: Vec<HourTier>,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct HourTier {
+    /// The tier's name, as in `tiers[].name`.
+    pub name: String,
     /// Mean instances alive in the hour.
     pub instances: f64,
     /// Billed instance-hours in the hour.
@@ -485,6 +487,8 @@ pub struct HourTier {
 impl HourTier {
     pub fn from_accum(a: &TierAccum, hour_us: f64) -> HourTier {
         HourTier {
+            // Named once, when the run ends: no string is made in the event loop.
+            name: String::new(),
             instances: a.alive_area / hour_us,
             billed_instance_hours: a.billed_us() / 3.6e9,
             spend: a.spend + a.extra_spend,

@@ -173,7 +173,7 @@ pub struct Burst {
 }
 
 /// How often a burst recurs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Recurrence {
     /// A one-off event (a launch): in the month it falls in, and no other.
     Once,

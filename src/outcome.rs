@@ -458,6 +458,32 @@ pub struct Figures {
     pub success_rate: Estimate,
     /// Most instances alive at once, summed over the self-hosted tiers.
     pub peak_instances: Estimate,
+    /// p95 end-to-end latency of successful requests.
+    pub latency_p95_ms: Estimate,
+    /// Response-cache hits ÷ lookups; null when the design has no cache.
+    pub cache_hit_rate: Option<Estimate>,
+    /// Failed ÷ offered requests, by why they failed.
+    pub failure_rates: FailureRates,
+    /// The monthly cost split by what is paid for, in the outcome's currency: the
+    /// self-hosted instances, the API calls, the response cache, and the declared
+    /// costs (volume, storage, egress, fixed, periodic and step lines).
+    pub compute_monthly_cost: Estimate,
+    pub api_monthly_cost: Estimate,
+    pub cache_monthly_cost: Estimate,
+    pub declared_monthly_cost: Estimate,
+}
+
+/// Failed ÷ offered requests for each reason a request fails.
+#[derive(Clone, Debug, Serialize)]
+pub struct FailureRates {
+    /// Turned away by a full queue.
+    pub queue_full: Estimate,
+    /// Gave up waiting past the tier's timeout.
+    pub timeout: Estimate,
+    /// Refused by an API's rate limit after the retries.
+    pub throttled: Estimate,
+    /// Too many tokens for an instance's KV-cache budget.
+    pub too_large: Estimate,
 }
 
 /// The figures of one run that summaries look at.
@@ -474,6 +500,12 @@ struct Sample {
     error_rate: f64,
     success_rate: f64,
     peak_instances: f64,
+    p95: f64,
+    cache_hit_rate: Option<f64>,
+    /// Queue full, timeout, throttled, too large: each ÷ offered.
+    failure_rates: [f64; 4],
+    /// Compute, API, cache, declared: monthly.
+    monthly_by_kind: [f64; 4],
 }
 
 impl Sample {
@@ -497,6 +529,26 @@ impl Sample {
             error_rate: m.requests.error_rate,
             success_rate: m.requests.success_rate,
             peak_instances: m.tiers.iter().map(|t| t.peak_instances as f64).sum(),
+            p95: m.latency_ms.p95,
+            cache_hit_rate: m.cache.as_ref().map(|c| c.hit_rate),
+            failure_rates: {
+                let f = &m.requests.failed;
+                let offered = m.requests.offered.max(1) as f64;
+                [f.queue_full, f.timeout, f.throttled, f.too_large].map(|n| n as f64 / offered)
+            },
+            monthly_by_kind: {
+                let mut by_kind = [0.0; 4];
+                for line in &r.economics.components {
+                    let slot = match line.kind {
+                        CostKind::Compute => 0,
+                        CostKind::Api => 1,
+                        CostKind::Cache => 2,
+                        _ => 3,
+                    };
+                    by_kind[slot] += line.monthly * money;
+                }
+                by_kind
+            },
         }
     }
 }
@@ -527,6 +579,21 @@ impl Figures {
             error_rate: est(&|s| s.error_rate),
             success_rate: est(&|s| s.success_rate),
             peak_instances: est(&|s| s.peak_instances),
+            latency_p95_ms: est(&|s| s.p95),
+            cache_hit_rate: samples
+                .iter()
+                .all(|s| s.cache_hit_rate.is_some())
+                .then(|| est(&|s| s.cache_hit_rate.unwrap_or(0.0))),
+            failure_rates: FailureRates {
+                queue_full: est(&|s| s.failure_rates[0]),
+                timeout: est(&|s| s.failure_rates[1]),
+                throttled: est(&|s| s.failure_rates[2]),
+                too_large: est(&|s| s.failure_rates[3]),
+            },
+            compute_monthly_cost: est(&|s| s.monthly_by_kind[0]),
+            api_monthly_cost: est(&|s| s.monthly_by_kind[1]),
+            cache_monthly_cost: est(&|s| s.monthly_by_kind[2]),
+            declared_monthly_cost: est(&|s| s.monthly_by_kind[3]),
         }
     }
 }

@@ -29,7 +29,8 @@ use bracket::{Goal, Search};
 /// How close crossover gets to where two designs cost the same.
 const CROSSOVER_PRECISION: f64 = 0.01;
 
-/// What one job measured, and its month before prices.
+/// What one job measured, and its month before prices: what a shard of a plan stores.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Run {
     pub metrics: RunMetrics,
     pub basis: MonthBasis,
@@ -41,8 +42,24 @@ pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
         return optimize::run(plan, progress);
     }
     let jobs = plan.jobs();
-    // Every rep-0 run of each design, in users: what growth and break-even price from.
-    let mut extra: Vec<(Job, Run)> = Vec::new();
+    // The searches' first probes lie between the scales and follow from the plan
+    // alone: they run in the same fan-out as the scales, so a core that has finished
+    // the small scales takes them while another still runs the largest.
+    let between = bracket::between_scales(plan, &jobs, &searches(plan));
+    let early_jobs = bracket::probe_jobs(plan, &searches(plan), &between);
+    let all: Vec<Job> = jobs.iter().chain(&early_jobs).copied().collect();
+    let bar = progress.bar(plan, all.len() as u64);
+    let mut runs = run_jobs(plan, &all, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let early: Vec<(Job, Run)> = early_jobs
+        .into_iter()
+        .zip(runs.split_off(jobs.len()))
+        .collect();
+    finish_with(plan, runs, Vec::new(), Some(early))
+}
+
+/// The break-even and crossover searches `plan` asks for, knowing nothing yet.
+fn searches(plan: &Plan) -> Vec<Search> {
     let mut searches: Vec<Search> = (0..plan.designs().len())
         .filter(|&d| plan.searches_break_even(d))
         .map(|d| Search::new(Goal::BreakEven, vec![d], plan.break_even_precision()))
@@ -54,19 +71,33 @@ pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
             CROSSOVER_PRECISION,
         ));
     }
-    // The searches' first probes lie between the scales and follow from the plan
-    // alone: they run in the same fan-out as the scales, so a core that has finished
-    // the small scales takes them while another still runs the largest.
+    searches
+}
+
+/// The rest of [`run`] once every job of `plan.jobs()` has run (here, or in shards
+/// whose results `scalecost merge` gathered): the searches and growth paths that
+/// follow from those runs, then the prices and the outcome. `ahead` holds runs of
+/// [`growth_ahead`]'s jobs done already (by shards); the others are simulated here.
+pub fn finish(plan: &Plan, runs: Vec<Run>, ahead: Vec<(Job, Run)>) -> Outcome {
+    finish_with(plan, runs, ahead, None)
+}
+
+/// [`finish`], with the searches' first probes (between the scales) already run
+/// beside the plan's jobs when `early` has them; simulated here when it is `None`.
+fn finish_with(
+    plan: &Plan,
+    runs: Vec<Run>,
+    ahead: Vec<(Job, Run)>,
+    early: Option<Vec<(Job, Run)>>,
+) -> Outcome {
+    let jobs = plan.jobs();
+    assert_eq!(jobs.len(), runs.len(), "one run per job of the plan");
+    // Every rep-0 run of each design, in users: what growth and break-even price from.
+    let mut extra: Vec<(Job, Run)> = Vec::new();
+    let mut searches = searches(plan);
     let between = bracket::between_scales(plan, &jobs, &searches);
-    let early_jobs = bracket::probe_jobs(plan, &searches, &between);
-    let all: Vec<Job> = jobs.iter().chain(&early_jobs).copied().collect();
-    let bar = progress.bar(plan, all.len() as u64);
-    let mut runs = run_jobs(plan, &all, &|| bar.inc(1));
-    bar.finish_and_clear();
-    let early: Vec<(Job, Run)> = early_jobs
-        .into_iter()
-        .zip(runs.split_off(jobs.len()))
-        .collect();
+    let early =
+        early.unwrap_or_else(|| run_more(plan, bracket::probe_jobs(plan, &searches, &between)));
     bracket::search(
         plan,
         &jobs,
@@ -88,7 +119,7 @@ pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
         .iter()
         .find(|s| s.goal == Goal::Crossover)
         .map(|s| crossover::result(plan, s));
-    growth_loads(plan, &jobs, &runs, &mut extra);
+    growth_loads(plan, &jobs, &runs, &mut extra, ahead);
     let results = price(plan, &jobs, runs, &extra);
     let mut out = outcome::build(plan, &jobs, results, break_evens);
     out.crossover = crossover;
@@ -223,21 +254,76 @@ fn break_even(s: &Search) -> BreakEven {
     }
 }
 
+/// The growth loads that can be known before any run: those of the designs no
+/// break-even or crossover search probes, whose growth path depends on the plan's
+/// own loads only. A sharded run simulates them in its shards, not in the merge.
+pub fn growth_ahead(plan: &Plan) -> Vec<Job> {
+    let searched =
+        |d: usize| plan.searches_break_even(d) || (plan.command() == Command::Crossover && d < 2);
+    let jobs = plan.jobs();
+    let users = |j: &Job| plan.designs()[j.design].scenario().workload().users * j.scale;
+    growth_jobs(plan, jobs.iter().map(|j| (j, users(j))))
+        .into_iter()
+        .filter(|j| !searched(j.design))
+        .collect()
+}
+
 /// For each design that declares growth, simulates loads along each scale's path of
 /// users so that every month is priced from simulated loads at most
-/// [`economics::GROWTH_SPACING`] apart.
-fn growth_loads(plan: &Plan, jobs: &[Job], runs: &[Run], extra: &mut Vec<(Job, Run)>) {
+/// [`economics::GROWTH_SPACING`] apart; of those, the ones in `ahead` are not
+/// simulated again.
+fn growth_loads(
+    plan: &Plan,
+    jobs: &[Job],
+    runs: &[Run],
+    extra: &mut Vec<(Job, Run)>,
+    mut ahead: Vec<(Job, Run)>,
+) {
+    let more = growth_jobs(
+        plan,
+        jobs.iter()
+            .zip(runs)
+            .map(|(j, r)| (j, r.metrics.users))
+            .chain(extra.iter().map(|(j, r)| (j, r.metrics.users))),
+    );
+    // In the order of `more`, whichever ran where: the loads are kept in that order.
+    let found: Vec<Option<Run>> = more
+        .iter()
+        .map(|job| {
+            ahead
+                .iter()
+                .position(|(j, _)| same_job(j, job))
+                .map(|i| ahead.swap_remove(i).1)
+        })
+        .collect();
+    let todo: Vec<Job> = more
+        .iter()
+        .zip(&found)
+        .filter(|(_, f)| f.is_none())
+        .map(|(j, _)| *j)
+        .collect();
+    let mut simulated = run_jobs(plan, &todo, &|| {}).into_iter();
+    for (job, found) in more.into_iter().zip(found) {
+        let run = found.or_else(|| simulated.next());
+        extra.push((job, run.expect("one simulated run per job not run ahead")));
+    }
+}
+
+fn same_job(a: &Job, b: &Job) -> bool {
+    a.design == b.design && a.scale.to_bits() == b.scale.to_bits() && a.replication == b.replication
+}
+
+/// The jobs a growth path needs beyond the loads `have` (each replication-0 run's job
+/// and users), design by design, in the order they are to run.
+fn growth_jobs<'a>(plan: &Plan, have: impl Iterator<Item = (&'a Job, f64)> + Clone) -> Vec<Job> {
     let mut more: Vec<Job> = Vec::new();
     for (d, design) in plan.designs().iter().enumerate() {
         let scenario = design.scenario();
         if scenario.workload().growth.is_none() {
             continue;
         }
-        let mut have: Vec<f64> = jobs
-            .iter()
-            .zip(runs)
-            .map(|(j, r)| (j, r.metrics.users))
-            .chain(extra.iter().map(|(j, r)| (j, r.metrics.users)))
+        let mut have: Vec<f64> = have
+            .clone()
             .filter(|(j, _)| j.design == d && j.replication == 0)
             .map(|(_, u)| u)
             .collect();
@@ -257,7 +343,5 @@ fn growth_loads(plan: &Plan, jobs: &[Job], runs: &[Run], extra: &mut Vec<(Job, R
             }
         }
     }
-    if !more.is_empty() {
-        extra.extend(run_more(plan, more));
-    }
+    more
 }

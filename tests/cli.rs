@@ -819,7 +819,7 @@ mod formats {
     }
 
     #[test]
-    fn csv_has_a_header_and_one_row_per_scale() {
+    fn csv_has_a_scale_row_per_scale_and_rows_for_its_tiers_and_cost_lines() {
         let ws = small_starter();
         let stdout = ws.succeeds(&[
             "simulate",
@@ -831,16 +831,170 @@ mod formats {
         ]);
         let mut reader = csv::Reader::from_reader(stdout.as_bytes());
         let header = reader.headers().expect("a header row").clone();
-        assert!(header.iter().any(|h| h == "latency_ms.p99"), "{header:?}");
-        let scale = header
-            .iter()
-            .position(|h| h == "scale")
-            .expect("a scale column");
+        assert!(header.iter().any(|h| h == "latency_ms_p99"), "{header:?}");
+        let col = |name: &str| header.iter().position(|h| h == name).expect(name);
         let rows: Vec<csv::StringRecord> =
             reader.records().map(|r| r.expect("a valid row")).collect();
-        let scales: Vec<f64> = rows.iter().map(|r| r[scale].parse().unwrap()).collect();
-        assert_eq!(scales, [1.0, 10.0, 100.0]);
         assert!(rows.iter().all(|r| r.len() == header.len()));
+        let of = |kind: &str| -> Vec<&csv::StringRecord> {
+            rows.iter().filter(|r| &r[col("row")] == kind).collect()
+        };
+        let scales: Vec<f64> = of("scale")
+            .iter()
+            .map(|r| r[col("scale")].parse().unwrap())
+            .collect();
+        assert_eq!(scales, [1.0, 10.0, 100.0]);
+        // Tier and cost-line names are values of `name`, never parts of a column name.
+        let tiers = of("tier");
+        assert_eq!(tiers.len(), 3 * 2, "two tiers at each scale: {stdout}");
+        assert!(tiers.iter().all(|r| !r[col("name")].is_empty()));
+        assert!(
+            !header.iter().any(|h| h.contains(' ') || h.contains('.')),
+            "{header:?}"
+        );
+        assert!(!of("cost_line").is_empty());
+    }
+
+    /// Scenarios of different shapes (with an SLO or without) and different commands
+    /// write the same header, so their CSVs can be stacked in one sheet.
+    #[test]
+    fn csv_header_is_the_same_for_every_scenario_and_command() {
+        let ws = small_starter();
+        let small = ws.read("small.yaml");
+        ws.write(
+            "slo.yaml",
+            &format!("{small}\nslo: {{p99_latency: 5s, max_error_rate: 0.01}}\n"),
+        );
+        let header = |args: &[&str]| -> String {
+            let mut all = args.to_vec();
+            all.extend(["--scales", "1", "--format", "csv", "-q"]);
+            ws.succeeds(&all).lines().next().unwrap().to_string()
+        };
+        let plain = header(&["simulate", "small.yaml"]);
+        assert_eq!(plain, header(&["simulate", "slo.yaml"]));
+        assert_eq!(plain, header(&["compare", "small.yaml", "slo.yaml"]));
+        assert!(
+            plain.starts_with("schema_version,row,scenario,set,currency,seed,scale,users,name,"),
+            "{plain}"
+        );
+        let with_slo = ws.succeeds(&["simulate", "slo.yaml", "--scales", "1", "--format", "csv"]);
+        assert!(
+            with_slo.lines().any(|l| l.contains(",slo_check,")),
+            "{with_slo}"
+        );
+    }
+
+    /// `-` reads the scenario from standard input (once, however often it is named),
+    /// and errors name it `<stdin>`.
+    #[test]
+    fn a_dash_reads_the_scenario_from_standard_input() {
+        let ws = small_starter();
+        let small = ws.read("small.yaml");
+        let from_file = ws.succeeds(&[
+            "simulate",
+            "small.yaml",
+            "--scales",
+            "1",
+            "--format",
+            "json",
+        ]);
+        let out = ws
+            .scalecost(&["simulate", "-", "--scales", "1", "--format", "json"])
+            .write_stdin(small.clone())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), from_file);
+        let out = ws
+            .scalecost(&[
+                "compare", "-", "-", "--scales", "1", "--format", "csv", "-q",
+            ])
+            .write_stdin(small)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let out = ws
+            .scalecost(&["validate", "-"])
+            .write_stdin("name: x\nworkload: 5\n")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.starts_with("error: <stdin>:2:11: workload:"), "{err}");
+    }
+
+    /// Every figure the JSON carries for a scale has a CSV column: the fixed header
+    /// cannot silently drop a field added to the results.
+    #[test]
+    fn csv_columns_cover_every_json_figure() {
+        let ws = small_starter();
+        let small = ws.read("small.yaml");
+        ws.write("slo.yaml", &format!("{small}\nslo: {{p99_latency: 5s}}\n"));
+        let args = ["simulate", "slo.yaml", "--scales", "1", "-q", "--format"];
+        let json: Value =
+            serde_json::from_str(&ws.succeeds(&[&args[..], &["json"]].concat())).unwrap();
+        let csv = ws.succeeds(&[&args[..], &["csv"]].concat());
+        let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+        fn leaves(prefix: &str, v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::Object(map) => {
+                    for (k, x) in map {
+                        let path = if prefix.is_empty() {
+                            k.clone()
+                        } else {
+                            format!("{prefix}.{k}")
+                        };
+                        leaves(&path, x, out);
+                    }
+                }
+                Value::Array(_) | Value::Null => {}
+                _ => out.push(prefix.to_string()),
+            }
+        }
+        let scale = &json["results"][0];
+        let mut missing = Vec::new();
+        let mut check = |prefix: &str, v: &Value, skip: &[&str]| {
+            let mut paths = Vec::new();
+            leaves("", v, &mut paths);
+            for path in paths.iter().filter(|p| !skip.contains(&p.as_str())) {
+                let bare = path
+                    .strip_prefix("summary.figures.")
+                    .or_else(|| path.strip_prefix("summary."))
+                    .unwrap_or(path)
+                    .replace('.', "_");
+                let column = if prefix.is_empty() {
+                    bare
+                } else {
+                    format!("{prefix}_{bare}")
+                };
+                if !header.contains(&column.as_str()) {
+                    missing.push(column);
+                }
+            }
+        };
+        check("", scale, &[]);
+        for tier in scale["tiers"].as_array().unwrap() {
+            check("tier", tier, &["name"]);
+        }
+        for line in scale["economics"]["components"].as_array().unwrap() {
+            check("cost_line", line, &["name"]);
+        }
+        for target in scale["summary"]["slo"]["checks"].as_array().unwrap() {
+            check("slo_check", target, &["target"]);
+        }
+        assert_eq!(
+            missing,
+            Vec::<String>::new(),
+            "figures without a CSV column"
+        );
     }
 
     #[test]
@@ -1025,6 +1179,37 @@ mod usage {
     //! Command-line mistakes exit with code 2 and say how to use the command.
 
     use super::*;
+
+    /// `--help` of the main command ends with examples that run as they are written.
+    #[test]
+    fn simulate_help_shows_examples() {
+        let help = Workspace::new().succeeds(&["simulate", "--help"]);
+        insta::assert_snapshot!(help);
+    }
+
+    /// Every command that runs scenarios shows examples under its `--help`.
+    #[test]
+    fn every_command_has_examples_in_its_help() {
+        for command in [
+            "simulate",
+            "plot",
+            "compare",
+            "sweep",
+            "optimize",
+            "crossover",
+            "sensitivity",
+            "diff",
+            "merge",
+            "validate",
+            "init",
+        ] {
+            let help = Workspace::new().succeeds(&[command, "--help"]);
+            assert!(
+                help.contains("Examples:\n  scalecost "),
+                "{command}: {help}"
+            );
+        }
+    }
 
     #[test]
     fn unknown_subcommand() {

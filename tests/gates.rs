@@ -301,7 +301,7 @@ fn the_output_extension_picks_the_format_unless_one_is_given() {
     };
     let read = |name: &str| fs::read_to_string(dir.path().join(name)).expect("read output");
     write(&["-o", "out.csv"]);
-    assert!(read("out.csv").starts_with("scenario,currency,seed,"));
+    assert!(read("out.csv").starts_with("schema_version,row,scenario,set,currency,"));
     write(&["-o", "out.JSON"]);
     serde_json::from_str::<serde_json::Value>(&read("out.JSON")).expect("JSON");
     write(&["-o", "out.txt"]);

@@ -62,7 +62,7 @@ pub fn tier_at(t: usize, field: usize) -> usize {
 }
 
 /// One group of overlapping bursts, as the month sees it.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct BurstPart {
     /// What the group adds to the quantities each time it happens.
     pub excess: Vec<f64>,
@@ -74,7 +74,7 @@ pub struct BurstPart {
 }
 
 /// A calendar month at one load, before prices: what every month at this load holds.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize)]
 pub struct MonthBasis {
     pub users: f64,
     /// Quantities of a month without bursts.

@@ -1,11 +1,13 @@
-//! CSV: one row per design × scale, nested fields flattened to dotted columns.
+//! CSV: the same snake_case header for every run, one row per design × scale and one per
+//! tier, cost line, SLO target, anomaly and break-even price of it.
 //!
-//! Columns come from the JSON form of the results, so CSV and JSON always agree on
-//! names: `latency_ms.p99`, `tiers.light.utilization`, `summary.figures.monthly_cost.mean`.
-//! Lists of named entries (tiers, cost lines) are keyed by name; the hourly timeline
-//! is left to JSON. The decision commands give their answers instead: optimize one
-//! row per scale, crossover one row per crossing, sensitivity one row per assumption
-//! and scale.
+//! A column is a figure's JSON path in snake case ([`columns`]): `latency_ms_p99`,
+//! `monthly_cost_mean`, `tier_utilization`. The `row` column says what a row is and
+//! `name` which tier or cost line, so names are values, never parts of a column name,
+//! and a figure a run lacks is an empty cell. The hourly timeline and the monthly
+//! schedule are left to JSON. The decision commands give their answers instead:
+//! optimize one row per scale, crossover one row per crossing, sensitivity one row per
+//! assumption and scale.
 //!
 //! Every cell is written through [`cell`]: control characters are escaped as everywhere
 //! else ([`crate::text`]), and text that a spreadsheet would run as a formula (a cell
@@ -22,6 +24,7 @@ use crate::outcome::{Outcome, Pick};
 use crate::scenario::plan::Command;
 use crate::text;
 
+mod columns;
 mod diff;
 
 pub struct Csv;
@@ -37,35 +40,166 @@ impl Exporter for Csv {
             }
             _ => {}
         }
-        let mut rows = Vec::new();
-        for design in &outcome.designs {
-            for result in &design.results {
-                let mut cells = vec![
-                    ("scenario".to_string(), design.scenario.clone()),
-                    ("currency".to_string(), design.currency.clone()),
-                    ("seed".to_string(), design.seed.to_string()),
+        Ok(vec![Artifact::main(results(outcome)?)])
+    }
+}
+
+/// The results of simulate, compare, sweep, plot and replications: one `scale` row per
+/// design and scale, then a row per tier, cost line, SLO target, spend anomaly and
+/// break-even price of that scale, all under the one fixed header of [`columns`].
+fn results(outcome: &Outcome) -> anyhow::Result<Vec<u8>> {
+    let mut header: Vec<String> = [
+        "schema_version",
+        "row",
+        "scenario",
+        "set",
+        "currency",
+        "seed",
+        "scale",
+        "users",
+        "name",
+    ]
+    .map(String::from)
+    .into();
+    header.extend(columns::SCALE.iter().map(|p| column("", p)));
+    header.extend(
+        [
+            "break_even_status",
+            "break_even_users",
+            "break_even_precision",
+        ]
+        .map(String::from),
+    );
+    let groups: [(&str, &[&str]); 5] = [
+        ("tier", columns::TIER),
+        ("cost_line", columns::COST_LINE),
+        ("slo_check", columns::SLO_CHECK),
+        ("anomaly", columns::ANOMALY),
+        ("break_even_price", columns::BREAK_EVEN_PRICE),
+    ];
+    for (prefix, paths) in groups {
+        header.extend(paths.iter().map(|p| column(prefix, p)));
+    }
+    let mut writer = ::csv::Writer::from_writer(Vec::new());
+    writer.write_record(&header)?;
+    let mut record = vec![String::new(); header.len()];
+    let at = |name: &str| header.iter().position(|h| h == name);
+    for design in &outcome.designs {
+        let set = outcome
+            .parameters
+            .iter()
+            .zip(&design.values)
+            .map(|(path, value)| format!("{path}={value}"))
+            .collect::<Vec<_>>()
+            .join(";");
+        for result in &design.results {
+            let scale = serde_json::to_value(result)?;
+            let mut row = |kind: &str, name: &str, cells: &[(String, String)]| {
+                record.iter_mut().for_each(String::clear);
+                let identity = [
+                    crate::report::json::SCHEMA_VERSION.to_string(),
+                    kind.to_string(),
+                    design.scenario.clone(),
+                    set.clone(),
+                    design.currency.clone(),
+                    design.seed.to_string(),
+                    // As JSON writes them, the form the scale row's own figures take.
+                    Value::from(result.summary.scale).to_string(),
+                    Value::from(result.summary.users).to_string(),
+                    name.to_string(),
                 ];
-                for (path, value) in outcome.parameters.iter().zip(&design.values) {
-                    cells.push((path.clone(), value.to_string()));
+                for (slot, value) in record.iter_mut().zip(identity) {
+                    *slot = value;
                 }
-                flatten("", &serde_json::to_value(result)?, &mut cells);
-                // Break-even belongs to the design, not the scale: repeated on each row.
-                if let Some(be) = &design.break_even {
-                    let status = serde_json::to_value(be.status)?;
-                    cells.push((
-                        "break_even.status".into(),
-                        status.as_str().unwrap_or_default().to_string(),
-                    ));
-                    cells.push((
-                        "break_even.users".into(),
-                        be.users.map(|u| u.to_string()).unwrap_or_default(),
-                    ));
-                    cells.push(("break_even.precision".into(), be.precision.to_string()));
+                for (key, value) in cells {
+                    // A null object (no cache, no bottleneck) flattens to its own path,
+                    // which has no column: its figures' cells stay empty.
+                    if let Some(i) = at(key) {
+                        record[i].clone_from(value);
+                    }
                 }
-                rows.push(cells);
+                writer.write_record(record.iter().map(|c| cell(c).into_owned()))
+            };
+            let mut cells = Vec::new();
+            leaves("", &without_lists(&scale), &mut cells);
+            for (key, _) in &mut cells {
+                *key = column("", key);
+            }
+            if let Some(warnings) = scale
+                .pointer("/economics/warnings")
+                .and_then(Value::as_array)
+            {
+                let text: Vec<&str> = warnings.iter().filter_map(Value::as_str).collect();
+                cells.push(("economics_warnings".into(), text.join(" | ")));
+            }
+            if let Some(be) = &design.break_even {
+                let status = serde_json::to_value(be.status)?;
+                cells.push((
+                    "break_even_status".into(),
+                    status.as_str().unwrap_or_default().into(),
+                ));
+                cells.push((
+                    "break_even_users".into(),
+                    be.users.map(|u| u.to_string()).unwrap_or_default(),
+                ));
+                cells.push(("break_even_precision".into(), be.precision.to_string()));
+            }
+            row("scale", "", &cells)?;
+            let lists = [
+                ("tier", "/tiers", "name"),
+                ("cost_line", "/economics/components", "name"),
+                ("slo_check", "/summary/slo/checks", "target"),
+                ("anomaly", "/economics/anomalies", "cause"),
+                ("break_even_price", "/economics/break_even_prices", "field"),
+            ];
+            for (kind, pointer, key) in lists {
+                for item in scale
+                    .pointer(pointer)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
+                    let name = item.get(key).and_then(Value::as_str).unwrap_or_default();
+                    let mut cells = Vec::new();
+                    leaves("", item, &mut cells);
+                    for (k, _) in &mut cells {
+                        *k = column(kind, k);
+                    }
+                    row(kind, name, &cells)?;
+                }
             }
         }
-        Ok(vec![Artifact::main(write(rows)?)])
+    }
+    Ok(writer.into_inner()?)
+}
+
+/// The column of a JSON path: snake case, under `prefix_` for the rows of a list, the
+/// summary's own prefixes left out.
+fn column(prefix: &str, path: &str) -> String {
+    let path = path
+        .strip_prefix("summary.figures.")
+        .or_else(|| path.strip_prefix("summary."))
+        .unwrap_or(path)
+        .replace('.', "_");
+    if prefix.is_empty() {
+        path
+    } else {
+        format!("{prefix}_{path}")
+    }
+}
+
+/// The figures of one scale without its lists, which get rows of their own (tiers, cost
+/// lines, SLO targets, anomalies, break-even prices) or stay in JSON (the hourly
+/// timeline, the monthly schedule and spend).
+fn without_lists(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .filter(|(_, v)| !v.is_array())
+                .map(|(k, v)| (k.clone(), without_lists(v)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 
@@ -214,6 +348,28 @@ fn is_number(s: &str) -> bool {
     s.bytes()
         .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'))
         && s.parse::<f64>().is_ok_and(f64::is_finite)
+}
+
+/// The scalar figures of `value` by dotted path (lists are left out; null is empty).
+fn leaves(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
+    let join = |key: &str| {
+        if prefix.is_empty() {
+            key.to_string()
+        } else {
+            format!("{prefix}.{key}")
+        }
+    };
+    match value {
+        Value::Object(map) => {
+            for (k, v) in map {
+                leaves(&join(k), v, out);
+            }
+        }
+        Value::Array(_) => {}
+        Value::Null => out.push((prefix.to_string(), String::new())),
+        Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
 }
 
 fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {

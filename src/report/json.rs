@@ -19,6 +19,26 @@ use crate::text;
 
 pub struct Json;
 
+/// The version of the layout of every JSON document scalecost writes, first in each.
+/// It goes up when a field is renamed, moved or removed, or its meaning changes; new
+/// fields may appear within a version, so a reader should ignore those it does not know.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// A document with its layout version in front.
+#[derive(Serialize)]
+struct Versioned<'a, T: Serialize> {
+    schema_version: u32,
+    #[serde(flatten)]
+    body: &'a T,
+}
+
+fn versioned<T: Serialize>(body: &T) -> serde_json::Result<Vec<u8>> {
+    to_vec(&Versioned {
+        schema_version: SCHEMA_VERSION,
+        body,
+    })
+}
+
 /// What `diff` writes: the comparison without the two designs' hourly timelines, which
 /// `simulate --format json` gives for each.
 #[derive(Serialize)]
@@ -34,15 +54,15 @@ struct DiffJson<'a> {
 impl Exporter for Json {
     fn export(&self, outcome: &Outcome) -> anyhow::Result<Vec<Artifact>> {
         let mut out = match (outcome.command, outcome.designs.as_slice()) {
-            (Command::Simulate, [one]) => to_vec(one)?,
-            (Command::Diff, _) => to_vec(&DiffJson {
+            (Command::Simulate, [one]) => versioned(one)?,
+            (Command::Diff, _) => versioned(&DiffJson {
                 command: outcome.command,
                 currency: &outcome.currency,
                 seed: outcome.seed,
                 notes: &outcome.notes,
                 diff: outcome.diff.as_ref(),
             })?,
-            _ => to_vec(outcome)?,
+            _ => versioned(outcome)?,
         };
         out.push(b'\n');
         Ok(vec![Artifact::main(out)])

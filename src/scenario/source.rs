@@ -17,6 +17,9 @@ use crate::error::InputError;
 /// Largest scenario file read; real scenarios are a few kilobytes.
 pub const MAX_FILE_BYTES: u64 = 1 << 20;
 
+/// How standard input (`-` as a scenario file) is named in messages.
+pub const STDIN_NAME: &str = "<stdin>";
+
 /// One change: the bytes `start..end` of the file become `text`.
 #[derive(Clone, Debug)]
 struct Edit {
@@ -56,12 +59,44 @@ impl Source {
     }
 
     /// Reads a scenario file: at most [`MAX_FILE_BYTES`], UTF-8. The limit is enforced
-    /// while reading, so a pipe or a device that never ends is refused too.
+    /// while reading, so a pipe or a device that never ends is refused too. `-` is
+    /// standard input, read once however many times it is named, and shown as `<stdin>`.
     pub fn read(path: &Path) -> Result<Source, InputError> {
         use std::io::Read;
-        let shown = path.display().to_string();
+        let shown = if path == Path::new("-") {
+            STDIN_NAME.to_string()
+        } else {
+            path.display().to_string()
+        };
+        if let Some(stored) = files::stored(&shown) {
+            return stored
+                .map(|text| Source::from_text(&text, &shown, &stem_of(path)))
+                .ok_or_else(|| {
+                    InputError::new(format!(
+                        "{shown}: the partial results carry no copy of this file; \
+                         they were written by another command line"
+                    ))
+                });
+        }
         let cannot =
             |e: std::io::Error| InputError::new(format!("{shown}: cannot read the scenario: {e}"));
+        if path == Path::new("-") {
+            static STDIN: std::sync::OnceLock<std::io::Result<Vec<u8>>> =
+                std::sync::OnceLock::new();
+            let read = STDIN.get_or_init(|| {
+                let mut bytes = Vec::new();
+                std::io::stdin()
+                    .lock()
+                    .take(MAX_FILE_BYTES + 1)
+                    .read_to_end(&mut bytes)
+                    .map(|_| bytes)
+            });
+            let bytes = match read {
+                Ok(bytes) => bytes.clone(),
+                Err(e) => return Err(cannot(std::io::Error::new(e.kind(), e.to_string()))),
+            };
+            return Self::from_bytes(bytes, &shown, "stdin");
+        }
         if path.is_dir() {
             return Err(InputError::new(format!(
                 "{shown}: cannot read the scenario: this is a folder; give a scenario file"
@@ -72,6 +107,11 @@ impl Source {
         file.take(MAX_FILE_BYTES + 1)
             .read_to_end(&mut bytes)
             .map_err(cannot)?;
+        Self::from_bytes(bytes, &shown, &stem_of(path))
+    }
+
+    /// The scenario in `bytes`, read from `shown`, within the size limit and UTF-8.
+    fn from_bytes(bytes: Vec<u8>, shown: &str, default_name: &str) -> Result<Source, InputError> {
         if bytes.len() as u64 > MAX_FILE_BYTES {
             return Err(InputError::new(format!(
                 "{shown}: the file is larger than 1 MiB; scenarios are limited to 1 MiB"
@@ -79,7 +119,8 @@ impl Source {
         }
         let text = String::from_utf8(bytes)
             .map_err(|e| InputError::new(format!("{shown}: the file is not UTF-8 text: {e}")))?;
-        Ok(Source::from_text(&text, &shown, &stem_of(path)))
+        files::note(shown, &text);
+        Ok(Source::from_text(&text, shown, default_name))
     }
 
     /// The text the reader sees: the file with the changes applied.
@@ -222,6 +263,84 @@ impl Source {
     /// Every change, as the user asked for it, in file order.
     pub fn origins(&self) -> Vec<&str> {
         self.edits.iter().map(|e| e.origin.as_str()).collect()
+    }
+}
+
+/// Which scenario files a plan read, and reading them from copies instead of the disk.
+///
+/// A sharded run stores every file its plan read in its partial result, so that the
+/// merge builds the very same plan, with the same functions and checks, from those
+/// copies, wherever it runs and whatever happened to the files since. The plan
+/// functions take paths; rather than give each a second way in, the copies are served
+/// to [`Source::read`] for the span of one call on one thread (plans are built on the
+/// calling thread, before any run starts).
+pub mod files {
+    use std::cell::RefCell;
+
+    use serde::{Deserialize, Serialize};
+
+    /// A scenario file as the plan read it.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct StoredFile {
+        /// The path as the command line gave it.
+        pub path: String,
+        /// The file's text.
+        pub text: String,
+    }
+
+    enum Mode {
+        /// Reading from the disk, keeping a copy of each file read.
+        Record(Vec<StoredFile>),
+        /// Reading from these copies only.
+        Serve(Vec<StoredFile>),
+    }
+
+    thread_local! {
+        static MODE: RefCell<Option<Mode>> = const { RefCell::new(None) };
+    }
+
+    /// Runs `f`, and returns with its result every scenario file it read, in order.
+    pub fn recording<T>(f: impl FnOnce() -> T) -> (T, Vec<StoredFile>) {
+        let outer = MODE.with(|m| m.replace(Some(Mode::Record(Vec::new()))));
+        let out = f();
+        let read = match MODE.with(|m| m.replace(outer)) {
+            Some(Mode::Record(read)) => read,
+            _ => Vec::new(),
+        };
+        (out, read)
+    }
+
+    /// Runs `f` with scenario files read from `copies` instead of the disk.
+    pub fn serving<T>(copies: Vec<StoredFile>, f: impl FnOnce() -> T) -> T {
+        let outer = MODE.with(|m| m.replace(Some(Mode::Serve(copies))));
+        let out = f();
+        MODE.with(|m| m.replace(outer));
+        out
+    }
+
+    /// While serving copies: the copy of `path`, or `Some(None)` when there is none.
+    pub(super) fn stored(path: &str) -> Option<Option<String>> {
+        MODE.with(|m| match &*m.borrow() {
+            Some(Mode::Serve(copies)) => Some(
+                copies
+                    .iter()
+                    .find(|c| c.path == path)
+                    .map(|c| c.text.clone()),
+            ),
+            _ => None,
+        })
+    }
+
+    /// While recording: keeps a copy of a file just read.
+    pub(super) fn note(path: &str, text: &str) {
+        MODE.with(|m| {
+            if let Some(Mode::Record(read)) = &mut *m.borrow_mut() {
+                read.push(StoredFile {
+                    path: path.to_string(),
+                    text: text.to_string(),
+                });
+            }
+        })
     }
 }
 

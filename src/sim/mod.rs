@@ -621,6 +621,12 @@ impl<'a> Simulation<'a> {
                 }
             }
         }
+        let mut timeline = self.timeline;
+        for row in &mut timeline {
+            for (hour, spec) in row.tiers.iter_mut().zip(&tiers) {
+                hour.name.clone_from(&spec.name);
+            }
+        }
         let c = &self.cohort;
         let failed_total = c.failed.total;
         RunMetrics {
@@ -649,7 +655,7 @@ impl<'a> Simulation<'a> {
             tpot_ms: c.tpot.summary(),
             tiers,
             bottleneck,
-            timeline: self.timeline,
+            timeline,
             calendar: self.recorder.finish(),
             events: self.events.events_processed() + self.arrivals_total,
         }

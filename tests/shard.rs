@@ -1,0 +1,429 @@
+//! Sharded runs: `--shard K/N` then `scalecost merge` must write, byte for byte, what
+//! the unsharded command writes, in every format; parts that are not every shard of
+//! one plan, once each, are refused by number; the shard index comes from the job
+//! array engines' variables in the documented order, and an explicit K wins.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assert_cmd::Command;
+
+/// Far above any run here (each is a small scenario), so a hang fails instead of waiting.
+const HANG: Duration = Duration::from_secs(120);
+
+/// A folder holding two small scenarios, where the commands run.
+struct Workspace {
+    dir: tempfile::TempDir,
+}
+
+impl Workspace {
+    fn new() -> Workspace {
+        let dir = tempfile::tempdir().expect("create a temporary folder");
+        std::fs::write(dir.path().join("a.yaml"), common::small_starter_with(&[]))
+            .expect("write a.yaml");
+        std::fs::write(
+            dir.path().join("b.yaml"),
+            common::small_starter_with(&[("max: 6", "max: 3")]),
+        )
+        .expect("write b.yaml");
+        Workspace { dir }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// `scalecost ARGS` in the workspace, with no job array variable set unless added.
+    fn scalecost(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::cargo_bin("scalecost").expect("the scalecost binary is built");
+        cmd.current_dir(self.dir.path())
+            .args(args)
+            .env_remove("RUST_BACKTRACE")
+            .timeout(HANG);
+        for name in scalecost::shard::INDEX_VARIABLES {
+            cmd.env_remove(name);
+        }
+        cmd
+    }
+
+    fn succeeds(&self, cmd: &mut Command) -> Vec<u8> {
+        let out = cmd.output().expect("run scalecost");
+        assert!(
+            out.status.success(),
+            "{cmd:?} failed ({:?}):\n{}",
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    }
+
+    /// Exit code 2, no panic, nothing on standard output; returns standard error.
+    fn refused(&self, cmd: &mut Command) -> String {
+        let out = cmd.output().expect("run scalecost");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(2), "{cmd:?}:\n{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+        assert!(out.stdout.is_empty(), "{cmd:?} wrote to standard output");
+        stderr
+    }
+
+    /// Runs `command` as shards 0..n, each into `{tag}-K-of-N.json`; returns the parts.
+    fn shards(&self, command: &[&str], n: u64, tag: &str) -> Vec<String> {
+        (0..n)
+            .map(|k| {
+                let part = format!("{tag}-{k}-of-{n}.json");
+                let shard = format!("{k}/{n}");
+                let mut args = command.to_vec();
+                args.extend(["--shard", &shard, "-q", "-o", &part]);
+                self.succeeds(&mut self.scalecost(&args));
+                part
+            })
+            .collect()
+    }
+
+    fn merge(&self, parts: &[String], extra: &[&str]) -> Vec<u8> {
+        let mut args = vec!["merge"];
+        args.extend(parts.iter().map(String::as_str));
+        args.extend(extra);
+        self.succeeds(&mut self.scalecost(&args))
+    }
+}
+
+/// Shards `command` into 1, 3 and 8 parts and checks that merging them gives the
+/// unsharded output in each of `formats`.
+fn merges_byte_identical(command: &[&str], formats: &[&str]) {
+    let ws = Workspace::new();
+    let whole: Vec<Vec<u8>> = formats
+        .iter()
+        .map(|f| {
+            let mut args = command.to_vec();
+            args.extend(["-q", "--format", f]);
+            ws.succeeds(&mut ws.scalecost(&args))
+        })
+        .collect();
+    for n in [1, 3, 8] {
+        let parts = ws.shards(command, n, command[0]);
+        for (format, expected) in formats.iter().zip(&whole) {
+            let merged = ws.merge(&parts, &["-q", "--format", format]);
+            assert!(
+                merged == *expected,
+                "{command:?} in {n} shards merged as {format} differs from the unsharded run:\n\
+                 --- unsharded\n{}\n--- merged\n{}",
+                String::from_utf8_lossy(expected),
+                String::from_utf8_lossy(&merged)
+            );
+        }
+    }
+}
+
+const SWEEP: &[&str] = &[
+    "sweep",
+    "a.yaml",
+    "--set",
+    "cache.hit_rate=0.1,0.5",
+    "--set",
+    "tiers.small.autoscaling.max=4,8",
+    "--scales",
+    "1,2",
+];
+
+#[test]
+fn sweep_merged_from_1_3_and_8_shards_is_the_unsharded_output_in_every_format() {
+    merges_byte_identical(SWEEP, &["json", "table", "csv", "markdown"]);
+}
+
+#[test]
+fn compare_with_replications_merged_from_1_3_and_8_shards_is_the_unsharded_output() {
+    merges_byte_identical(
+        &[
+            "compare",
+            "a.yaml",
+            "b.yaml",
+            "--scales",
+            "1,3",
+            "--replications",
+            "2",
+        ],
+        &["json", "table"],
+    );
+}
+
+#[test]
+fn simulate_replications_merged_from_1_3_and_8_shards_is_the_unsharded_output() {
+    merges_byte_identical(
+        &[
+            "simulate",
+            "a.yaml",
+            "--scales",
+            "1,2",
+            "--replications",
+            "3",
+        ],
+        &["json", "table"],
+    );
+}
+
+#[test]
+fn sensitivity_merged_from_shards_is_the_unsharded_output() {
+    let ws = Workspace::new();
+    let command = [
+        "sensitivity",
+        "a.yaml",
+        "--vary",
+        "cache.hit_rate",
+        "--vary",
+        "tiers.small.autoscaling.max",
+        "--scales",
+        "1",
+    ];
+    let mut args = command.to_vec();
+    args.extend(["-q", "--format", "json"]);
+    let whole = ws.succeeds(&mut ws.scalecost(&args));
+    let parts = ws.shards(&command, 3, "sensitivity");
+    assert!(ws.merge(&parts, &["-q", "--format", "json"]) == whole);
+}
+
+#[test]
+fn sweep_charts_drawn_by_the_merge_are_the_unsharded_charts() {
+    let ws = Workspace::new();
+    let mut args = SWEEP.to_vec();
+    args.extend(["-q", "--plot", "whole"]);
+    ws.succeeds(&mut ws.scalecost(&args));
+    let parts = ws.shards(SWEEP, 3, "charts");
+    ws.merge(&parts, &["-q", "--plot", "merged"]);
+    let names = |dir: &Path| {
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .expect("the chart folder exists")
+            .map(|e| e.expect("an entry").file_name())
+            .collect();
+        names.sort();
+        names
+    };
+    let charts = names(&ws.path("whole"));
+    assert!(!charts.is_empty(), "sweep --plot drew no chart");
+    assert_eq!(charts, names(&ws.path("merged")));
+    for chart in charts {
+        let a = std::fs::read(ws.path("whole").join(&chart)).expect("read a chart");
+        let b = std::fs::read(ws.path("merged").join(&chart)).expect("read a chart");
+        assert!(a == b, "{chart:?} differs");
+    }
+}
+
+#[test]
+fn merge_writes_to_a_file_named_by_o_in_the_format_its_extension_names() {
+    let ws = Workspace::new();
+    let mut args = SWEEP.to_vec();
+    args.extend(["-q", "--format", "csv"]);
+    let whole = ws.succeeds(&mut ws.scalecost(&args));
+    let parts = ws.shards(SWEEP, 2, "file");
+    ws.merge(&parts, &["-q", "-o", "merged.csv"]);
+    assert!(std::fs::read(ws.path("merged.csv")).expect("merged.csv written") == whole);
+}
+
+#[test]
+fn missing_shards_are_refused_by_number() {
+    let ws = Workspace::new();
+    let parts = ws.shards(SWEEP, 8, "missing");
+    let some: Vec<&str> = [0, 1, 3, 4, 6, 7]
+        .iter()
+        .map(|&k| parts[k].as_str())
+        .collect();
+    let mut args = vec!["merge"];
+    args.extend(some);
+    let stderr = ws.refused(&mut ws.scalecost(&args));
+    assert!(
+        stderr.contains("shards 2 and 5 of 8 are missing"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_shard_given_twice_is_refused_by_number() {
+    let ws = Workspace::new();
+    let parts = ws.shards(SWEEP, 3, "twice");
+    std::fs::copy(ws.path(&parts[1]), ws.path("copy.json")).expect("copy a part");
+    let stderr =
+        ws.refused(&mut ws.scalecost(&["merge", &parts[0], &parts[1], "copy.json", &parts[2]]));
+    assert!(
+        stderr.contains("given more than once: shard 1 (twice-1-of-3.json, copy.json)"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn parts_of_different_plans_are_refused() {
+    let ws = Workspace::new();
+    let parts = ws.shards(SWEEP, 2, "first");
+    // Another grid value: another plan.
+    let mut other = SWEEP.to_vec();
+    other[3] = "cache.hit_rate=0.1,0.6";
+    let others = ws.shards(&other, 2, "other");
+    let stderr = ws.refused(&mut ws.scalecost(&["merge", &parts[0], &others[1]]));
+    assert!(stderr.contains("are parts of different plans"), "{stderr}");
+    // Another number of shards of the same plan.
+    let thirds = ws.shards(SWEEP, 3, "thirds");
+    let stderr = ws.refused(&mut ws.scalecost(&["merge", &parts[0], &thirds[1], &thirds[2]]));
+    assert!(stderr.contains("a shard of 2"), "{stderr}");
+    // The same command line after the scenario file changed: another plan too.
+    std::fs::write(
+        ws.path("a.yaml"),
+        common::small_starter_with(&[("max: 6", "max: 5")]),
+    )
+    .expect("change a.yaml");
+    let changed = ws.shards(SWEEP, 2, "changed");
+    let stderr = ws.refused(&mut ws.scalecost(&["merge", &parts[0], &changed[1]]));
+    assert!(stderr.contains("are parts of different plans"), "{stderr}");
+}
+
+#[test]
+fn the_merge_reads_the_scenario_copies_in_the_parts_not_the_files() {
+    let ws = Workspace::new();
+    let mut args = SWEEP.to_vec();
+    args.extend(["-q", "--format", "json"]);
+    let whole = ws.succeeds(&mut ws.scalecost(&args));
+    let parts = ws.shards(SWEEP, 2, "moved");
+    std::fs::remove_file(ws.path("a.yaml")).expect("remove a.yaml");
+    assert!(ws.merge(&parts, &["-q", "--format", "json"]) == whole);
+}
+
+#[test]
+fn a_changed_part_and_a_file_that_is_no_part_are_refused() {
+    let ws = Workspace::new();
+    let parts = ws.shards(SWEEP, 2, "changed");
+    let text = std::fs::read_to_string(ws.path(&parts[1])).expect("read a part");
+    std::fs::write(ws.path(&parts[1]), text.replace("max: 6", "max: 7")).expect("change it");
+    let stderr = ws.refused(&mut ws.scalecost(&["merge", &parts[0], &parts[1]]));
+    assert!(stderr.contains("fingerprint does not match"), "{stderr}");
+    let stderr = ws.refused(&mut ws.scalecost(&["merge", "a.yaml"]));
+    assert!(stderr.contains("not a partial result"), "{stderr}");
+}
+
+/// The `"shard"` field of the part `scalecost ... --shard SHARD` writes with `vars` set.
+fn shard_taken(ws: &Workspace, shard: &str, vars: &[(&str, &str)]) -> u64 {
+    let mut args = SWEEP.to_vec();
+    args.extend(["--shard", shard, "-q", "-o", "env.json"]);
+    let mut cmd = ws.scalecost(&args);
+    for (name, value) in vars {
+        cmd.env(name, value);
+    }
+    ws.succeeds(&mut cmd);
+    let part: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ws.path("env.json")).expect("read the part"))
+            .expect("the part is JSON");
+    part["shard"].as_u64().expect("a shard number")
+}
+
+#[test]
+fn shard_index_comes_from_slurm_then_kubernetes_then_aws_batch_and_an_explicit_k_wins() {
+    let ws = Workspace::new();
+    let all = [
+        ("SLURM_ARRAY_TASK_ID", "1"),
+        ("JOB_COMPLETION_INDEX", "2"),
+        ("AWS_BATCH_JOB_ARRAY_INDEX", "3"),
+    ];
+    assert_eq!(shard_taken(&ws, "4", &all), 1);
+    assert_eq!(shard_taken(&ws, "4", &all[1..]), 2);
+    assert_eq!(shard_taken(&ws, "4", &all[2..]), 3);
+    assert_eq!(shard_taken(&ws, "0/4", &all), 0);
+}
+
+#[test]
+fn bad_shards_are_refused_with_what_is_allowed() {
+    let ws = Workspace::new();
+    let run = |shard: &str, vars: &[(&str, &str)]| {
+        let mut args = SWEEP.to_vec();
+        args.extend(["--shard", shard, "-o", "bad.json"]);
+        let mut cmd = ws.scalecost(&args);
+        for (name, value) in vars {
+            cmd.env(name, value);
+        }
+        ws.refused(&mut cmd)
+    };
+    assert!(run("8/8", &[]).contains("0/8 to 7/8"));
+    assert!(run("0/0", &[]).contains("N = 0"));
+    assert!(run("2/x", &[]).contains("N \"x\""));
+    assert!(run("8", &[]).contains("SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX"));
+    let past = run("8", &[("SLURM_ARRAY_TASK_ID", "8")]);
+    assert!(
+        past.contains("SLURM_ARRAY_TASK_ID=8") && past.contains("--array=0-7"),
+        "{past}"
+    );
+    let word = run("8", &[("JOB_COMPLETION_INDEX", "one")]);
+    assert!(word.contains("JOB_COMPLETION_INDEX=\"one\""), "{word}");
+    assert!(!ws.path("bad.json").exists());
+}
+
+#[test]
+fn shards_of_searches_and_with_output_options_are_refused() {
+    let ws = Workspace::new();
+    let stderr = ws.refused(&mut ws.scalecost(&[
+        "optimize",
+        "a.yaml",
+        "--vary",
+        "tiers.small.autoscaling.max=2..8:2",
+        "--shard",
+        "0/2",
+    ]));
+    assert!(stderr.contains("shard a sweep"), "{stderr}");
+    let mut args = SWEEP.to_vec();
+    args.extend(["--shard", "0/2", "--format", "table"]);
+    let stderr = ws.refused(&mut ws.scalecost(&args));
+    assert!(stderr.contains("give --format to the merge"), "{stderr}");
+}
+
+#[test]
+fn the_commands_gates_are_judged_by_the_merge_after_it_writes() {
+    let ws = Workspace::new();
+    let mut command = SWEEP.to_vec();
+    command.extend(["--fail-on", "monthly-cost>0"]);
+    let mut args = command.clone();
+    args.extend(["-q", "--format", "json"]);
+    let whole = ws.scalecost(&args).output().expect("run the sweep");
+    assert_eq!(whole.status.code(), Some(3), "the gate trips unsharded");
+    let parts = ws.shards(&command, 3, "gates");
+    let mut args = vec!["merge"];
+    args.extend(parts.iter().map(String::as_str));
+    args.extend(["-q", "--format", "json"]);
+    let merged = ws.scalecost(&args).output().expect("run the merge");
+    assert_eq!(
+        merged.status.code(),
+        Some(3),
+        "the merge trips the same gate"
+    );
+    assert!(merged.stdout == whole.stdout);
+    assert!(String::from_utf8_lossy(&merged.stderr).contains("gate failed"));
+}
+
+#[test]
+fn growth_loads_are_run_by_the_shards_and_the_merge_gives_the_unsharded_sweep() {
+    let ws = Workspace::new();
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/growing-startup.yaml"),
+        ws.path("growing.yaml"),
+    )
+    .expect("copy the growing scenario");
+    let command = [
+        "sweep",
+        "growing.yaml",
+        "--set",
+        "workload.requests_per_user_per_day=5,15",
+        "--set",
+        "workload.horizon=3d",
+    ];
+    let mut args = command.to_vec();
+    args.extend(["-q", "--format", "json"]);
+    let whole = ws.succeeds(&mut ws.scalecost(&args));
+    let parts = ws.shards(&command, 3, "growth");
+    assert!(ws.merge(&parts, &["-q", "--format", "json"]) == whole);
+    // Two grid points at one scale, and the loads their two-year growth passes through.
+    let part: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ws.path(&parts[0])).expect("read a part"))
+            .expect("the part is JSON");
+    let total = part["runs_total"].as_u64().expect("runs_total");
+    assert!(
+        total > 2,
+        "the shards run the growth loads too ({total} runs)"
+    );
+}
