@@ -1,14 +1,24 @@
-//! Engine benchmark: simulated requests and events per second, and peak memory by scale.
+//! Engine benchmark: simulated requests and events per second, and peak memory by scale,
+//! each speed measured against a yardstick written here that runs on the same machine.
 //!
-//! Run with `cargo bench --bench throughput`. Each speed case runs single-threaded, five
-//! times, and reports the median. Peak memory is read from the kernel (VmHWM) in a
-//! fresh child process per scale, so one run's allocations do not hide another's.
+//! Run with `cargo bench --bench throughput`. Absolute speeds depend on the CPU and on
+//! what else it runs, so the figures that carry over to another machine are ratios:
+//! scalecost's M/M/8 run against a tight event loop of the same station (`reference`),
+//! its LRU against a hand-written map plus linked list on the same keys, many threads
+//! against one. Each pair is run interleaved (A, B, A, B, ...) and the median of the
+//! per-pair ratios is reported, so load that comes and goes hits both sides alike.
+//! `cargo bench --bench throughput -- yardstick` prints the ratios alone. Each speed case runs single-threaded, five times, and reports the median. Peak
+//! memory is read from the kernel (VmHWM) in a fresh child process per scale, so one
+//! run's allocations do not hide another's.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
 use scalecost::model::Scenario;
+
+#[path = "throughput/yardstick.rs"]
+mod yardstick;
 
 const REPEATS: usize = 5;
 
@@ -54,6 +64,31 @@ fn speed_cases() -> Vec<(String, PathBuf, f64)> {
     cases
 }
 
+/// The CPU this runs on, from /proc/cpuinfo (Linux), to print beside absolute figures.
+fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_string())
+}
+
+fn median(mut xs: Vec<f64>) -> f64 {
+    xs.sort_by(f64::total_cmp);
+    xs[xs.len() / 2]
+}
+
+/// Seconds `f` takes.
+fn time(f: impl FnOnce()) -> f64 {
+    let start = Instant::now();
+    f();
+    start.elapsed().as_secs_f64()
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     // Child mode: run one scale and print the peak resident memory.
@@ -70,12 +105,21 @@ fn main() {
     }
 
     println!(
-        "scalecost engine benchmark: {} threads available, single-threaded runs",
+        "scalecost engine benchmark on {}: {} threads available, single-threaded runs",
+        cpu_model(),
         std::thread::available_parallelism()
             .map(|n| n.get())
             .unwrap_or(1)
     );
     println!();
+    yardstick::engine_against_reference(&load(&root().join("benches/scenarios/mm8.yaml")));
+    println!();
+    yardstick::lru_against_reference();
+    println!();
+    // `cargo bench --bench throughput -- yardstick`: the ratios alone, in a minute.
+    if args.iter().any(|a| a == "yardstick") {
+        return;
+    }
     println!(
         "{:<28} {:>12} {:>10} {:>14} {:>14}",
         "case", "requests", "seconds", "requests/s", "events/s"
@@ -158,55 +202,64 @@ fn peak_rss_kib() -> u64 {
 }
 
 /// Independent runs (here 8 replications of the pipeline at 10x) on one thread and on
-/// all of them: how close the speed-up comes to the number of cores.
+/// all of them, paired and interleaved: how close the speed-up comes to the number of
+/// cores. Beside it the same for pure arithmetic, which shows what the machine itself
+/// gives (virtual cores that share a physical one cannot speed anything up).
 fn parallel_speedup() {
     use rayon::prelude::*;
     let scenario = load(&root().join("benches/scenarios/pipeline.yaml"));
-    let time_on = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .expect("thread pool");
-        let start = Instant::now();
-        pool.install(|| {
-            (0..8u64)
-                .into_par_iter()
-                .for_each(|r| drop(scalecost::sim::simulate(&scenario, 10.0, r)))
-        });
-        start.elapsed().as_secs_f64()
-    };
     let threads = rayon::current_num_threads();
-    let one = time_on(1);
-    let all = time_on(threads);
-    println!(
-        "8 independent runs of the pipeline at 10x: {one:.2} s on 1 thread, {all:.2} s on {threads}: speed-up {:.2}x",
-        one / all
-    );
-    // What the machine itself gives: the same pure arithmetic on 1 thread and on all.
-    // Virtual cores that share a physical one cannot speed anything up, and the runner's
-    // speed-up is only meaningful next to this figure.
-    let spin = |threads: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
+    let pool = |n: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
             .build()
-            .expect("thread pool");
-        let start = Instant::now();
-        pool.install(|| {
-            (0..8u64).into_par_iter().for_each(|seed| {
-                let mut x = seed;
-                for _ in 0..2_000_000_000u64 {
-                    x = x
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                }
-                std::hint::black_box(x);
-            })
-        });
-        start.elapsed().as_secs_f64()
+            .expect("thread pool")
     };
-    let (spin_one, spin_all) = (spin(1), spin(threads));
-    println!(
-        "the machine on pure arithmetic: {spin_one:.2} s on 1 thread, {spin_all:.2} s on {threads}: speed-up {:.2}x",
-        spin_one / spin_all
-    );
+    let (one_pool, all_pool) = (pool(1), pool(threads));
+    let runs = |p: &rayon::ThreadPool| {
+        time(|| {
+            p.install(|| {
+                (0..8u64)
+                    .into_par_iter()
+                    .for_each(|r| drop(scalecost::sim::simulate(&scenario, 10.0, r)))
+            })
+        })
+    };
+    let spin = |p: &rayon::ThreadPool| {
+        time(|| {
+            p.install(|| {
+                (0..8u64).into_par_iter().for_each(|seed| {
+                    let mut x = seed;
+                    for _ in 0..500_000_000u64 {
+                        x = x
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                    }
+                    std::hint::black_box(x);
+                })
+            })
+        })
+    };
+    for (what, f) in [
+        (
+            "8 independent runs of the pipeline at 10x",
+            &runs as &dyn Fn(&rayon::ThreadPool) -> f64,
+        ),
+        ("the machine on pure arithmetic", &spin),
+    ] {
+        let (mut ones, mut alls, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..3 {
+            let one = f(&one_pool);
+            let all = f(&all_pool);
+            ones.push(one);
+            alls.push(all);
+            ratios.push(one / all);
+        }
+        println!(
+            "{what}: {:.2} s on 1 thread, {:.2} s on {threads} (paired, median of 3): speed-up {:.2}x",
+            median(ones),
+            median(alls),
+            median(ratios)
+        );
+    }
 }

@@ -178,6 +178,14 @@ impl RateShape {
             .product()
     }
 
+    /// Whether the factor is 1 at every time: no cycle moves the rate and no burst.
+    pub fn is_flat(&self) -> bool {
+        self.diurnal.is_none()
+            && self.weekday == 1.0
+            && self.weekend == 1.0
+            && self.bursts.is_empty()
+    }
+
     /// The rate factor at time `t` (µs).
     pub fn factor(&self, t: f64) -> f64 {
         self.diurnal_at(t) * self.weekly_at(t) * self.bursts_at(t)
@@ -215,6 +223,58 @@ impl RateShape {
         // Weekly and burst factors are constant within a segment by construction.
         let mid = (start + end) / 2.0;
         diurnal_max * self.weekly_at(mid) * self.bursts_at(mid)
+    }
+}
+
+/// Half-width of the guard around the points where the factor may reach its bound, µs.
+pub(crate) const GUARD_US: f64 = 1e6;
+
+/// What the thinning of one segment may decide without the cosine: a floor under the
+/// factor, and the instants near which it may equal its bound.
+#[derive(Clone, Copy, Debug)]
+pub struct Squeeze {
+    /// The factor is above this everywhere in the segment, by a margin far beyond
+    /// rounding.
+    pub floor: f64,
+    /// The segment's ends and the diurnal peak inside it (or NaN): the factor can only
+    /// equal the bound within [`GUARD_US`] of one of them.
+    pub guards: [f64; 3],
+}
+
+impl RateShape {
+    /// A floor for the factor on `[start, end)` (a segment: no burst edge or day
+    /// boundary inside), and where it may touch its bound; `None` when the diurnal
+    /// swing is too small for the guard's argument (or absent: then the factor is
+    /// constant in the segment and needs no cosine anyway).
+    ///
+    /// Why the guard is enough: one second from the cosine's peak it is below it by
+    /// a·(1 - cos(2π·1 s/day)) ≈ 2.6e-9·a, and further away by more; that is far above
+    /// the few ulps a product of three factors is rounded by once a ≥ 1e-3. Away from
+    /// the ends and the peak, the factor is therefore strictly below the bound, as
+    /// computed, and the thinning test reaches its uniform draw, as it would with the
+    /// cosine evaluated.
+    pub fn squeeze(&self, start: f64, end: f64) -> Option<Squeeze> {
+        let (a, peak) = self.diurnal?;
+        if a < 1e-3 {
+            return None;
+        }
+        let next_peak = start + (peak - start).rem_euclid(DAY_US);
+        let trough = peak + DAY_US / 2.0;
+        let next_trough = start + (trough - start).rem_euclid(DAY_US);
+        let diurnal_min = if next_trough < end {
+            1.0 - a
+        } else {
+            self.diurnal_at(start).min(self.diurnal_at(end))
+        };
+        let mid = (start + end) / 2.0;
+        Some(Squeeze {
+            floor: diurnal_min * self.weekly_at(mid) * self.bursts_at(mid) * (1.0 - 1e-9),
+            guards: [
+                start,
+                end,
+                if next_peak < end { next_peak } else { f64::NAN },
+            ],
+        })
     }
 }
 

@@ -149,6 +149,10 @@ pub struct SimulateArgs {
     /// Repeatable.
     #[arg(long = "fail-on", value_name = "GATE", value_parser = crate::gates::parse)]
     pub fail_on: Vec<crate::gates::Gate>,
+    /// Simulate the scales only, without searching for the break-even user count
+    /// (faster; for scripts that read the scales' figures).
+    #[arg(long)]
+    pub no_break_even: bool,
     #[command(flatten)]
     pub threads: ThreadArgs,
 }

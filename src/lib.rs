@@ -316,11 +316,18 @@ impl Job {
     /// The command as a sealed plan: every scenario read, changed and checked.
     fn plan(&self) -> Result<Plan> {
         let plan = match &self.command {
-            Command::Simulate(a) => plan::simulate(
-                &a.scenario,
-                &overrides(a.scales.clone(), a.seed),
-                a.replications,
-            )?,
+            Command::Simulate(a) => {
+                let plan = plan::simulate(
+                    &a.scenario,
+                    &overrides(a.scales.clone(), a.seed),
+                    a.replications,
+                )?;
+                if a.no_break_even {
+                    plan.without_break_even()
+                } else {
+                    plan
+                }
+            }
             Command::Plot(a) => {
                 let plan = plan::plot(&a.scenarios, &overrides(a.scales.clone(), a.seed))?;
                 if let Some(scale) = a.timeline_scale {

@@ -42,21 +42,24 @@ pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
         return optimize::run(plan, progress);
     }
     let jobs = plan.jobs();
-    let bar = progress.bar(plan, jobs.len() as u64);
-    let runs = run_jobs(plan, &jobs, &|| bar.inc(1));
+    // The searches' first probes lie between the scales and follow from the plan
+    // alone: they run in the same fan-out as the scales, so a core that has finished
+    // the small scales takes them while another still runs the largest.
+    let between = bracket::between_scales(plan, &jobs, &searches(plan));
+    let early_jobs = bracket::probe_jobs(plan, &searches(plan), &between);
+    let all: Vec<Job> = jobs.iter().chain(&early_jobs).copied().collect();
+    let bar = progress.bar(plan, all.len() as u64);
+    let mut runs = run_jobs(plan, &all, &|| bar.inc(1));
     bar.finish_and_clear();
-    finish(plan, runs, Vec::new())
+    let early: Vec<(Job, Run)> = early_jobs
+        .into_iter()
+        .zip(runs.split_off(jobs.len()))
+        .collect();
+    finish_with(plan, runs, Vec::new(), Some(early))
 }
 
-/// The rest of [`run`] once every job of `plan.jobs()` has run (here, or in shards
-/// whose results `scalecost merge` gathered): the searches and growth paths that
-/// follow from those runs, then the prices and the outcome. `ahead` holds runs of
-/// [`growth_ahead`]'s jobs done already (by shards); the others are simulated here.
-pub fn finish(plan: &Plan, runs: Vec<Run>, ahead: Vec<(Job, Run)>) -> Outcome {
-    let jobs = plan.jobs();
-    assert_eq!(jobs.len(), runs.len(), "one run per job of the plan");
-    // Every rep-0 run of each design, in users: what growth and break-even price from.
-    let mut extra: Vec<(Job, Run)> = Vec::new();
+/// The break-even and crossover searches `plan` asks for, knowing nothing yet.
+fn searches(plan: &Plan) -> Vec<Search> {
     let mut searches: Vec<Search> = (0..plan.designs().len())
         .filter(|&d| plan.searches_break_even(d))
         .map(|d| Search::new(Goal::BreakEven, vec![d], plan.break_even_precision()))
@@ -68,7 +71,42 @@ pub fn finish(plan: &Plan, runs: Vec<Run>, ahead: Vec<(Job, Run)>) -> Outcome {
             CROSSOVER_PRECISION,
         ));
     }
-    bracket::search(plan, &jobs, &runs, &mut searches, &mut extra);
+    searches
+}
+
+/// The rest of [`run`] once every job of `plan.jobs()` has run (here, or in shards
+/// whose results `scalecost merge` gathered): the searches and growth paths that
+/// follow from those runs, then the prices and the outcome. `ahead` holds runs of
+/// [`growth_ahead`]'s jobs done already (by shards); the others are simulated here.
+pub fn finish(plan: &Plan, runs: Vec<Run>, ahead: Vec<(Job, Run)>) -> Outcome {
+    finish_with(plan, runs, ahead, None)
+}
+
+/// [`finish`], with the searches' first probes (between the scales) already run
+/// beside the plan's jobs when `early` has them; simulated here when it is `None`.
+fn finish_with(
+    plan: &Plan,
+    runs: Vec<Run>,
+    ahead: Vec<(Job, Run)>,
+    early: Option<Vec<(Job, Run)>>,
+) -> Outcome {
+    let jobs = plan.jobs();
+    assert_eq!(jobs.len(), runs.len(), "one run per job of the plan");
+    // Every rep-0 run of each design, in users: what growth and break-even price from.
+    let mut extra: Vec<(Job, Run)> = Vec::new();
+    let mut searches = searches(plan);
+    let between = bracket::between_scales(plan, &jobs, &searches);
+    let early =
+        early.unwrap_or_else(|| run_more(plan, bracket::probe_jobs(plan, &searches, &between)));
+    bracket::search(
+        plan,
+        &jobs,
+        &runs,
+        &mut searches,
+        &between,
+        early,
+        &mut extra,
+    );
     let break_evens: Vec<Option<BreakEven>> = (0..plan.designs().len())
         .map(|d| {
             searches
@@ -137,14 +175,28 @@ pub fn run_job(plan: &Plan, job: &Job) -> Run {
 }
 
 /// Runs `jobs` in parallel; results come back in the order of `jobs`.
+///
+/// The largest runs start first: started in input order, the largest scale (usually
+/// last) would begin when the others are done and run alone on one core at the end.
+/// Each run owns its streams, so the order changes no result.
 pub fn run_jobs(plan: &Plan, jobs: &[Job], done: &(dyn Fn() + Sync)) -> Vec<Run> {
-    jobs.par_iter()
-        .map(|job| {
-            let run = run_job(plan, job);
+    let size = |job: &Job| {
+        let scenario = plan.designs()[job.design].scenario();
+        crate::work::RunWork::of(scenario, scenario.workload().users * job.scale).requests
+    };
+    let mut order: Vec<(usize, f64)> = jobs.iter().map(size).enumerate().collect();
+    order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    let mut finished: Vec<(usize, Run)> = order
+        .par_iter()
+        .with_max_len(1)
+        .map(|&(i, _)| {
+            let run = run_job(plan, &jobs[i]);
             done();
-            run
+            (i, run)
         })
-        .collect()
+        .collect();
+    finished.sort_by_key(|(i, _)| *i);
+    finished.into_iter().map(|(_, run)| run).collect()
 }
 
 /// Runs `jobs` and keeps them with their jobs.

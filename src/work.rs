@@ -34,6 +34,8 @@ pub const BYTES_PER_IN_FLIGHT: f64 = 256.0;
 pub const BYTES_PER_SLOT: f64 = 8.0;
 /// An LRU entry: the key, its links and its share of the hash table (69).
 pub const BYTES_PER_CACHE_ENTRY: f64 = 96.0;
+// The key sampler's table (at most 16,384 entries) is counted with the cache, at the
+// bytes in `sim::zipf`.
 /// An hour of one tier's timeline, kept in the results and then written out as JSON
 /// (490, most of it the JSON text).
 pub const BYTES_PER_TIMELINE_ROW: f64 = 512.0;
@@ -62,6 +64,9 @@ pub struct RunWork {
     pub slots: f64,
     /// Entries the response cache holds at most.
     pub cache_entries: f64,
+    /// Entries of the table the cache's keys are drawn from (bounded; see
+    /// [`crate::sim::zipf`]): memory the cache brings with it.
+    pub key_table_entries: f64,
     /// Hours of the timeline × (tiers + 1).
     pub timeline_rows: f64,
 }
@@ -130,6 +135,12 @@ impl RunWork {
             }
             _ => 0.0,
         };
+        let key_table_entries = match (scenario.cache().map(|c| c.model), w.keys) {
+            (Some(CacheModel::Lru { .. }), Some(k)) => {
+                k.distinct_at(users / w.users).min(crate::sim::zipf::HEAD) as f64
+            }
+            _ => 0.0,
+        };
         let hours = (w.horizon.0 as f64 / SimTime::HOUR.0 as f64).ceil();
         RunWork {
             users,
@@ -141,6 +152,7 @@ impl RunWork {
             in_flight,
             slots,
             cache_entries,
+            key_table_entries,
             timeline_rows: hours * (scenario.tiers().len() as f64 + 1.0),
         }
     }
@@ -150,6 +162,7 @@ impl RunWork {
         self.in_flight * BYTES_PER_IN_FLIGHT
             + self.slots * BYTES_PER_SLOT
             + self.cache_entries * BYTES_PER_CACHE_ENTRY
+            + self.key_table_entries * crate::sim::zipf::BYTES_PER_HEAD_ENTRY
             + self.timeline_rows * BYTES_PER_TIMELINE_ROW
             + BYTES_PER_RUN
     }
@@ -175,7 +188,7 @@ impl RunWork {
         let bytes = self.bytes();
         (bytes > MAX_RUN_BYTES).then(|| {
             format!(
-                "one run would need about {} of memory ({} requests in flight at the peak rate of {}/s × {} B, {} serving slots × {} B, {} cache entries × {} B, {} timeline rows × {} B); at most {}: shorten the horizon or the API latencies, lower the load, the pool sizes, queue_capacity or the cache capacity",
+                "one run would need about {} of memory ({} requests in flight at the peak rate of {}/s × {} B, {} serving slots × {} B, {} cache entries × {} B and {} of its key table × {} B, {} timeline rows × {} B); at most {}: shorten the horizon or the API latencies, lower the load, the pool sizes, queue_capacity or the cache capacity",
                 size(bytes),
                 count(self.in_flight),
                 count(self.peak_rate_per_s),
@@ -184,6 +197,8 @@ impl RunWork {
                 BYTES_PER_SLOT,
                 count(self.cache_entries),
                 BYTES_PER_CACHE_ENTRY,
+                count(self.key_table_entries),
+                crate::sim::zipf::BYTES_PER_HEAD_ENTRY,
                 count(self.timeline_rows),
                 BYTES_PER_TIMELINE_ROW,
                 size(MAX_RUN_BYTES)

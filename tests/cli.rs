@@ -1060,6 +1060,43 @@ mod determinism {
     }
 }
 
+mod no_break_even {
+    //! `simulate --no-break-even` runs the scales alone, for scripts: the same figures
+    //! at every scale, no search; the search's answer does not depend on the threads.
+
+    use super::*;
+
+    const CHATBOT: &str = include_str!("../scenarios/support-chatbot.yaml");
+
+    fn json(text: &str) -> serde_json::Value {
+        serde_json::from_str(text).expect("JSON output")
+    }
+
+    #[test]
+    fn skips_the_search_and_changes_no_figure_of_the_scales() {
+        let ws = Workspace::with(
+            "chat.yaml",
+            &CHATBOT
+                .replace("users: 5000", "users: 500")
+                .replace("horizon: 7d", "horizon: 4d"),
+        );
+        let args = ["simulate", "chat.yaml", "--format", "json", "-q"];
+        let full = ws.succeeds(&args);
+        let quick = json(&ws.succeeds(&[&args[..], &["--no-break-even"]].concat()));
+        let full_json = json(&full);
+        assert!(
+            full_json["break_even"]["users"].is_number(),
+            "the default run searches: {}",
+            full_json["break_even"]
+        );
+        assert!(quick["break_even"].is_null(), "{}", quick["break_even"]);
+        assert_eq!(full_json["results"], quick["results"]);
+        // The first probes run beside the scales, largest first: one thread or many,
+        // the same bytes.
+        assert_eq!(ws.succeeds(&[&args[..], &["--jobs", "1"]].concat()), full);
+    }
+}
+
 mod output_file {
     //! `--output` replaces the file only when a run succeeds, and leaves no debris.
 

@@ -114,24 +114,31 @@ fn job(plan: &Plan, design: usize, users: f64) -> Job {
     }
 }
 
-/// Simulates every search's `probes` (users) for all its designs in one fan-out and
-/// adds what they find to the searches; the runs go to `extra`.
-fn probe(plan: &Plan, searches: &mut [Search], probes: Vec<Vec<f64>>, extra: &mut Vec<(Job, Run)>) {
-    let jobs: Vec<Job> = searches
+/// The runs that simulate every search's `probes` (users) for all its designs, in the
+/// order [`absorb`] expects them.
+pub fn probe_jobs(plan: &Plan, searches: &[Search], probes: &[Vec<f64>]) -> Vec<Job> {
+    searches
         .iter()
-        .zip(&probes)
+        .zip(probes)
         .flat_map(|(s, users)| {
             users
                 .iter()
                 .flat_map(move |&u| s.designs.iter().map(move |&d| job(plan, d, u)))
         })
-        .collect();
-    if jobs.is_empty() {
-        return;
-    }
-    let found = run_more(plan, jobs);
+        .collect()
+}
+
+/// Adds what the runs of `probes` (from [`probe_jobs`], in its order) found to the
+/// searches; the runs go to `extra`.
+fn absorb(
+    plan: &Plan,
+    searches: &mut [Search],
+    probes: &[Vec<f64>],
+    found: Vec<(Job, Run)>,
+    extra: &mut Vec<(Job, Run)>,
+) {
     let mut at = 0;
-    for (s, users) in searches.iter_mut().zip(&probes) {
+    for (s, users) in searches.iter_mut().zip(probes) {
         for _ in users {
             let runs = &found[at..at + s.designs.len()];
             at += s.designs.len();
@@ -143,13 +150,65 @@ fn probe(plan: &Plan, searches: &mut [Search], probes: Vec<Vec<f64>>, extra: &mu
     extra.extend(found);
 }
 
-/// Runs every search: `jobs` and `runs` are the plan's own, already simulated; the
-/// searches' own runs are added to `extra`.
+/// Simulates every search's `probes` (users) for all its designs in one fan-out and
+/// adds what they find to the searches; the runs go to `extra`.
+fn probe(plan: &Plan, searches: &mut [Search], probes: Vec<Vec<f64>>, extra: &mut Vec<(Job, Run)>) {
+    let jobs = probe_jobs(plan, searches, &probes);
+    if jobs.is_empty() {
+        return;
+    }
+    let found = run_more(plan, jobs);
+    absorb(plan, searches, &probes, found, extra);
+}
+
+/// The users of each scale where every design of search `s` runs in `jobs` (the first
+/// design's users at that scale, as its run will report them).
+fn scale_users(plan: &Plan, jobs: &[Job], s: &Search) -> Vec<f64> {
+    let first = plan.designs()[s.designs[0]].scenario();
+    first
+        .scales()
+        .iter()
+        .filter(|&&scale| {
+            s.designs.iter().all(|&d| {
+                jobs.iter()
+                    .any(|j| j.design == d && j.scale == scale && j.replication == 0)
+            })
+        })
+        .map(|&scale| first.workload().users * scale)
+        .collect()
+}
+
+/// Round 0 of every search: loads between far-apart scales. They follow from the
+/// plan alone, so the runner simulates them in the same fan-out as the scales.
+pub fn between_scales(plan: &Plan, jobs: &[Job], searches: &[Search]) -> Vec<Vec<f64>> {
+    searches
+        .iter()
+        .map(|s| {
+            let mut users = scale_users(plan, jobs, s);
+            users.sort_by(f64::total_cmp);
+            users
+                .windows(2)
+                .flat_map(|pair| {
+                    let ratio = pair[1] / pair[0];
+                    let n = (ratio.ln() / PROBE_SPACING.ln()).ceil() as usize;
+                    (1..n).map(move |i| pair[0] * ratio.powf(i as f64 / n as f64))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Runs every search: `jobs` and `runs` are the plan's own, already simulated, and
+/// `between` the loads of round 0 ([`between_scales`]) with their runs (`early`, in
+/// [`probe_jobs`] order), simulated beside them; the searches' runs are added to
+/// `extra`.
 pub fn search(
     plan: &Plan,
     jobs: &[Job],
     runs: &[Run],
     searches: &mut [Search],
+    between: &[Vec<f64>],
+    early: Vec<(Job, Run)>,
     extra: &mut Vec<(Job, Run)>,
 ) {
     // What the scales already measured: each scale where every design of a search ran.
@@ -173,21 +232,8 @@ pub fn search(
             }
         }
     }
-    // Round 0: between far-apart scales.
-    let between: Vec<Vec<f64>> = searches
-        .iter()
-        .map(|s| {
-            let k = s.sorted();
-            k.windows(2)
-                .flat_map(|pair| {
-                    let ratio = pair[1].users / pair[0].users;
-                    let n = (ratio.ln() / PROBE_SPACING.ln()).ceil() as usize;
-                    (1..n).map(move |i| pair[0].users * ratio.powf(i as f64 / n as f64))
-                })
-                .collect()
-        })
-        .collect();
-    probe(plan, searches, between, extra);
+    // Round 0, between far-apart scales, ran with the scales.
+    absorb(plan, searches, between, early, extra);
     // At each step cost's threshold, and just past it, priced from the loads around it.
     for s in searches.iter_mut() {
         let loads: Vec<Loads> = s

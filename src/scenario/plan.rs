@@ -117,6 +117,8 @@ pub struct Plan {
     notes: Vec<String>,
     /// The fraction assumptions are moved by (sensitivity, when any is moved by one).
     sensitivity_by: Option<f64>,
+    /// `simulate --no-break-even`: the scales alone, no break-even search.
+    skip_break_even: bool,
 }
 
 impl Plan {
@@ -151,10 +153,18 @@ impl Plan {
     /// full, and sensitivity (how break-even moves), for each design that declares
     /// revenue.
     pub fn searches_break_even(&self, design: usize) -> bool {
-        matches!(
-            self.command,
-            Command::Simulate | Command::Plot | Command::Sensitivity
-        ) && self.designs[design].scenario.revenue().is_some()
+        !self.skip_break_even
+            && matches!(
+                self.command,
+                Command::Simulate | Command::Plot | Command::Sensitivity
+            )
+            && self.designs[design].scenario.revenue().is_some()
+    }
+
+    /// The same plan without the break-even search (`simulate --no-break-even`).
+    pub fn without_break_even(mut self) -> Plan {
+        self.skip_break_even = true;
+        self
     }
 
     /// How close the break-even search gets: 1%, or 5% for the many designs of a
@@ -208,6 +218,7 @@ impl Plan {
             parameters: Vec::new(),
             notes: Vec::new(),
             sensitivity_by: None,
+            skip_break_even: false,
         }
     }
 }

@@ -178,7 +178,15 @@ impl<W> Lru<W> {
 
     fn end_flight(&mut self, flight: u32, waiters: &mut Vec<W>) -> u32 {
         let f = &mut self.flights[flight as usize];
-        waiters.append(&mut f.waiters);
+        // The waiters' memory leaves with them: a flight slot reused by another key
+        // starts empty, so what the cache holds is its waiters now, not the most a
+        // slot ever held.
+        if waiters.is_empty() {
+            *waiters = std::mem::take(&mut f.waiters);
+        } else {
+            waiters.append(&mut f.waiters);
+            f.waiters = Vec::new();
+        }
         let slot = f.slot;
         f.slot = NONE;
         self.free_flights.push(flight);

@@ -11,6 +11,7 @@ pub mod random;
 pub mod recorder;
 pub mod tier;
 pub mod workload;
+pub mod zipf;
 
 use crate::metrics::*;
 use crate::model::{Escalation, Scenario, TierKind};
@@ -18,7 +19,7 @@ use crate::time::SimTime;
 use cache::{CacheSim, Lookup};
 use engine::EventQueue;
 use recorder::{CalendarRecorder, CohortMark};
-use tier::{Cx, Finished, NO_FLIGHT, NO_TOKEN, Req, TierBehaviour, TierEvent, TierSim};
+use tier::{Cx, Finished, NO_FLIGHT, NO_TOKEN, Req, TierBehaviour, TierEvent, TierSim, Wrap};
 use workload::{Arrivals, RateShape, RequestSource};
 
 #[derive(Clone, Copy, Debug)]
@@ -37,8 +38,11 @@ enum Event {
     HourTick,
 }
 
-fn tier_event(tier: u8, event: TierEvent) -> Event {
-    Event::Tier { tier, event }
+impl Wrap for Event {
+    #[inline]
+    fn wrap(tier: u8, event: TierEvent) -> Event {
+        Event::Tier { tier, event }
+    }
 }
 
 /// Runs `scenario` at load multiplier `scale`; `replication` selects independent seeds.
@@ -254,7 +258,6 @@ impl<'a> Simulation<'a> {
         let mut cx = Cx::new(
             t as u8,
             &mut self.events,
-            tier_event,
             &mut self.finished,
             &mut self.billing,
             self.horizon,
@@ -265,7 +268,16 @@ impl<'a> Simulation<'a> {
 
     /// Settles finished requests in the order they finished; an escalation hands its
     /// request to the next tier, whose outcomes join the end of the list.
+    #[inline]
     fn settle(&mut self, now: SimTime) {
+        // Most calls finish nothing (an arrival that starts or waits): nothing to do.
+        if self.finished.is_empty() && self.billing.is_empty() {
+            return;
+        }
+        self.settle_finished(now);
+    }
+
+    fn settle_finished(&mut self, now: SimTime) {
         for (t, launched, extra, money) in self.billing.drain(..) {
             // Rounding and minimums are a cost of launching: they belong to the hour an
             // instance was launched in, and to the window only if that is inside it.

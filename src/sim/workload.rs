@@ -5,21 +5,27 @@
 //! with probability rate(t)/peak. Because the peak is taken per segment, nearly every
 //! candidate is kept, and the result is an exact draw of the time-varying process.
 
-use rand_distr::{Distribution, Zipf};
-
 pub use crate::calendar::RateShape;
-use crate::model::RequestClass;
+use crate::model::{Dist, RequestClass};
 use crate::sim::random::{self, SimRng};
+use crate::sim::zipf::ZipfSampler;
 use crate::time::SimTime;
 
 /// The arrival times of one run, drawn lazily.
 pub struct Arrivals {
     shape: RateShape,
+    /// The factor is 1 everywhere: every candidate is kept without evaluating it.
+    flat: bool,
     rate_per_us: f64,
     horizon_us: f64,
     t: f64,
     segment_end: f64,
     segment_rate: f64,
+    /// For a segment with a diurnal swing: the rate every candidate is kept below,
+    /// and where the factor may touch its bound (see [`RateShape::squeeze`]).
+    squeeze: Option<(f64, [f64; 3])>,
+    /// Off only in the test that checks the squeeze changes nothing.
+    use_squeeze: bool,
     rng: SimRng,
 }
 
@@ -27,12 +33,15 @@ impl Arrivals {
     /// `rate_per_us` is the mean arrival rate (users × scale × requests per µs).
     pub fn new(shape: RateShape, rate_per_us: f64, horizon: SimTime, rng: SimRng) -> Arrivals {
         Arrivals {
+            flat: shape.is_flat(),
             shape,
             rate_per_us,
             horizon_us: horizon.0 as f64,
             t: 0.0,
             segment_end: 0.0,
             segment_rate: 0.0,
+            squeeze: None,
+            use_squeeze: true,
             rng,
         }
     }
@@ -46,6 +55,11 @@ impl Arrivals {
             if self.t >= self.segment_end {
                 self.segment_end = self.shape.segment_end(self.t).min(self.horizon_us);
                 self.segment_rate = self.rate_per_us * self.shape.bound(self.t, self.segment_end);
+                self.squeeze = self
+                    .shape
+                    .squeeze(self.t, self.segment_end)
+                    .filter(|_| self.use_squeeze)
+                    .map(|q| (self.rate_per_us * q.floor, q.guards));
             }
             if self.segment_rate <= 0.0 {
                 self.t = self.segment_end;
@@ -58,6 +72,25 @@ impl Arrivals {
                 continue;
             }
             self.t = candidate;
+            // A flat rate keeps every candidate: its factor is exactly 1, as is the
+            // bound, so the general test below would keep it too, without a draw.
+            if self.flat {
+                return Some(SimTime(candidate as u64));
+            }
+            // Away from where the factor may touch its bound, the test below would draw
+            // its uniform; a uniform under the segment's floor keeps the candidate
+            // without evaluating the cosine. Same draws, same decisions.
+            if let Some((floor, guards)) = self.squeeze
+                && guards
+                    .iter()
+                    .all(|g| !((candidate - g).abs() < crate::calendar::GUARD_US))
+            {
+                let u = random::uniform(&mut self.rng) * self.segment_rate;
+                if u < floor || u < self.rate_per_us * self.shape.factor(candidate) {
+                    return Some(SimTime(candidate as u64));
+                }
+                continue;
+            }
             let keep = self.rate_per_us * self.shape.factor(candidate);
             if keep >= self.segment_rate
                 || random::uniform(&mut self.rng) * self.segment_rate < keep
@@ -80,9 +113,13 @@ pub struct RequestDraw {
 
 /// Draws request attributes from the class mix, token distributions and key popularity.
 pub struct RequestSource {
+    /// Every request is the same (one class, constant tokens, no keys): nothing to
+    /// draw. The general path would draw only the class's uniform, which nothing else
+    /// reads, so skipping it changes no figure.
+    constant: Option<RequestDraw>,
     cumulative_shares: Vec<f64>,
     classes: Vec<RequestClass>,
-    keys: Option<Zipf<f64>>,
+    keys: Option<ZipfSampler>,
     rng: SimRng,
 }
 
@@ -97,16 +134,33 @@ impl RequestSource {
                 acc
             })
             .collect();
+        let constant = match classes {
+            [only] if zipf.is_none() => match (only.input_tokens, only.output_tokens) {
+                (Dist::Constant(i), Dist::Constant(o)) => Some(RequestDraw {
+                    class: 0,
+                    input_tokens: (i + 0.5) as u32,
+                    output_tokens: (o + 0.5) as u32,
+                    key: 0,
+                }),
+                _ => None,
+            },
+            _ => None,
+        };
         RequestSource {
+            constant,
             cumulative_shares,
             classes: classes.to_vec(),
-            // Validation guarantees n ≥ 1 and an exponent ≥ 0, the only failure cases.
-            keys: zipf.map(|(n, s)| Zipf::new(n as f64, s).expect("validated key space")),
+            // Validation guarantees n ≥ 1 and an exponent in [0, 10].
+            keys: zipf.map(|(n, s)| ZipfSampler::new(n, s)),
             rng,
         }
     }
 
+    #[inline]
     pub fn draw(&mut self) -> RequestDraw {
+        if let Some(draw) = self.constant {
+            return draw;
+        }
         let u = random::uniform(&mut self.rng);
         let last = self.classes.len() - 1;
         let class = self
@@ -118,7 +172,7 @@ impl RequestSource {
         let input_tokens = random::tokens(&spec.input_tokens, &mut self.rng);
         let output_tokens = random::tokens(&spec.output_tokens, &mut self.rng);
         let key = match &self.keys {
-            Some(z) => z.sample(&mut self.rng) as u64,
+            Some(z) => z.sample(&mut self.rng),
             None => 0,
         };
         RequestDraw {
@@ -192,6 +246,28 @@ mod tests {
             }
             t = end;
         }
+    }
+
+    /// The squeeze decides without the cosine but must decide the same: the arrival
+    /// times with and without it are identical, over two weeks with a daily cycle, a
+    /// weekly one and a burst, at a rate where a candidate falls within a second of a
+    /// peak or a segment edge thousands of times.
+    #[test]
+    fn the_squeeze_changes_no_arrival() {
+        let rate = 2_000_000.0 / DAY_US;
+        let run = |squeeze: bool| {
+            let mut a = Arrivals::new(
+                RateShape::new(&workload()),
+                rate,
+                SimTime(14 * SimTime::DAY.0),
+                random::stream(9, 1.0, 0, random::ARRIVALS),
+            );
+            a.use_squeeze = squeeze;
+            std::iter::from_fn(move || a.next_arrival()).collect::<Vec<_>>()
+        };
+        let (with, without) = (run(true), run(false));
+        assert!(with.len() > 20_000_000, "{}", with.len());
+        assert!(with == without, "the squeeze changed the arrivals");
     }
 
     #[test]

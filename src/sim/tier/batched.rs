@@ -19,7 +19,7 @@
 use std::collections::{BTreeSet, VecDeque};
 
 use super::fleet::{Fleet, InstanceState, Prices};
-use super::{Cx, Req, TierBehaviour, TierEvent};
+use super::{Cx, Req, TierBehaviour, TierEvent, Wrap};
 use crate::metrics::{Failure, HourTier, TierAccum};
 use crate::model::{Batched, RequestClass, Scaling};
 use crate::sim::random::{SimRng, round_up_to_1};
@@ -174,7 +174,7 @@ impl BatchedSim {
         }
     }
 
-    fn launch<E>(&mut self, now: SimTime, cx: &mut Cx<E>) -> (u32, u32) {
+    fn launch<E: Wrap>(&mut self, now: SimTime, cx: &mut Cx<E>) -> (u32, u32) {
         let (id, generation, bought) = self.fleet.launch(now);
         if bought == super::fleet::Bought::Spot {
             self.fleet.schedule_preemption(
@@ -239,7 +239,7 @@ impl BatchedSim {
 
     /// Admits `req` to instance `i` (which has room): it joins at the next step
     /// boundary, or starts at once on an idle instance.
-    fn admit<E>(&mut self, i: usize, req: Req, now: SimTime, cx: &mut Cx<E>) {
+    fn admit<E: Wrap>(&mut self, i: usize, req: Req, now: SimTime, cx: &mut Cx<E>) {
         let wait = now.minus(req.entered_tier);
         self.accum.started += 1;
         if wait > SimTime::ZERO {
@@ -288,7 +288,7 @@ impl BatchedSim {
     }
 
     /// Starts the next run of identical steps on instance `i`, if it has sequences.
-    fn plan<E>(&mut self, i: usize, now: SimTime, cx: &mut Cx<E>) {
+    fn plan<E: Wrap>(&mut self, i: usize, now: SimTime, cx: &mut Cx<E>) {
         let b = &mut self.batches[i];
         if b.seqs.is_empty() {
             b.run = None;
@@ -333,7 +333,7 @@ impl BatchedSim {
         );
     }
 
-    fn on_step<E>(&mut self, i: usize, tag: u32, now: SimTime, cx: &mut Cx<E>) {
+    fn on_step<E: Wrap>(&mut self, i: usize, tag: u32, now: SimTime, cx: &mut Cx<E>) {
         if self.batches[i].tag != tag {
             return; // moved to an earlier boundary, or the instance is gone
         }
@@ -392,7 +392,7 @@ impl BatchedSim {
         self.plan(i, now, cx);
     }
 
-    fn finish<E>(&mut self, i: usize, s: Seq, now: SimTime, cx: &mut Cx<E>) {
+    fn finish<E: Wrap>(&mut self, i: usize, s: Seq, now: SimTime, cx: &mut Cx<E>) {
         let a = &mut self.accum;
         a.departures += 1;
         a.sojourn_us += now.minus(s.req.entered_tier).0 as f64;
@@ -422,7 +422,7 @@ impl BatchedSim {
     }
 
     /// Admits waiting requests to instance `i` in order while the first one fits.
-    fn pull<E>(&mut self, i: usize, now: SimTime, cx: &mut Cx<E>) {
+    fn pull<E: Wrap>(&mut self, i: usize, now: SimTime, cx: &mut Cx<E>) {
         while let Some(front) = self.queue.front() {
             if !self.fits(i, Self::kv_of(front)) {
                 break;
@@ -432,7 +432,7 @@ impl BatchedSim {
         }
     }
 
-    fn stop_instance<E>(&mut self, id: u32, now: SimTime, cx: &mut Cx<E>) {
+    fn stop_instance<E: Wrap>(&mut self, id: u32, now: SimTime, cx: &mut Cx<E>) {
         self.advance(now);
         let size = self.batches[id as usize].size();
         self.by_size.remove(&(size, id));
@@ -444,7 +444,7 @@ impl BatchedSim {
 
     /// A spot instance is warned (it takes no new work from now, and stops if idle), or
     /// taken back: its batch goes back to the front of the queue, its work lost.
-    fn on_preempt<E>(
+    fn on_preempt<E: Wrap>(
         &mut self,
         id: u32,
         generation: u32,
@@ -506,7 +506,7 @@ impl BatchedSim {
         }
     }
 
-    fn on_queue_timeout<E>(&mut self, now: SimTime, cx: &mut Cx<E>) {
+    fn on_queue_timeout<E: Wrap>(&mut self, now: SimTime, cx: &mut Cx<E>) {
         self.advance(now);
         self.purge_scheduled = false;
         let Some(timeout) = self.spec.timeout else {
@@ -531,7 +531,13 @@ impl BatchedSim {
         }
     }
 
-    fn on_instance_ready<E>(&mut self, id: u32, generation: u32, now: SimTime, cx: &mut Cx<E>) {
+    fn on_instance_ready<E: Wrap>(
+        &mut self,
+        id: u32,
+        generation: u32,
+        now: SimTime,
+        cx: &mut Cx<E>,
+    ) {
         let inst = self.fleet.instances[id as usize];
         if inst.generation != generation || inst.state != InstanceState::Starting {
             return; // retired while starting
@@ -541,7 +547,7 @@ impl BatchedSim {
         self.pull(id as usize, now, cx);
     }
 
-    fn on_autoscale<E>(&mut self, now: SimTime, cx: &mut Cx<E>) {
+    fn on_autoscale<E: Wrap>(&mut self, now: SimTime, cx: &mut Cx<E>) {
         self.advance(now);
         let Scaling::Auto(rule) = self.spec.scaling else {
             return;
@@ -614,7 +620,7 @@ impl BatchedSim {
 }
 
 impl TierBehaviour for BatchedSim {
-    fn start<E>(&mut self, cx: &mut Cx<E>) {
+    fn start<E: Wrap>(&mut self, cx: &mut Cx<E>) {
         let initial = match self.spec.scaling {
             Scaling::Fixed { instances } => instances,
             Scaling::Auto(rule) => {
@@ -630,7 +636,7 @@ impl TierBehaviour for BatchedSim {
         }
     }
 
-    fn arrive<E>(&mut self, mut req: Req, now: SimTime, cx: &mut Cx<E>) {
+    fn arrive<E: Wrap>(&mut self, mut req: Req, now: SimTime, cx: &mut Cx<E>) {
         self.advance(now);
         req.entered_tier = now;
         self.accum.arrivals += 1;
@@ -669,7 +675,7 @@ impl TierBehaviour for BatchedSim {
         }
     }
 
-    fn handle<E>(&mut self, event: TierEvent, now: SimTime, cx: &mut Cx<E>) {
+    fn handle<E: Wrap>(&mut self, event: TierEvent, now: SimTime, cx: &mut Cx<E>) {
         let TierEvent::Batched(event) = event else {
             unreachable!("events are delivered to the tier that scheduled them")
         };

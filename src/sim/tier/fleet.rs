@@ -7,7 +7,7 @@
 //! stop them.
 
 use super::autoscaler::{self, Decision};
-use super::{Cx, TierEvent};
+use super::{Cx, TierEvent, Wrap};
 use crate::metrics::TierAccum;
 use crate::model::{Autoscaling, Billing, Purchase};
 use crate::sim::random::{self, SimRng};
@@ -63,6 +63,9 @@ pub struct Fleet {
     /// Spot instances alive and not yet warned.
     spot_unwarned: u32,
     prices: Prices,
+    /// What the fleet costs per µs as it is now, kept as instances come and go because
+    /// the time integrals read it at every event.
+    spend_per_us: f64,
     last_scale_out: Option<SimTime>,
     last_change: Option<SimTime>,
     /// The tier's load integral at the last autoscaler evaluation.
@@ -79,7 +82,7 @@ pub struct Fleet {
 
 impl Fleet {
     pub fn new(prices: Prices) -> Fleet {
-        Fleet {
+        let mut fleet = Fleet {
             instances: Vec::new(),
             stopped: Vec::new(),
             serving: 0,
@@ -88,6 +91,7 @@ impl Fleet {
             alive_bought: [0; 3],
             spot_unwarned: 0,
             prices,
+            spend_per_us: 0.0,
             last_scale_out: None,
             last_change: None,
             load_area_at_tick: 0.0,
@@ -96,7 +100,9 @@ impl Fleet {
             hour_peak_alive: 0,
             hour_at_max: false,
             first_at_max: None,
-        }
+        };
+        fleet.spend_per_us = fleet.compute_spend_per_us();
+        fleet
     }
 
     fn slot(b: Bought) -> usize {
@@ -153,6 +159,7 @@ impl Fleet {
         }
         self.peak_alive = self.peak_alive.max(self.alive);
         self.hour_peak_alive = self.hour_peak_alive.max(self.alive);
+        self.spend_per_us = self.compute_spend_per_us();
         (id, self.instances[id as usize].generation, bought)
     }
 
@@ -176,7 +183,7 @@ impl Fleet {
     /// for what is not under a commitment): in the hour it stops for the timeline, and to
     /// its launch for the month. `preempted` instances are billed to the moment they
     /// were taken back, without a minimum.
-    pub fn stop<E>(
+    pub fn stop<E: Wrap>(
         &mut self,
         id: u32,
         now: SimTime,
@@ -198,6 +205,8 @@ impl Fleet {
             self.spot_unwarned -= 1;
         }
         self.stopped.push(id);
+        self.spend_per_us = self.compute_spend_per_us();
+        let inst = &self.instances[id as usize];
         let price = match inst.bought {
             Bought::Committed => return,
             Bought::OnDemand => self.prices.on_demand_per_hour,
@@ -227,7 +236,12 @@ impl Fleet {
 
     /// Money per µs the fleet costs now: the commitment whether used or not, and the
     /// instances alive beyond it.
+    #[inline]
     pub fn spend_per_us(&self) -> f64 {
+        self.spend_per_us
+    }
+
+    fn compute_spend_per_us(&self) -> f64 {
         let committed = self
             .prices
             .purchase
@@ -242,7 +256,7 @@ impl Fleet {
     /// For a spot instance just launched: when the provider warns, and when it takes
     /// the instance back (exponential with the declared mean). `event` makes the
     /// tier's own event for (instance, generation, taken back?).
-    pub fn schedule_preemption<E>(
+    pub fn schedule_preemption<E: Wrap>(
         &self,
         id: u32,
         generation: u32,

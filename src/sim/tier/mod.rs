@@ -68,12 +68,26 @@ pub enum TierEvent {
     Api(api::Event),
 }
 
+/// How the simulation's own event type carries a tier's event: known at compile time,
+/// so scheduling one is inlined rather than a call through a pointer on every event.
+pub trait Wrap: Copy {
+    /// The event that delivers `event` back to tier `tier`.
+    fn wrap(tier: u8, event: TierEvent) -> Self;
+}
+
+/// A queue of tier events alone (for testing a tier by itself).
+impl Wrap for TierEvent {
+    #[inline]
+    fn wrap(_tier: u8, event: TierEvent) -> TierEvent {
+        event
+    }
+}
+
 /// What a tier may do to the world around it while it handles a call: schedule its
 /// own events and report requests it has finished.
 pub struct Cx<'a, E> {
     tier: u8,
     events: &'a mut EventQueue<E>,
-    wrap: fn(u8, TierEvent) -> E,
     finished: &'a mut Vec<(u8, Req, Finished)>,
     billing: &'a mut Vec<(u8, SimTime, f64, f64)>,
     /// End of the run: nothing is scheduled that could only happen after it.
@@ -86,7 +100,6 @@ impl<'a, E> Cx<'a, E> {
     pub fn new(
         tier: u8,
         events: &'a mut EventQueue<E>,
-        wrap: fn(u8, TierEvent) -> E,
         finished: &'a mut Vec<(u8, Req, Finished)>,
         billing: &'a mut Vec<(u8, SimTime, f64, f64)>,
         horizon: SimTime,
@@ -95,20 +108,23 @@ impl<'a, E> Cx<'a, E> {
         Cx {
             tier,
             events,
-            wrap,
             finished,
             billing,
             horizon,
             warmup,
         }
     }
+}
 
+impl<'a, E: Wrap> Cx<'a, E> {
     /// Delivers `event` back to this tier at `at`.
     #[inline]
     pub fn schedule(&mut self, at: SimTime, event: TierEvent) {
-        self.events.schedule(at, (self.wrap)(self.tier, event));
+        self.events.schedule(at, E::wrap(self.tier, event));
     }
+}
 
+impl<'a, E> Cx<'a, E> {
     /// Reports that `req` is answered by this tier.
     #[inline]
     pub fn answered(&mut self, req: Req) {
@@ -136,11 +152,11 @@ impl<'a, E> Cx<'a, E> {
 /// What every tier kind does for the simulation.
 pub trait TierBehaviour {
     /// Sets up the tier at time zero (initial instances, the first autoscaler tick).
-    fn start<E>(&mut self, cx: &mut Cx<E>);
+    fn start<E: Wrap>(&mut self, cx: &mut Cx<E>);
     /// A request reaches the tier: from the router, the cache or an escalation.
-    fn arrive<E>(&mut self, req: Req, now: SimTime, cx: &mut Cx<E>);
+    fn arrive<E: Wrap>(&mut self, req: Req, now: SimTime, cx: &mut Cx<E>);
     /// One of the tier's own events is due.
-    fn handle<E>(&mut self, event: TierEvent, now: SimTime, cx: &mut Cx<E>);
+    fn handle<E: Wrap>(&mut self, event: TierEvent, now: SimTime, cx: &mut Cx<E>);
     /// Brings the time integrals up to `now`.
     fn advance(&mut self, now: SimTime);
     /// Running totals so far (call [`advance`](Self::advance) first).
@@ -218,15 +234,15 @@ macro_rules! each_kind {
 
 impl TierBehaviour for TierSim {
     #[inline]
-    fn start<E>(&mut self, cx: &mut Cx<E>) {
+    fn start<E: Wrap>(&mut self, cx: &mut Cx<E>) {
         each_kind!(self, t => t.start(cx))
     }
     #[inline]
-    fn arrive<E>(&mut self, req: Req, now: SimTime, cx: &mut Cx<E>) {
+    fn arrive<E: Wrap>(&mut self, req: Req, now: SimTime, cx: &mut Cx<E>) {
         each_kind!(self, t => t.arrive(req, now, cx))
     }
     #[inline]
-    fn handle<E>(&mut self, event: TierEvent, now: SimTime, cx: &mut Cx<E>) {
+    fn handle<E: Wrap>(&mut self, event: TierEvent, now: SimTime, cx: &mut Cx<E>) {
         each_kind!(self, t => t.handle(event, now, cx))
     }
     #[inline]

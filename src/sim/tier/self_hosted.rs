@@ -4,7 +4,7 @@
 use std::collections::VecDeque;
 
 use super::fleet::{Fleet, InstanceState, Prices};
-use super::{Cx, Req, TierBehaviour, TierEvent};
+use super::{Cx, Req, TierBehaviour, TierEvent, Wrap};
 use crate::metrics::{Failure, HourTier, TierAccum};
 use crate::model::{RequestClass, Scaling, SelfHosted, ServiceTime};
 use crate::sim::random::{self, SimRng};
@@ -125,7 +125,7 @@ impl SelfHostedSim {
     }
 
     /// Adds an instance in the Starting state; returns its index and generation.
-    fn launch<E>(&mut self, now: SimTime, cx: &mut Cx<E>) -> (u32, u32) {
+    fn launch<E: Wrap>(&mut self, now: SimTime, cx: &mut Cx<E>) -> (u32, u32) {
         let (id, generation, bought) = self.fleet.launch(now);
         if self.busy_on.len() <= id as usize {
             self.busy_on.resize(id as usize + 1, 0);
@@ -198,14 +198,20 @@ impl SelfHostedSim {
     }
 
     /// Stops an instance and books the billed time beyond its life (rounding, minimum).
-    fn stop_instance<E>(&mut self, id: u32, now: SimTime, cx: &mut Cx<E>) {
+    fn stop_instance<E: Wrap>(&mut self, id: u32, now: SimTime, cx: &mut Cx<E>) {
         self.advance(now);
         self.fleet.stop(id, now, false, &mut self.accum, cx);
     }
 
     /// Starts `req` on a slot of `instance` already taken by the caller.
     #[inline]
-    fn start_service<E>(&mut self, instance: u32, mut req: Req, now: SimTime, cx: &mut Cx<E>) {
+    fn start_service<E: Wrap>(
+        &mut self,
+        instance: u32,
+        mut req: Req,
+        now: SimTime,
+        cx: &mut Cx<E>,
+    ) {
         let wait = now.minus(req.entered_tier);
         self.accum.started += 1;
         if wait > SimTime::ZERO {
@@ -247,7 +253,7 @@ impl SelfHostedSim {
         );
     }
 
-    fn on_service_done<E>(
+    fn on_service_done<E: Wrap>(
         &mut self,
         instance: u32,
         generation: u32,
@@ -292,7 +298,7 @@ impl SelfHostedSim {
         }
     }
 
-    fn on_queue_timeout<E>(&mut self, now: SimTime, cx: &mut Cx<E>) {
+    fn on_queue_timeout<E: Wrap>(&mut self, now: SimTime, cx: &mut Cx<E>) {
         self.advance(now);
         self.purge_scheduled = false;
         let Some(timeout) = self.spec.timeout else {
@@ -317,7 +323,7 @@ impl SelfHostedSim {
         }
     }
 
-    fn on_instance_ready<E>(
+    fn on_instance_ready<E: Wrap>(
         &mut self,
         instance: u32,
         generation: u32,
@@ -336,7 +342,7 @@ impl SelfHostedSim {
     /// A spot instance is warned (it takes no new work from now, and stops if idle), or
     /// taken back: what it had in service goes back to the front of the queue, its
     /// service so far lost.
-    fn on_preempt<E>(
+    fn on_preempt<E: Wrap>(
         &mut self,
         id: u32,
         generation: u32,
@@ -389,7 +395,7 @@ impl SelfHostedSim {
     }
 
     /// Hands waiting requests to free slots.
-    fn serve_queue<E>(&mut self, now: SimTime, cx: &mut Cx<E>) {
+    fn serve_queue<E: Wrap>(&mut self, now: SimTime, cx: &mut Cx<E>) {
         while !self.queue.is_empty() && !self.free_slots.is_empty() {
             let req = self.queue.pop_front().expect("queue is not empty");
             let instance = self.take_slot().expect("a slot is free");
@@ -397,7 +403,7 @@ impl SelfHostedSim {
         }
     }
 
-    fn on_autoscale<E>(&mut self, now: SimTime, cx: &mut Cx<E>) {
+    fn on_autoscale<E: Wrap>(&mut self, now: SimTime, cx: &mut Cx<E>) {
         self.advance(now);
         let Scaling::Auto(rule) = self.spec.scaling else {
             return;
@@ -462,7 +468,7 @@ impl SelfHostedSim {
 }
 
 impl TierBehaviour for SelfHostedSim {
-    fn start<E>(&mut self, cx: &mut Cx<E>) {
+    fn start<E: Wrap>(&mut self, cx: &mut Cx<E>) {
         let initial = match self.spec.scaling {
             Scaling::Fixed { instances } => instances,
             Scaling::Auto(rule) => {
@@ -479,7 +485,7 @@ impl TierBehaviour for SelfHostedSim {
     }
 
     #[inline]
-    fn arrive<E>(&mut self, mut req: Req, now: SimTime, cx: &mut Cx<E>) {
+    fn arrive<E: Wrap>(&mut self, mut req: Req, now: SimTime, cx: &mut Cx<E>) {
         self.advance(now);
         req.entered_tier = now;
         self.accum.arrivals += 1;
@@ -503,7 +509,7 @@ impl TierBehaviour for SelfHostedSim {
     }
 
     #[inline]
-    fn handle<E>(&mut self, event: TierEvent, now: SimTime, cx: &mut Cx<E>) {
+    fn handle<E: Wrap>(&mut self, event: TierEvent, now: SimTime, cx: &mut Cx<E>) {
         let TierEvent::SelfHosted(event) = event else {
             unreachable!("events are delivered to the tier that scheduled them")
         };

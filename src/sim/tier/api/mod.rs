@@ -11,7 +11,7 @@ mod prompt_cache;
 
 pub use price::{Call, price};
 
-use super::{Cx, NO_TOKEN, Req, TierBehaviour, TierEvent};
+use super::{Cx, NO_TOKEN, Req, TierBehaviour, TierEvent, Wrap};
 use crate::metrics::{Failure, HourTier, TierAccum};
 use crate::model::{Api, ApiLatency, RequestClass};
 use crate::sim::random::{self, SimRng};
@@ -81,7 +81,7 @@ impl ApiSim {
     }
 
     /// One attempt of a call: accepted, retried later, or failed as throttled.
-    fn attempt<E>(&mut self, req: Req, now: SimTime, cx: &mut Cx<E>) {
+    fn attempt<E: Wrap>(&mut self, req: Req, now: SimTime, cx: &mut Cx<E>) {
         let batch = self.deferred(&req);
         let tokens = f64::from(req.input_tokens) + f64::from(req.output_tokens);
         let limits = if batch {
@@ -121,7 +121,7 @@ impl ApiSim {
 
     /// An interactive call: its prefix may be warm in the prompt cache; it returns
     /// after its latency, streamed or whole.
-    fn call<E>(&mut self, mut req: Req, now: SimTime, cx: &mut Cx<E>) {
+    fn call<E: Wrap>(&mut self, mut req: Req, now: SimTime, cx: &mut Cx<E>) {
         let mut call = Call {
             input_tokens: req.input_tokens,
             output_tokens: req.output_tokens,
@@ -163,7 +163,7 @@ impl ApiSim {
 
     /// A batch call: no prompt cache, the batch discount, and the answer after the
     /// turnaround. The client does not wait on it, so the API's timeout does not apply.
-    fn submit_batch<E>(&mut self, mut req: Req, now: SimTime, cx: &mut Cx<E>) {
+    fn submit_batch<E: Wrap>(&mut self, mut req: Req, now: SimTime, cx: &mut Cx<E>) {
         let Some(batch) = self.spec.batch else {
             unreachable!("only an API with a batch path defers requests")
         };
@@ -182,7 +182,7 @@ impl ApiSim {
     }
 
     /// A refused attempt: retried after a backoff, or failed after the last retry.
-    fn throttled<E>(&mut self, mut req: Req, now: SimTime, cx: &mut Cx<E>) {
+    fn throttled<E: Wrap>(&mut self, mut req: Req, now: SimTime, cx: &mut Cx<E>) {
         self.accum.throttled_attempts += 1;
         let retry = self.spec.retry;
         if (req.attempts as u32) < retry.max_retries {
@@ -203,10 +203,10 @@ impl ApiSim {
 }
 
 impl TierBehaviour for ApiSim {
-    fn start<E>(&mut self, _cx: &mut Cx<E>) {}
+    fn start<E: Wrap>(&mut self, _cx: &mut Cx<E>) {}
 
     #[inline]
-    fn arrive<E>(&mut self, mut req: Req, now: SimTime, cx: &mut Cx<E>) {
+    fn arrive<E: Wrap>(&mut self, mut req: Req, now: SimTime, cx: &mut Cx<E>) {
         self.advance(now);
         req.entered_tier = now;
         self.accum.arrivals += 1;
@@ -215,7 +215,7 @@ impl TierBehaviour for ApiSim {
     }
 
     #[inline]
-    fn handle<E>(&mut self, event: TierEvent, now: SimTime, cx: &mut Cx<E>) {
+    fn handle<E: Wrap>(&mut self, event: TierEvent, now: SimTime, cx: &mut Cx<E>) {
         let TierEvent::Api(event) = event else {
             unreachable!("events are delivered to the tier that scheduled them")
         };
@@ -342,10 +342,6 @@ mod tests {
         answers: Vec<(SimTime, Req)>,
     }
 
-    fn wrap(_tier: u8, event: TierEvent) -> TierEvent {
-        event
-    }
-
     impl Harness {
         fn new(spec: Api, classes: &[RequestClass]) -> Harness {
             let rng = |k| random::stream(1, 1.0, 0, random::TIER_BASE + k);
@@ -362,7 +358,6 @@ mod tests {
             let mut cx = Cx::new(
                 0,
                 &mut self.events,
-                wrap,
                 &mut self.finished,
                 &mut self.billing,
                 SimTime::MAX,
