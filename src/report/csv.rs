@@ -350,29 +350,18 @@ fn is_number(s: &str) -> bool {
         && s.parse::<f64>().is_ok_and(f64::is_finite)
 }
 
-/// The scalar figures of `value` by dotted path (lists are left out; null is empty).
+/// The scalar figures of `value` by dotted path, lists left out; null is empty.
 fn leaves(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
-    let join = |key: &str| {
-        if prefix.is_empty() {
-            key.to_string()
-        } else {
-            format!("{prefix}.{key}")
-        }
-    };
-    match value {
-        Value::Object(map) => {
-            for (k, v) in map {
-                leaves(&join(k), v, out);
-            }
-        }
-        Value::Array(_) => {}
-        Value::Null => out.push((prefix.to_string(), String::new())),
-        Value::String(s) => out.push((prefix.to_string(), s.clone())),
-        other => out.push((prefix.to_string(), other.to_string())),
-    }
+    walk(prefix, value, false, out);
 }
 
+/// The scalar figures of `value` by dotted path, named entries of lists under their
+/// names; null is empty.
 fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
+    walk(prefix, value, true, out);
+}
+
+fn walk(prefix: &str, value: &Value, named_lists: bool, out: &mut Vec<(String, String)>) {
     let join = |key: &str| {
         if prefix.is_empty() {
             key.to_string()
@@ -383,16 +372,17 @@ fn flatten(prefix: &str, value: &Value, out: &mut Vec<(String, String)>) {
     match value {
         Value::Object(map) => {
             for (k, v) in map {
-                flatten(&join(k), v, out);
+                walk(&join(k), v, named_lists, out);
             }
         }
-        Value::Array(items) => {
+        Value::Array(items) if named_lists => {
             for item in items {
                 if let Some(name) = item.get("name").and_then(Value::as_str) {
-                    flatten(&join(name), item, out);
+                    walk(&join(name), item, named_lists, out);
                 }
             }
         }
+        Value::Array(_) => {}
         Value::Null => out.push((prefix.to_string(), String::new())),
         Value::String(s) => out.push((prefix.to_string(), s.clone())),
         other => out.push((prefix.to_string(), other.to_string())),
