@@ -558,32 +558,25 @@ impl Figures {
         let est = |f: &dyn Fn(&Sample) -> f64| {
             Estimate::from_samples(&samples.iter().map(f).collect::<Vec<_>>())
         };
+        // A figure some run lacks (no revenue, no streaming tier, no cache) has no estimate.
+        let est_all = |f: &dyn Fn(&Sample) -> Option<f64>| {
+            let values: Option<Vec<f64>> = samples.iter().map(f).collect();
+            values.map(|v| Estimate::from_samples(&v))
+        };
         Figures {
             cost_per_transaction: est(&|s| s.cost_per_transaction),
             monthly_cost: est(&|s| s.monthly_cost),
-            margin: samples
-                .iter()
-                .all(|s| s.margin.is_some())
-                .then(|| est(&|s| s.margin.unwrap_or(0.0))),
+            margin: est_all(&|s| s.margin),
             latency_mean_ms: est(&|s| s.mean_latency),
             latency_p50_ms: est(&|s| s.p50),
             latency_p99_ms: est(&|s| s.p99),
-            ttft_p99_ms: samples
-                .iter()
-                .all(|s| s.ttft_p99.is_some())
-                .then(|| est(&|s| s.ttft_p99.unwrap_or(0.0))),
-            tpot_p99_ms: samples
-                .iter()
-                .all(|s| s.tpot_p99.is_some())
-                .then(|| est(&|s| s.tpot_p99.unwrap_or(0.0))),
+            ttft_p99_ms: est_all(&|s| s.ttft_p99),
+            tpot_p99_ms: est_all(&|s| s.tpot_p99),
             error_rate: est(&|s| s.error_rate),
             success_rate: est(&|s| s.success_rate),
             peak_instances: est(&|s| s.peak_instances),
             latency_p95_ms: est(&|s| s.p95),
-            cache_hit_rate: samples
-                .iter()
-                .all(|s| s.cache_hit_rate.is_some())
-                .then(|| est(&|s| s.cache_hit_rate.unwrap_or(0.0))),
+            cache_hit_rate: est_all(&|s| s.cache_hit_rate),
             failure_rates: FailureRates {
                 queue_full: est(&|s| s.failure_rates[0]),
                 timeout: est(&|s| s.failure_rates[1]),
