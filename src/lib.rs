@@ -427,7 +427,8 @@ fn refuse_with_shard(
     Ok(())
 }
 
-/// The format asked for, or the one `-o`'s extension names (`.json`, `.csv`, `.md`), or
+/// The format asked for, or the one `-o`'s extension names (`.json`, `.csv`, `.md`,
+/// `.html`), or
 /// the table: `-o out.csv` alone should not write a box-drawing table into a CSV file.
 fn format_for(asked: Option<Format>, output: Option<&Path>) -> Format {
     asked.unwrap_or_else(|| {
@@ -440,6 +441,7 @@ fn format_for(asked: Option<Format>, output: Option<&Path>) -> Format {
             Some("json") => Format::Json,
             Some("csv") => Format::Csv,
             Some("md" | "markdown") => Format::Markdown,
+            Some("html" | "htm") => Format::Html,
             _ => Format::Table,
         }
     })
