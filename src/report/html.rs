@@ -27,6 +27,47 @@ use crate::scenario::plan::Command;
 
 pub struct Html;
 
+/// The page being written, and how many tables it has, which names each uniquely.
+struct Page {
+    out: String,
+    tables: usize,
+}
+
+impl std::ops::Deref for Page {
+    type Target = String;
+    fn deref(&self) -> &String {
+        &self.out
+    }
+}
+
+impl std::ops::DerefMut for Page {
+    fn deref_mut(&mut self) -> &mut String {
+        &mut self.out
+    }
+}
+
+impl Write for Page {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.out.push_str(s);
+        Ok(())
+    }
+}
+
+impl Page {
+    /// A title above a table, named by the table's `aria-labelledby`: a `<caption>`
+    /// would be as wide as the table and scroll away with it on a phone.
+    fn table_title(&mut self, title: &str) -> String {
+        self.tables += 1;
+        let id = format!("table{}", self.tables);
+        let _ = writeln!(
+            self.out,
+            "<p class=\"caption\" id=\"{id}\">{}</p>",
+            text(title)
+        );
+        id
+    }
+}
+
 impl Exporter for Html {
     fn export(&self, outcome: &Outcome) -> Result<Vec<Artifact>> {
         Ok(vec![Artifact::main(page(outcome)?.into_bytes())])
@@ -53,7 +94,12 @@ td,th{overflow-wrap:break-word}
 .verdict{font-size:1.1rem}
 .scroll{overflow-x:auto;max-width:100%;margin:.5rem 0}
 table{border-collapse:collapse;font-variant-numeric:tabular-nums}
-caption{text-align:left;font-weight:600;padding:.2rem 0}
+.caption{font-weight:600;margin:1rem 0 .2rem}
+.where{color:#4d5761;font-size:.85em;overflow-wrap:anywhere}
+.inputs{width:100%;table-layout:fixed}
+.inputs th,.inputs td{overflow-wrap:anywhere}
+.inputs thead th:nth-child(1){width:42%}
+.inputs thead th:nth-child(2){width:20%}
 th,td{border:1px solid #c9d1d9;padding:.3rem .5rem;text-align:left;vertical-align:top}
 thead th{background:#f0f3f6}
 tbody th{font-weight:normal}
@@ -66,6 +112,11 @@ figure{margin:1rem 0}
 figure svg{display:block;width:100%;height:auto;max-width:75rem;border:1px solid #c9d1d9}
 footer{margin-top:2rem;color:#4d5761;font-size:.9rem}
 code{font-family:ui-monospace,'Liberation Mono',monospace;font-size:.92em}
+@media (max-width:40rem){
+main{padding:.6rem}
+table{font-size:.85rem}
+th,td{padding:.25rem .35rem}
+}
 @media print{
 @page{size:A4;margin:14mm}
 body{font-size:10pt}
@@ -88,7 +139,10 @@ pub fn page(outcome: &Outcome) -> Result<String> {
         .map(|(i, named)| chart(i, &named.chart))
         .collect::<Result<_>>()?;
 
-    let mut out = String::with_capacity(64 * 1024 + drawn.iter().map(String::len).sum::<usize>());
+    let mut out = Page {
+        out: String::with_capacity(64 * 1024 + drawn.iter().map(String::len).sum::<usize>()),
+        tables: 0,
+    };
     head(&mut out, &doc.heading);
     let _ = writeln!(out, "<p class=\"lede\">{}</p>", text(&lede(outcome)));
 
@@ -136,12 +190,15 @@ pub fn page(outcome: &Outcome) -> Result<String> {
     out.push_str("</section>\n");
 
     foot(&mut out);
-    Ok(out)
+    Ok(out.out)
 }
 
 /// A plain document (a price list) as a page of its own.
 pub fn document_page(doc: &Document) -> String {
-    let mut out = String::new();
+    let mut out = Page {
+        out: String::new(),
+        tables: 0,
+    };
     head(&mut out, &doc.heading);
     let warnings = blocks(&mut out, doc);
     if !warnings.is_empty() {
@@ -152,11 +209,11 @@ pub fn document_page(doc: &Document) -> String {
         out.push_str("</ul>\n");
     }
     foot(&mut out);
-    out
+    out.out
 }
 
 /// Everything up to and including the page's `<h1>`.
-fn head(out: &mut String, heading: &str) {
+fn head(out: &mut Page, heading: &str) {
     let title = format!("{heading} — scalecost report");
     let _ = write!(
         out,
@@ -172,7 +229,7 @@ fn head(out: &mut String, heading: &str) {
 }
 
 /// The footer and the closing tags.
-fn foot(out: &mut String) {
+fn foot(out: &mut Page) {
     let _ = write!(
         out,
         "<footer>\n<p>Written by scalecost {}; the same scenario and seed give the same page.</p>\n</footer>\n</main>\n</body>\n</html>\n",
@@ -201,7 +258,7 @@ fn lede(o: &Outcome) -> String {
 }
 
 /// The opening figures: what a reader came for, each tied to its place in the JSON.
-fn answer(out: &mut String, o: &Outcome) {
+fn answer(out: &mut Page, o: &Outcome) {
     match o.command {
         Command::Simulate | Command::Plot => {
             let single = o.command == Command::Simulate && o.designs.len() == 1;
@@ -271,12 +328,12 @@ fn degraded_cell(pointer: &str, s: &Summary) -> String {
 }
 
 /// A table with a header row and row headers in the first column; cells are finished HTML.
-fn html_table(out: &mut String, caption: &str, header: &[String], rows: &[Vec<String>]) {
-    out.push_str("<div class=\"scroll\">\n<table>\n");
-    if !caption.is_empty() {
-        let _ = writeln!(out, "<caption>{}</caption>", text(caption));
-    }
-    out.push_str("<thead><tr>");
+fn html_table(out: &mut Page, caption: &str, header: &[String], rows: &[Vec<String>]) {
+    let id = out.table_title(caption);
+    let _ = write!(
+        out,
+        "<div class=\"scroll\">\n<table aria-labelledby=\"{id}\">\n<thead><tr>"
+    );
     for (i, h) in header.iter().enumerate() {
         let class = if i > 0 { " class=\"n\"" } else { "" };
         let _ = write!(out, "<th scope=\"col\"{class}>{h}</th>");
@@ -298,7 +355,7 @@ fn html_table(out: &mut String, caption: &str, header: &[String], rows: &[Vec<St
 
 /// Simulate: one column per scale, one row per headline figure, the largest scale said
 /// in a sentence first.
-fn one_design(out: &mut String, d: &DesignOutcome, root: &str, named: bool) {
+fn one_design(out: &mut Page, d: &DesignOutcome, root: &str, named: bool) {
     let cur = d.currency.as_str();
     if named {
         let _ = writeln!(out, "<h3>{}</h3>", text(&d.scenario));
@@ -492,7 +549,7 @@ fn one_design(out: &mut String, d: &DesignOutcome, root: &str, named: bool) {
 
 /// Compare: at each scale, every design's headline figures; the cheapest that meets
 /// its objectives starred.
-fn compare(out: &mut String, o: &Outcome) {
+fn compare(out: &mut Page, o: &Outcome) {
     let cur = o.currency.as_str();
     let scales = o.designs.first().map_or(0, |d| d.results.len());
     for k in 0..scales {
@@ -585,7 +642,7 @@ fn design_row(cur: &str, p: &str, s: &Summary, name: String, extra: Option<Strin
 }
 
 /// Sweep: the best point at each scale.
-fn sweep(out: &mut String, o: &Outcome) {
+fn sweep(out: &mut Page, o: &Outcome) {
     let cur = o.currency.as_str();
     let scales = o.designs.first().map_or(0, |d| d.results.len());
     let mut header: Vec<String> = vec![text("Scale")];
@@ -647,7 +704,7 @@ fn sweep(out: &mut String, o: &Outcome) {
 }
 
 /// Optimize: the winner at each scale.
-fn optimize(out: &mut String, o: &Outcome) {
+fn optimize(out: &mut Page, o: &Outcome) {
     let cur = o.currency.as_str();
     let header: Vec<String> = [
         "Scale",
@@ -716,7 +773,7 @@ fn optimize(out: &mut String, o: &Outcome) {
 }
 
 /// Crossover: where the cheaper design changes.
-fn crossover(out: &mut String, o: &Outcome) {
+fn crossover(out: &mut Page, o: &Outcome) {
     let Some(x) = &o.crossover else {
         out.push_str("<p>No crossover was searched.</p>\n");
         return;
@@ -757,7 +814,7 @@ fn crossover(out: &mut String, o: &Outcome) {
 }
 
 /// Sensitivity: the assumptions that move cost per transaction most.
-fn sensitivity(out: &mut String, o: &Outcome) {
+fn sensitivity(out: &mut Page, o: &Outcome) {
     let header: Vec<String> = ["Assumption", "Written", "Moved to", "Largest swing"]
         .iter()
         .map(|h| text(h))
@@ -794,7 +851,7 @@ fn sensitivity(out: &mut String, o: &Outcome) {
 }
 
 /// Diff: HEAD against BASE at each scale.
-fn diff(out: &mut String, o: &Outcome) {
+fn diff(out: &mut Page, o: &Outcome) {
     let Some(d) = &o.diff else {
         out.push_str("<p>Nothing to compare.</p>\n");
         return;
@@ -849,7 +906,7 @@ fn diff(out: &mut String, o: &Outcome) {
 }
 
 /// The table's document as HTML; returns its warnings, which the page lists apart.
-fn blocks<'a>(out: &mut String, doc: &'a Document) -> Vec<&'a str> {
+fn blocks<'a>(out: &mut Page, doc: &'a Document) -> Vec<&'a str> {
     let mut warnings = Vec::new();
     for block in &doc.blocks {
         match block {
@@ -875,7 +932,7 @@ fn blocks<'a>(out: &mut String, doc: &'a Document) -> Vec<&'a str> {
 }
 
 /// A document's grid: header cells as column headers, label columns as row headers.
-fn grid_table(out: &mut String, grid: &Grid) {
+fn grid_table(out: &mut Page, grid: &Grid) {
     let columns = grid.header.len();
     out.push_str("<div class=\"scroll\">\n<table>\n<thead><tr>");
     for (i, h) in grid.header.iter().enumerate() {
@@ -907,7 +964,7 @@ fn grid_table(out: &mut String, grid: &Grid) {
 /// Every value the scenarios write, with where and why: one table per scenario file.
 /// A sweep's, an optimization's and a sensitivity study's designs are one scenario with
 /// fields changed, so its first design stands for them all.
-fn assumptions(out: &mut String, o: &Outcome) {
+fn assumptions(out: &mut Page, o: &Outcome) {
     let designs: &[DesignOutcome] = match o.command {
         Command::Sweep | Command::Optimize | Command::Sensitivity => {
             &o.designs[..o.designs.len().min(1)]
@@ -927,7 +984,7 @@ fn assumptions(out: &mut String, o: &Outcome) {
         );
     }
     for d in designs {
-        let header: Vec<String> = ["Field", "Value", "Where", "Source comment"]
+        let header: Vec<String> = ["Field", "Value", "Source comment"]
             .iter()
             .map(|h| text(h))
             .collect();
@@ -942,23 +999,31 @@ fn assumptions(out: &mut String, o: &Outcome) {
                     (None, None) => String::new(),
                 };
                 vec![
-                    format!("<code>{}</code>", text(&i.path)),
+                    format!(
+                        "<code>{}</code> <span class=\"where\">line {}</span>",
+                        breakable(&i.path),
+                        i.line
+                    ),
                     text(&i.value),
-                    text(&i.place),
                     text(&note),
                 ]
             })
             .collect();
-        let caption = format!("Inputs of {}", d.scenario);
+        let caption = match d.inputs.first() {
+            Some(i) => format!("Inputs of {}, from {}", d.scenario, i.file),
+            None => format!("Inputs of {}", d.scenario),
+        };
         assumption_table(out, &caption, &header, &rows);
     }
 }
 
 /// Like [`html_table`], with the value columns left-aligned: they are text, not figures.
-fn assumption_table(out: &mut String, caption: &str, header: &[String], rows: &[Vec<String>]) {
-    out.push_str("<div class=\"scroll\">\n<table>\n");
-    let _ = writeln!(out, "<caption>{}</caption>", text(caption));
-    out.push_str("<thead><tr>");
+fn assumption_table(out: &mut Page, caption: &str, header: &[String], rows: &[Vec<String>]) {
+    let id = out.table_title(caption);
+    let _ = write!(
+        out,
+        "<div class=\"scroll\">\n<table class=\"inputs\" aria-labelledby=\"{id}\">\n<thead><tr>"
+    );
     for h in header {
         let _ = write!(out, "<th scope=\"col\">{h}</th>");
     }
@@ -1011,6 +1076,12 @@ fn chart(index: usize, chart: &Chart) -> Result<String> {
         text(&alt.description),
         title = text(&alt.title),
     ))
+}
+
+/// A field path as HTML that may break after each dot and before each `[`, so a long
+/// path wraps on a phone instead of widening its column.
+fn breakable(path: &str) -> String {
+    text(path).replace('.', ".<wbr>").replace('[', "<wbr>[")
 }
 
 /// Text as HTML: markup characters as entities, and control characters (which HTML

@@ -12,8 +12,11 @@ pub struct Input {
     pub path: String,
     /// The value as written.
     pub value: String,
-    /// `file:line:column` of the value.
-    pub place: String,
+    /// The file, as messages name it.
+    pub file: String,
+    /// The 1-based line the value is written on (where the command line added a field,
+    /// the line of the mapping it went into).
+    pub line: usize,
     /// The comment on the value's line, or the comment lines directly above it, without
     /// the `#`; none when the file says nothing about it.
     pub comment: Option<String>,
@@ -32,9 +35,14 @@ pub fn of(source: &Source, index: &PathIndex) -> Vec<Input> {
         .iter()
         .filter_map(|(path, value)| {
             let at = index.find(path)?;
+            // `file:line:column` in the file as written, whatever the edits moved.
+            let place = source.place(at);
+            let mut parts = place.rsplitn(3, ':');
+            let (_, line) = (parts.next(), parts.next().and_then(|l| l.parse().ok()));
             Some(Input {
                 comment: comment_for(&lines, at.line),
-                place: source.place(at),
+                file: source.shown.clone(),
+                line: line.unwrap_or(at.line),
                 origin: source.origin_of(path).map(str::to_string),
                 path: path.clone(),
                 value: value.clone(),
@@ -56,6 +64,10 @@ fn comment_for(lines: &[&str], line: usize) -> Option<String> {
         .take_while(|l| l.starts_with('#'))
         .map(|l| l.trim_start_matches('#').trim())
         .collect();
+    // Comments from the first line down are the file's preface, not this field's.
+    if above.len() == line - 1 {
+        return None;
+    }
     above.reverse();
     keep(&above.join(" "))
 }
@@ -102,7 +114,7 @@ mod tests {
     #[test]
     fn a_value_carries_its_line_comment_or_the_comment_above_it() {
         let found = inputs(
-            "name: demo\n# Peak-hour users,\n# from the 2026 plan\nusers: 500\nprice: 2.5 # on-demand, eu-west\ntag: \"#1\"\n",
+            "# A preface about the whole file\nname: demo\n# Peak-hour users,\n# from the 2026 plan\nusers: 500\nprice: 2.5 # on-demand, eu-west\ntag: \"#1\"\n",
         );
         let by = |p: &str| found.iter().find(|i| i.path == p).unwrap();
         assert_eq!(by("name").comment, None);
@@ -110,7 +122,7 @@ mod tests {
             by("users").comment.as_deref(),
             Some("Peak-hour users, from the 2026 plan")
         );
-        assert_eq!(by("users").place, "s.yaml:4:8");
+        assert_eq!((by("users").file.as_str(), by("users").line), ("s.yaml", 5));
         assert_eq!(by("price").comment.as_deref(), Some("on-demand, eu-west"));
         assert_eq!(by("tag").value, "#1");
         assert_eq!(by("tag").comment, None);
