@@ -5,7 +5,7 @@
 //! ```text
 //! scenario file(s) + CLI ──scenario::plan──▶ Plan (sealed: designs × scales × replications)
 //!     ──runner::run──▶ outcome::ScaleResult per job (sim::simulate → economics::evaluate)
-//!     ──outcome::build──▶ Outcome ──report::Exporter──▶ table | json | csv | markdown | png
+//!     ──outcome::build──▶ Outcome ──report::Exporter──▶ table | json | csv | markdown | html | png
 //! ```
 //!
 //! Every command is a different plan, not a different pipeline. [`run`] is that
