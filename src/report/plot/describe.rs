@@ -311,3 +311,34 @@ fn references(lines: &[super::input::ReferenceLine], shown: &dyn Fn(f64) -> Stri
         .collect();
     format!(" Reference lines: {}.", all.join(", "))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::plot::input::{CostPerTransactionChart, ReferenceLine};
+
+    #[test]
+    fn a_chart_says_the_numbers_it_draws() {
+        let chart = Chart::CostPerTransaction(CostPerTransactionChart {
+            currency: "USD".into(),
+            scenarios: vec![Series {
+                label: "chatbot".into(),
+                points: vec![Point::new(5000.0, 0.0195), Point::new(50000.0, 0.0031)],
+            }],
+            revenue_per_transaction: vec![Vec::new()],
+            references: vec![ReferenceLine {
+                label: "price".into(),
+                value: 0.01,
+                series: None,
+            }],
+            replications: 1,
+        });
+        let alt = chart.alternative();
+        assert_eq!(alt.title, "Cost per successful transaction against users");
+        assert_eq!(
+            alt.description,
+            "Cost per successful transaction as users grow: chatbot from USD 0.01950 at \
+             5,000 users to USD 0.003100 at 50,000 users. Reference lines: price (USD 0.01000)."
+        );
+    }
+}
