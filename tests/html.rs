@@ -382,6 +382,31 @@ fn the_page_reads_in_a_browser_as_the_json_says() {
         desktop.len()
     );
 
+    // Printed on A4 (14 mm margins: 182 × 269 mm, 688 × 1017 CSS pixels), nothing is
+    // wider than the paper and every chart fits on a page.
+    browser.resize(&tab, 688, 1017, false);
+    browser.call(
+        Some(&tab.session),
+        "Emulation.setEmulatedMedia",
+        json!({"media": "print"}),
+    );
+    let printed = browser.evaluate(&tab, PRINTED);
+    eprintln!("printed: {printed}");
+    assert!(printed["scrollWidth"].as_u64().unwrap() <= 688, "{printed}");
+    assert!(
+        printed["tallestChart"].as_f64().unwrap() <= 1017.0
+            && printed["widestChart"].as_f64().unwrap() <= 688.0,
+        "a chart does not fit an A4 page: {printed}"
+    );
+    let pdf = browser.call(
+        Some(&tab.session),
+        "Page.printToPDF",
+        json!({"paperWidth": 8.27, "paperHeight": 11.69, "preferCSSPageSize": true}),
+    );
+    let pdf = base64(pdf["data"].as_str().unwrap());
+    assert!(pdf.starts_with(b"%PDF"), "printing gave no PDF");
+    eprintln!("printed to {} bytes of PDF", pdf.len());
+
     // The checks can fail: the same page with a picture from elsewhere is caught.
     let tampered = d.join("tampered.html");
     let html = std::fs::read_to_string(&page).unwrap().replacen(
@@ -430,6 +455,16 @@ const FACTS: &str = r#"(() => {
     })),
     lowestContrast: lowest,
     figures: [...document.querySelectorAll('[data-json]')].map(e => ({pointer: e.dataset.json, value: e.dataset.value, text: e.textContent})),
+  };
+})()"#;
+
+/// The page laid out for print, as one JSON value.
+const PRINTED: &str = r#"(() => {
+  const charts = [...document.querySelectorAll('svg')].map(s => s.getBoundingClientRect());
+  return {
+    scrollWidth: Math.max(document.documentElement.scrollWidth, document.body.scrollWidth),
+    tallestChart: Math.max(0, ...charts.map(r => r.height)),
+    widestChart: Math.max(0, ...charts.map(r => r.width)),
   };
 })()"#;
 
