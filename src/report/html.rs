@@ -398,6 +398,18 @@ fn one_design(out: &mut Page, d: &DesignOutcome, root: &str, named: bool) {
         if s.degraded {
             sentence.push_str(" <span class=\"fail\">This scale is degraded: too few requests succeed for its cost to be a price.</span>");
         }
+        let earlier: Vec<String> = d.results[..k]
+            .iter()
+            .filter(|r| r.summary.degraded)
+            .map(|r| scale(r.summary.scale))
+            .collect();
+        if !earlier.is_empty() {
+            let _ = write!(
+                sentence,
+                " <span class=\"fail\">Degraded also at {}.</span>",
+                text(&earlier.join(", "))
+            );
+        }
         let _ = writeln!(out, "<p class=\"verdict\">{sentence}</p>");
     }
     if let Some(be) = &d.break_even {
