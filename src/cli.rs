@@ -105,7 +105,7 @@ pub struct PricesArgs {
     /// List the GPU instances (`instance:` in a self-hosted or batched tier) instead.
     #[arg(long)]
     pub instances: bool,
-    /// Output format (default: from the extension of --output, .json, .csv or .md, else table).
+    /// Output format (default: from the extension of --output, .json, .csv, .md or .html, else table).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Write to this file instead of standard output.
@@ -123,7 +123,7 @@ pub struct SimulateArgs {
     /// Seed instead of the scenario's.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Output format (default: from the extension of --output, .json, .csv or .md, else table).
+    /// Output format (default: from the extension of --output, .json, .csv, .md or .html, else table).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Write to this file instead of standard output (replaced only when the run succeeds).
@@ -223,7 +223,7 @@ pub struct DiffArgs {
     /// Seed instead of BASE's.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Output format (default: from the extension of --output, .json, .csv or .md, else table).
+    /// Output format (default: from the extension of --output, .json, .csv, .md or .html, else table).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Write to this file instead of standard output (replaced only when the run succeeds).
@@ -345,7 +345,7 @@ pub struct StudyArgs {
     /// confidence interval.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u64).range(1..=1000))]
     pub replications: u64,
-    /// Output format (default: from the extension of --output, .json, .csv or .md, else table).
+    /// Output format (default: from the extension of --output, .json, .csv, .md or .html, else table).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Write to this file instead of standard output (replaced only when the run succeeds).
@@ -378,7 +378,7 @@ pub struct MergeArgs {
     /// The partial results, one per shard, in any order.
     #[arg(required = true, value_name = "PART")]
     pub parts: Vec<PathBuf>,
-    /// Output format (default: from the extension of --output, .json, .csv or .md, else table).
+    /// Output format (default: from the extension of --output, .json, .csv, .md or .html, else table).
     #[arg(long, value_enum)]
     pub format: Option<Format>,
     /// Write to this file instead of standard output (replaced only when the merge succeeds).

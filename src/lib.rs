@@ -5,7 +5,7 @@
 //! ```text
 //! scenario file(s) + CLI ──scenario::plan──▶ Plan (sealed: designs × scales × replications)
 //!     ──runner::run──▶ outcome::ScaleResult per job (sim::simulate → economics::evaluate)
-//!     ──outcome::build──▶ Outcome ──report::Exporter──▶ table | json | csv | markdown | png
+//!     ──outcome::build──▶ Outcome ──report::Exporter──▶ table | json | csv | markdown | html | png
 //! ```
 //!
 //! Every command is a different plan, not a different pipeline. [`run`] is that
@@ -427,7 +427,8 @@ fn refuse_with_shard(
     Ok(())
 }
 
-/// The format asked for, or the one `-o`'s extension names (`.json`, `.csv`, `.md`), or
+/// The format asked for, or the one `-o`'s extension names (`.json`, `.csv`, `.md`,
+/// `.html`), or
 /// the table: `-o out.csv` alone should not write a box-drawing table into a CSV file.
 fn format_for(asked: Option<Format>, output: Option<&Path>) -> Format {
     asked.unwrap_or_else(|| {
@@ -440,6 +441,7 @@ fn format_for(asked: Option<Format>, output: Option<&Path>) -> Format {
             Some("json") => Format::Json,
             Some("csv") => Format::Csv,
             Some("md" | "markdown") => Format::Markdown,
+            Some("html" | "htm") => Format::Html,
             _ => Format::Table,
         }
     })

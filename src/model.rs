@@ -26,6 +26,8 @@ pub struct Scenario {
     slo: Slo,
     /// What validation allowed but doubts, each as `file:line:col: path: message`.
     warnings: Vec<String>,
+    /// Every value the file writes, with its place and comment, for reports.
+    inputs: Vec<crate::scenario::inputs::Input>,
 }
 
 impl Scenario {
@@ -36,6 +38,16 @@ impl Scenario {
 
     pub(crate) fn set_warnings(&mut self, warnings: Vec<String>) {
         self.warnings = warnings;
+    }
+
+    /// Every value the scenario file writes (with the command line's changes), in file
+    /// order, with where it is written and the comment beside it.
+    pub fn inputs(&self) -> &[crate::scenario::inputs::Input] {
+        &self.inputs
+    }
+
+    pub(crate) fn set_inputs(&mut self, inputs: Vec<crate::scenario::inputs::Input>) {
+        self.inputs = inputs;
     }
 
     /// Assembles a validated scenario; called by `scenario::validate` only.
@@ -66,6 +78,7 @@ impl Scenario {
             budget,
             slo,
             warnings: Vec::new(),
+            inputs: Vec::new(),
         }
     }
 

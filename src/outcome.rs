@@ -371,6 +371,14 @@ pub struct DesignOutcome {
     /// The user growth the schedule follows, in words, when one is declared.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub growth: Option<String>,
+    /// Every value the scenario file writes, with its place and comment: the
+    /// assumptions behind the figures (the HTML report lists them; JSON readers have
+    /// the file itself).
+    #[serde(skip)]
+    pub inputs: Vec<crate::scenario::inputs::Input>,
+    /// What validation allowed but doubts about the scenario, placed in its file.
+    #[serde(skip)]
+    pub scenario_warnings: Vec<String>,
 }
 
 impl DesignOutcome {
@@ -922,6 +930,8 @@ pub fn design_outcome(
             .growth
             .as_ref()
             .map(crate::economics::describe_growth),
+        inputs: s.inputs().to_vec(),
+        scenario_warnings: s.warnings().to_vec(),
     }
 }
 

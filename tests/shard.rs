@@ -131,7 +131,7 @@ const SWEEP: &[&str] = &[
 
 #[test]
 fn sweep_merged_from_1_3_and_8_shards_is_the_unsharded_output_in_every_format() {
-    merges_byte_identical(SWEEP, &["json", "table", "csv", "markdown"]);
+    merges_byte_identical(SWEEP, &["json", "table", "csv", "markdown", "html"]);
 }
 
 #[test]

@@ -4,6 +4,7 @@
 pub mod csv;
 pub mod document;
 pub mod format;
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod plot;
@@ -23,6 +24,9 @@ pub enum Format {
     Csv,
     /// The table's figures as GitHub-flavoured markdown, for a pull-request comment.
     Markdown,
+    /// One self-contained page for stakeholders: the answer first, then the breakdown,
+    /// the charts (inline SVG), the assumptions and the warnings.
+    Html,
 }
 
 /// One file an exporter produces: the main output (no name), or a named file for a
@@ -55,5 +59,6 @@ pub fn exporter(format: Format) -> &'static dyn Exporter {
         Format::Json => &json::Json,
         Format::Csv => &csv::Csv,
         Format::Markdown => &markdown::Markdown,
+        Format::Html => &html::Html,
     }
 }

@@ -43,7 +43,7 @@ pub fn models(listing: &ModelListing, format: Format) -> anyhow::Result<Vec<u8>>
                 })
                 .collect(),
         ),
-        Format::Table | Format::Markdown => {
+        Format::Table | Format::Markdown | Format::Html => {
             let mut doc =
                 Document::new(format!("Model prices, LiteLLM {}", listing.litellm_version));
             doc.line(format!(
@@ -123,7 +123,7 @@ pub fn instances(listing: &InstanceListing, format: Format) -> anyhow::Result<Ve
                 })
                 .collect(),
         ),
-        Format::Table | Format::Markdown => {
+        Format::Table | Format::Markdown | Format::Html => {
             let mut doc = Document::new("GPU instance prices");
             doc.line(format!(
                 "{}{}; US dollars per instance-hour; each row's source and date are in --format json or csv",
@@ -177,6 +177,7 @@ fn with_newline(mut bytes: Vec<u8>) -> Vec<u8> {
 fn drawn(doc: &Document, format: Format) -> Vec<u8> {
     match format {
         Format::Markdown => markdown::draw(doc).into_bytes(),
+        Format::Html => super::html::document_page(doc).into_bytes(),
         _ => table::draw(doc).into_bytes(),
     }
 }

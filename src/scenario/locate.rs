@@ -21,6 +21,8 @@ pub struct PathIndex {
     order: Vec<String>,
     /// Every plain scalar value and the path it is written at, in file order.
     scalars: Vec<(String, String)>,
+    /// Every scalar value, quoted or not, and its path, in file order.
+    values: Vec<(String, String)>,
     /// Where a key is written → the path of the field it names.
     keys_at: HashMap<Position, String>,
     /// Where a value starts → its path and how to show it; the outermost value wins
@@ -53,6 +55,7 @@ impl PathIndex {
         let mut values_at = HashMap::new();
         let mut order = Vec::new();
         let mut scalars = Vec::new();
+        let mut values = Vec::new();
         let mut stack: Vec<Frame> = Vec::new();
         for item in Parser::new_from_str(text) {
             let Ok((event, span)) = item else { break };
@@ -96,6 +99,9 @@ impl PathIndex {
                 if let Event::Scalar(text, ScalarStyle::Plain, ..) = &event {
                     scalars.push((path.clone(), text.to_string()));
                 }
+                if let Event::Scalar(text, ..) = &event {
+                    values.push((path.clone(), text.to_string()));
+                }
                 let shown = match &event {
                     Event::Scalar(text, ScalarStyle::Plain, ..)
                         if matches!(text.as_ref(), "" | "~" | "null") =>
@@ -124,6 +130,7 @@ impl PathIndex {
             positions,
             order,
             scalars,
+            values,
             keys_at,
             values_at,
         }
@@ -145,6 +152,11 @@ impl PathIndex {
     /// Every plain scalar the file writes, with its path, in file order.
     pub fn scalars(&self) -> Vec<(String, String)> {
         self.scalars.clone()
+    }
+
+    /// Every scalar the file writes, quoted or plain, with its path, in file order.
+    pub fn values(&self) -> &[(String, String)] {
+        &self.values
     }
 
     /// Whether a value is written at exactly `path`.

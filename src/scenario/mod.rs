@@ -4,6 +4,7 @@
 //! them at once, wrapped in [`InputError`] so `main` can exit with code 2.
 
 pub mod business;
+pub mod inputs;
 pub mod locate;
 pub mod names;
 pub mod overrides;
@@ -135,6 +136,7 @@ fn validate_raw(raw: RawScenario, source: &Source) -> Result<Scenario, InputErro
     match validated {
         Ok((mut scenario, warnings)) => {
             scenario.set_warnings(place(&warnings, &index, source));
+            scenario.set_inputs(inputs::of(source, &index));
             Ok(scenario)
         }
         Err(issues) => Err(InputError::new(place(&issues, &index, source).join("\n"))),
