@@ -30,7 +30,7 @@ use bracket::{Goal, Search};
 const CROSSOVER_PRECISION: f64 = 0.01;
 
 /// What one job measured, and its month before prices: what a shard of a plan stores.
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct Run {
     pub metrics: RunMetrics,
     pub basis: MonthBasis,
@@ -39,7 +39,10 @@ pub struct Run {
 /// Runs `plan` and returns its outcome.
 pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
     if plan.command() == Command::Optimize {
-        return optimize::run(plan, progress);
+        return match optimize::search(plan, &mut Source::Simulate(progress)) {
+            Ok(outcome) => outcome,
+            Err(_) => unreachable!("a search that simulates its runs never lacks one"),
+        };
     }
     let jobs = plan.jobs();
     // The searches' first probes lie between the scales and follow from the plan
@@ -56,6 +59,76 @@ pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
         .zip(runs.split_off(jobs.len()))
         .collect();
     finish_with(plan, runs, Vec::new(), Some(early))
+}
+
+/// Whether `plan` is a search whose runs are chosen round by round from the results of
+/// the rounds before (`optimize`), so that a sharded run of it goes in rounds.
+pub fn adapts(plan: &Plan) -> bool {
+    plan.command() == Command::Optimize
+}
+
+/// Runs the search of an adaptive plan ([`adapts`]) from runs done elsewhere (earlier
+/// rounds, and the shards of this one): the outcome, the same as [`run`]'s, once
+/// `known` holds every run the search asks for; else the first round it lacks.
+pub fn search_from(plan: &Plan, known: Vec<(Job, Run)>) -> Result<Outcome, NextRound> {
+    let mut source = Source::Known {
+        runs: known.into_iter().map(|(j, r)| (job_key(&j), r)).collect(),
+        rounds: 0,
+    };
+    optimize::search(plan, &mut source)
+}
+
+/// A round of runs a search asks for that have not run yet.
+#[derive(Debug)]
+pub struct NextRound {
+    /// How many rounds the search had whole before this one: this one's number.
+    pub round: u64,
+    /// Its runs, in the order the search asks for them.
+    pub jobs: Vec<Job>,
+}
+
+/// Where a search's rounds of runs come from.
+pub(crate) enum Source<'a> {
+    /// Simulated here, each round in one fan-out.
+    Simulate(&'a Progress),
+    /// Taken from runs done elsewhere, by job; a round not all there ends the search.
+    Known {
+        runs: std::collections::BTreeMap<(usize, u64, u64), Run>,
+        /// Rounds served whole so far.
+        rounds: u64,
+    },
+}
+
+impl Source<'_> {
+    /// The runs of one round of `jobs`, in their order.
+    pub(crate) fn round(&mut self, plan: &Plan, jobs: &[Job]) -> Result<Vec<Run>, NextRound> {
+        match self {
+            Source::Simulate(progress) => {
+                let bar = progress.bar_for(plan, jobs, " in this round");
+                let runs = run_jobs(plan, jobs, &|| bar.inc(1));
+                bar.finish_and_clear();
+                Ok(runs)
+            }
+            Source::Known { runs, rounds } => {
+                if !jobs.iter().all(|j| runs.contains_key(&job_key(j))) {
+                    return Err(NextRound {
+                        round: *rounds,
+                        jobs: jobs.to_vec(),
+                    });
+                }
+                *rounds += 1;
+                Ok(jobs
+                    .iter()
+                    .map(|j| runs.remove(&job_key(j)).expect("checked above"))
+                    .collect())
+            }
+        }
+    }
+}
+
+/// A job as a key: its design, scale (bits) and replication.
+fn job_key(job: &Job) -> (usize, u64, u64) {
+    (job.design, job.scale.to_bits(), job.replication)
 }
 
 /// The break-even and crossover searches `plan` asks for, knowing nothing yet.
