@@ -378,3 +378,70 @@ fn the_decision_charts_keep_their_text_clear_too() {
         common::assert_clear(what, &drawing.layout);
     }
 }
+
+/// The second series colour (Okabe–Ito vermillion).
+const VERMILLION: [u8; 3] = [213, 94, 0];
+
+/// Rows of the plot area `[left, top, right, bottom]` holding a pixel of `colour`: the
+/// first and last.
+fn rows_of(image: &Image, [left, top, right, bottom]: [f64; 4], colour: [u8; 3]) -> (i32, i32) {
+    let rows: Vec<i32> = (top as i32..bottom as i32)
+        .filter(|&y| (left as i32..right as i32).any(|x| image.at(x, y) == colour))
+        .collect();
+    assert!(!rows.is_empty(), "no pixel of {colour:?} in the plot");
+    (rows[0], rows[rows.len() - 1])
+}
+
+#[test]
+fn each_scale_of_the_frontier_fills_its_own_panel_when_scales_are_ten_times_apart() {
+    use scalecost::report::plot::{FrontierChart, FrontierScale};
+    // 10x costs a tenth as much per transaction and waits ten times as long: on one
+    // pair of axes either scale's points would sit in a corner of the other's range.
+    let scale = |label: &str, cost: f64, p99: f64| FrontierScale {
+        label: label.into(),
+        frontier: vec![
+            Point::new(cost, p99 * 1.5),
+            Point::new(cost * 1.2, p99 * 1.2),
+            Point::new(cost * 1.4, p99),
+        ],
+        dominated: vec![Point::new(cost * 1.3, p99 * 1.4)],
+        missing: Vec::new(),
+        chosen: Some(Point::new(cost, p99 * 1.5)),
+    };
+    let chart = FrontierChart {
+        scenario: "s".into(),
+        currency: "USD".into(),
+        scales: vec![
+            scale("1x (1k users)", 1e-3, 200.0),
+            scale("10x (10k users)", 1e-4, 2_000.0),
+        ],
+        objective_ms: None,
+    };
+    let drawing = Chart::Frontier(chart).draw(PlotFormat::Png).expect("drawn");
+    common::assert_clear("frontier of two scales", &drawing.layout);
+    let image = decode(&drawing.bytes);
+    let plots = &drawing.layout.plots;
+    assert_eq!(plots.len(), 2, "one panel per scale");
+    for (plot, colour) in plots.iter().zip([BLUE, VERMILLION]) {
+        let (first, last) = rows_of(
+            &image,
+            [plot.left, plot.top, plot.right, plot.bottom],
+            colour,
+        );
+        let height = plot.bottom - plot.top;
+        assert!(
+            f64::from(last - first) >= height / 2.0,
+            "{colour:?}: the points span {} of the panel's {height} pixels",
+            last - first
+        );
+        // Across too: the cheapest and dearest design of the scale lie far apart.
+        let columns: Vec<i32> = (plot.left as i32..plot.right as i32)
+            .filter(|&x| (plot.top as i32..plot.bottom as i32).any(|y| image.at(x, y) == colour))
+            .collect();
+        let width = plot.right - plot.left;
+        assert!(
+            f64::from(columns[columns.len() - 1] - columns[0]) >= width / 2.0,
+            "{colour:?}: the points span too little of the panel's {width} pixels across"
+        );
+    }
+}
