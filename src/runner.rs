@@ -322,6 +322,9 @@ fn break_even(s: &Search) -> BreakEven {
                 monthly_profit: x.parts[0],
                 monthly_cost: x.parts[1],
                 monthly_revenue: x.parts[2],
+                transactions_per_month: x.transactions[0],
+                cost_per_transaction: (x.transactions[0] > 0.0)
+                    .then(|| economics::clean(x.parts[1] / x.transactions[0])),
             })
             .collect(),
     }

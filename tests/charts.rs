@@ -445,3 +445,76 @@ fn each_scale_of_the_frontier_fills_its_own_panel_when_scales_are_ten_times_apar
         );
     }
 }
+
+#[test]
+fn the_cost_per_transaction_curve_runs_through_the_break_even_probes_each_marked() {
+    // The small starter sold per seat: a break-even search probes loads between its
+    // scales (1x, 10x and 100x are ten times apart, more than the search's spacing).
+    let yaml = format!(
+        "{}\nrevenue:\n  per_seat: {{price_per_user_per_month: 2, free_share: 0.6}}\n",
+        common::small_starter_with(&[])
+    );
+    let plan = scalecost::scenario::plan::single(common::parse(&yaml), 1);
+    let outcome = scalecost::runner::run(&plan, &scalecost::progress::Progress::silent());
+    let design = &outcome.designs[0];
+    let be = design.break_even.as_ref().expect("a break-even search ran");
+    // Each probe's cost per transaction is its monthly cost over its transactions, and
+    // at a simulated scale it is the figure the scale reports (to rounding: one is
+    // summed by cost line, the other by month).
+    for p in &be.probes {
+        let c = p
+            .cost_per_transaction
+            .expect("transactions succeed at every probe");
+        assert!((c - p.monthly_cost / p.transactions_per_month).abs() <= c * 1e-12);
+    }
+    let scales: Vec<(f64, f64)> = design
+        .details()
+        .map(|r| {
+            (
+                r.metrics.users,
+                r.economics.cost_per_transaction.expect("a cost"),
+            )
+        })
+        .collect();
+    for (users, cost) in &scales {
+        let probe = be
+            .probes
+            .iter()
+            .find(|p| (p.users - users).abs() <= users * 1e-9)
+            .expect("each scale is a probe of the search");
+        let c = probe.cost_per_transaction.expect("a cost");
+        assert!(
+            (c - cost).abs() <= cost * 1e-9,
+            "{users} users: {c} and {cost}"
+        );
+    }
+    let between = be
+        .probes
+        .iter()
+        .filter(|p| !scales.iter().any(|(u, _)| (p.users - u).abs() <= u * 1e-9))
+        .count();
+    assert!(between > 0, "the search probed no load between the scales");
+    let charts = data::cost_per_transaction(&outcome.designs);
+    let points = &charts[0].scenarios[0].points;
+    assert_eq!(
+        points.len(),
+        scales.len() + between,
+        "scales and probes, once each"
+    );
+    assert!(
+        points.windows(2).all(|w| w[0].x < w[1].x),
+        "in order of users"
+    );
+    // Every point is marked: the SVG draws a dot (a white halo and the dot) for each.
+    let drawing = Chart::CostPerTransaction(charts[0].clone())
+        .draw(PlotFormat::Svg)
+        .expect("drawn");
+    let svg = String::from_utf8(drawing.bytes).expect("SVG is text");
+    let dots = svg.matches("<circle").count();
+    assert!(
+        dots >= 2 * points.len(),
+        "{dots} circles for {} points",
+        points.len()
+    );
+    common::assert_clear("cost per transaction with probes", &drawing.layout);
+}

@@ -39,6 +39,8 @@ pub struct Point {
     pub value: f64,
     /// What it is made of (see [`Goal`]).
     pub parts: [f64; 3],
+    /// Successful transactions a month of each design weighed, in the search's order.
+    pub transactions: [f64; 2],
     /// Just past a step cost's threshold (the same loads, a hair more users): the
     /// crossing before it is exact.
     pub past_threshold: bool,
@@ -67,21 +69,31 @@ impl Search {
 
     fn point(&self, plan: &Plan, bases: &[&MonthBasis], users: f64, past: bool) -> Point {
         let scenario = |i: usize| plan.designs()[self.designs[i]].scenario();
-        let (value, parts) = match self.goal {
+        let (value, parts, transactions) = match self.goal {
             Goal::BreakEven => {
-                let (cost, revenue) = economics::year_one_at(scenario(0), bases[0], users);
-                (revenue - cost, [revenue - cost, cost, revenue])
+                let y1 = economics::year_one_month(scenario(0), bases[0], users);
+                let profit = y1.revenue - y1.cost;
+                (
+                    profit,
+                    [profit, y1.cost, y1.revenue],
+                    [y1.transactions, 0.0],
+                )
             }
             Goal::Crossover => {
-                let (a, _) = economics::year_one_at(scenario(0), bases[0], users);
-                let (b, _) = economics::year_one_at(scenario(1), bases[1], users);
-                (a - b, [a, b, 0.0])
+                let a = economics::year_one_month(scenario(0), bases[0], users);
+                let b = economics::year_one_month(scenario(1), bases[1], users);
+                (
+                    a.cost - b.cost,
+                    [a.cost, b.cost, 0.0],
+                    [a.transactions, b.transactions],
+                )
             }
         };
         Point {
             users,
             value,
             parts,
+            transactions,
             past_threshold: past,
             interpolated: false,
         }

@@ -44,7 +44,7 @@ pub fn cost_per_transaction(
     }
     let has_revenue = chart.revenue_per_transaction.iter().any(|r| !r.is_empty());
     let subtitle = format!(
-        "One point per simulated scale, lines only between them{}{}; users{} on a log scale{}",
+        "One point per simulated load (the scales, and the loads a break-even search tried), lines only between them{}{}; users{} on a log scale{}",
         if has_revenue {
             "; dashed: revenue per transaction"
         } else {
