@@ -146,6 +146,11 @@ pub struct SimulateArgs {
     /// SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX and AWS_BATCH_JOB_ARRAY_INDEX that is set.
     #[arg(long, value_name = "K/N", value_parser = crate::shard::parse_arg)]
     pub shard: Option<crate::shard::ShardArg>,
+    /// With --shard, for a scenario whose break-even is searched: run this shard of the
+    /// round of the search that STATE (written by `scalecost merge --next-round STATE`)
+    /// leads to; without it, the first round.
+    #[arg(long, value_name = "STATE", requires = "shard")]
+    pub round: Option<PathBuf>,
     /// Exit with code 3, after writing the output, when a condition holds at any scale:
     /// slo, degraded, budget, cost-per-transaction>X, monthly-cost>X, error-rate>X.
     /// Repeatable.
@@ -361,14 +366,14 @@ pub struct StudyArgs {
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::report::plot::PlotFormat::Png)]
     pub plot_format: crate::report::plot::PlotFormat,
     /// Run only shard K of N (K from 0) of the plan's runs (compare, sweep, sensitivity;
-    /// optimize one round at a time, see --round) and write them as a partial result
+    /// optimize and crossover one round at a time, see --round) and write them as a partial result
     /// (JSON) for `scalecost merge`. `--shard N` takes K from the first of
     /// SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX and AWS_BATCH_JOB_ARRAY_INDEX that is set.
     #[arg(long, value_name = "K/N", value_parser = crate::shard::parse_arg)]
     pub shard: Option<crate::shard::ShardArg>,
-    /// With --shard, for optimize: run this shard of the round of the search that
-    /// STATE (written by `scalecost merge --next-round STATE`) leads to; without it, the
-    /// first round.
+    /// With --shard, for optimize, crossover and a break-even search: run this shard of
+    /// the round of the search that STATE (written by `scalecost merge --next-round
+    /// STATE`) leads to; without it, the first round.
     #[arg(long, value_name = "STATE", requires = "shard")]
     pub round: Option<PathBuf>,
     /// Exit with code 3, after writing the output, when a condition holds at any scale:
@@ -399,7 +404,7 @@ pub struct MergeArgs {
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::report::plot::PlotFormat::Png)]
     pub plot_format: crate::report::plot::PlotFormat,
     /// The state the parts' round ran from (their shards' --round): needed to merge the
-    /// parts of an optimize search's second round or later.
+    /// parts of a search's second round or later.
     #[arg(long, value_name = "STATE")]
     pub round: Option<PathBuf>,
     /// Where to write the state of the next round when the search needs one; the merge

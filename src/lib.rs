@@ -95,8 +95,9 @@ fn run_shard(job: &Job, arg: shard::ShardArg) -> Result<()> {
     } else {
         if job.round.is_some() {
             return Err(InputError::new(
-                "--round: only optimize searches in rounds; the runs of this command are \
-                 known from its plan, so its shards need no state",
+                "--round: this command does not search in rounds (optimize, crossover and \
+                 a break-even search do); its runs are known from its plan, so its shards \
+                 need no state",
             )
             .into());
         }
@@ -220,7 +221,8 @@ fn merge(args: &cli::MergeArgs) -> Result<()> {
             .find_map(|(flag, v)| v.is_some().then_some(flag))
         {
             return Err(InputError::new(format!(
-                "{flag}: only optimize searches in rounds; these parts are a whole plan's runs"
+                "{flag}: this command does not search in rounds (optimize, crossover and a \
+                 break-even search do); these parts are a whole plan's runs"
             ))
             .into());
         }
@@ -316,6 +318,7 @@ impl Job {
                 (job.jobs, job.quiet) = (a.threads.jobs, a.threads.quiet);
                 job.fail_on = a.fail_on.clone();
                 job.shard = a.shard;
+                job.round = a.round.clone();
                 refuse_with_shard(a.shard, a.format, a.plot.as_deref())?;
             }
             Command::Plot(a) => {
@@ -355,14 +358,6 @@ impl Job {
             | Command::Man
             | Command::Prices(_)
             | Command::Schema => {}
-        }
-        if job.shard.is_some() && matches!(command, Command::Crossover(_)) {
-            return Err(InputError::new(
-                "--shard: crossover searches step by step, each step choosing the next \
-                 loads, and does not run in rounds of shards yet; shard a compare of the \
-                 two designs at chosen scales (`scalecost compare A B --scales ...`) instead",
-            )
-            .into());
         }
         // The decision commands try failing designs on purpose; a gate over every design
         // they tried would trip on the search itself.

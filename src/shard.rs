@@ -189,6 +189,7 @@ pub fn plan_options(command: &Command) -> String {
             a.plot = None;
             a.threads = quiet_threads;
             a.shard = None;
+            a.round = None;
         }
         Command::Compare(cli::CompareArgs { study, .. })
         | Command::Sweep(cli::SweepArgs { study, .. })

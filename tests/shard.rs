@@ -356,11 +356,8 @@ fn bad_shards_are_refused_with_what_is_allowed() {
 }
 
 #[test]
-fn shards_of_crossover_and_with_output_options_are_refused() {
+fn shards_with_output_options_and_rounds_of_a_command_that_does_not_search_are_refused() {
     let ws = Workspace::new();
-    let stderr =
-        ws.refused(&mut ws.scalecost(&["crossover", "a.yaml", "b.yaml", "--shard", "0/2"]));
-    assert!(stderr.contains("shard a compare"), "{stderr}");
     let mut args = SWEEP.to_vec();
     args.extend(["--shard", "0/2", "--format", "table"]);
     let stderr = ws.refused(&mut ws.scalecost(&args));
@@ -369,10 +366,7 @@ fn shards_of_crossover_and_with_output_options_are_refused() {
     let mut args = SWEEP.to_vec();
     args.extend(["--shard", "0/2", "--round", "state.json", "-o", "r.json"]);
     let stderr = ws.refused(&mut ws.scalecost(&args));
-    assert!(
-        stderr.contains("only optimize searches in rounds"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("does not search in rounds"), "{stderr}");
 }
 
 /// An optimize search whose bisection along `max` and alternative take several rounds
@@ -516,6 +510,57 @@ fn optimize_chained_in_rounds_of_1_3_and_8_shards_is_the_unsharded_output_in_eve
         "rounds taken: {taken:?}"
     );
     assert!(taken[0] >= 4, "the search took {} rounds", taken[0]);
+}
+
+#[test]
+fn a_break_even_search_and_a_crossover_chained_in_rounds_of_shards_are_the_unsharded_output() {
+    let ws = Workspace::new();
+    // The small starter sold per seat: simulate searches its break-even.
+    let text = std::fs::read_to_string(ws.path("a.yaml")).expect("read a.yaml");
+    std::fs::write(
+        ws.path("sold.yaml"),
+        format!("{text}\nrevenue:\n  per_seat: {{price_per_user_per_month: 2, free_share: 0.6}}\n"),
+    )
+    .expect("write sold.yaml");
+    let simulate: &[&str] = &["simulate", "sold.yaml"];
+    let crossover: &[&str] = &["crossover", "a.yaml", "b.yaml", "--scales", "1,10"];
+    for (command, counts) in [(simulate, &[1u64, 3, 8][..]), (crossover, &[3][..])] {
+        let formats = ["json", "table"];
+        let whole: Vec<Vec<u8>> = formats
+            .iter()
+            .map(|f| {
+                let mut args = command.to_vec();
+                args.extend(["-q", "--format", f]);
+                ws.succeeds(&mut ws.scalecost(&args))
+            })
+            .collect();
+        let mut taken = Vec::new();
+        for &n in counts {
+            let tag = format!("{}{n}", command[0]);
+            let (json, parts, rounds) = ws.chain(command, n, &tag, &["-q", "--format", "json"]);
+            assert!(
+                json == whole[0],
+                "{command:?} in {n} shards: the JSON differs"
+            );
+            match ws.merge_round(&parts, rounds - 1, &tag, &["-q", "--format", "table"]) {
+                Merged::Done(out) => assert!(out == whole[1], "{command:?}: the table differs"),
+                Merged::Another => panic!("the last round asked for another"),
+            }
+            taken.push(rounds);
+        }
+        assert!(
+            taken.iter().all(|&r| r == taken[0]),
+            "rounds taken: {taken:?}"
+        );
+        if command[0] == "simulate" {
+            // The scales with the loads between them, then the search's narrowing.
+            assert!(
+                taken[0] >= 3,
+                "the break-even search took {} rounds",
+                taken[0]
+            );
+        }
+    }
 }
 
 #[test]

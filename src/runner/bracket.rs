@@ -6,7 +6,7 @@
 //! a few per round, until it is within the search's precision. Every search's probes of
 //! a round run in one fan-out, so the answer does not depend on the thread count.
 
-use super::{Run, run_more};
+use super::{NextRound, Run, Source};
 use crate::economics::month::MonthBasis;
 use crate::economics::{self, Loads};
 use crate::scenario::plan::{Job, Plan};
@@ -164,13 +164,26 @@ fn absorb(
 
 /// Simulates every search's `probes` (users) for all its designs in one fan-out and
 /// adds what they find to the searches; the runs go to `extra`.
-fn probe(plan: &Plan, searches: &mut [Search], probes: Vec<Vec<f64>>, extra: &mut Vec<(Job, Run)>) {
+fn probe(
+    plan: &Plan,
+    searches: &mut [Search],
+    probes: Vec<Vec<f64>>,
+    extra: &mut Vec<(Job, Run)>,
+    source: &mut Source,
+) -> Result<(), NextRound> {
     let jobs = probe_jobs(plan, searches, &probes);
     if jobs.is_empty() {
-        return;
+        return Ok(());
     }
-    let found = run_more(plan, jobs);
-    absorb(plan, searches, &probes, found, extra);
+    let runs = source.round(plan, &jobs)?;
+    absorb(
+        plan,
+        searches,
+        &probes,
+        jobs.into_iter().zip(runs).collect(),
+        extra,
+    );
+    Ok(())
 }
 
 /// The users of each scale where every design of search `s` runs in `jobs` (the first
@@ -212,8 +225,8 @@ pub fn between_scales(plan: &Plan, jobs: &[Job], searches: &[Search]) -> Vec<Vec
 
 /// Runs every search: `jobs` and `runs` are the plan's own, already simulated, and
 /// `between` the loads of round 0 ([`between_scales`]) with their runs (`early`, in
-/// [`probe_jobs`] order), simulated beside them; the searches' runs are added to
-/// `extra`.
+/// [`probe_jobs`] order), simulated beside them; each later round of probes comes from
+/// `source`, and the searches' runs are added to `extra`.
 pub fn search(
     plan: &Plan,
     jobs: &[Job],
@@ -222,7 +235,8 @@ pub fn search(
     between: &[Vec<f64>],
     early: Vec<(Job, Run)>,
     extra: &mut Vec<(Job, Run)>,
-) {
+    source: &mut Source,
+) -> Result<(), NextRound> {
     // What the scales already measured: each scale where every design of a search ran.
     for s in searches.iter_mut() {
         let first = plan.designs()[s.designs[0]].scenario();
@@ -311,8 +325,9 @@ pub fn search(
         if round.iter().all(Vec::is_empty) {
             break;
         }
-        probe(plan, searches, round, extra);
+        probe(plan, searches, round, extra, source)?;
     }
+    Ok(())
 }
 
 /// The relative width of the bracket a crossing was found in (0 when exact).
