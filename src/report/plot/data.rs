@@ -321,6 +321,7 @@ pub fn cost_per_transaction(reports: &[DesignOutcome]) -> Vec<CostPerTransaction
         // the same curve: with them the line follows what was simulated rather than
         // a straight guess between scales far apart.
         let scales: Vec<f64> = points.iter().map(|p| p.x).collect();
+        let before = points.len();
         if let Some(be) = &report.break_even {
             points.extend(
                 be.probes
@@ -329,6 +330,7 @@ pub fn cost_per_transaction(reports: &[DesignOutcome]) -> Vec<CostPerTransaction
                     .filter_map(|p| p.cost_per_transaction.map(|c| Point::new(p.users, c))),
             );
         }
+        let probed = points.len() > before;
         points.sort_by(|a, b| a.x.total_cmp(&b.x));
         let series = Series {
             label: shown(&report.scenario),
@@ -341,12 +343,14 @@ pub fn cost_per_transaction(reports: &[DesignOutcome]) -> Vec<CostPerTransaction
             Some(chart) => {
                 chart.scenarios.push(series);
                 chart.revenue_per_transaction.push(revenue);
+                chart.probed |= probed;
             }
             None => charts.push(CostPerTransactionChart {
                 currency: shown(&report.currency),
                 scenarios: vec![series],
                 revenue_per_transaction: vec![revenue],
                 references: Vec::new(),
+                probed,
                 replications: 1,
             }),
         }
@@ -482,6 +486,7 @@ pub fn comparison(c: &Outcome) -> Vec<NamedChart> {
             })
             .collect(),
         revenue_per_transaction: Vec::new(),
+        probed: false,
         references: objectives(
             &declared(SloTarget::CostPerTransaction),
             "SLO cost",
