@@ -4,6 +4,11 @@
 //! prices every run. Optimize runs its own rounds of the same jobs (`optimize.rs`);
 //! sensitivity ranks the moved assumptions from the priced outcome.
 //!
+//! Every round of runs comes from one [`Source`]: simulated here, or taken from runs
+//! done elsewhere (the rounds and shards of a sharded search), where a round not all
+//! there ends the search with that round's runs as the next. A round's runs follow from
+//! the rounds before only, so the sharded search makes the same decisions.
+//!
 //! Each run owns its state and its seeded streams, so the results do not depend on
 //! how many threads ran them or in which order they finished.
 
