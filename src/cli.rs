@@ -60,7 +60,9 @@ pub enum Command {
     Diff(DiffArgs),
     /// Join the partial results of a sharded run (`--shard K/N`) into the output the
     /// command would have written unsharded, byte for byte.
-    #[command(after_help = "Examples:\n  scalecost merge part-*.json --format json -o sweep.json")]
+    #[command(
+        after_help = "Examples:\n  scalecost merge part-*.json --format json -o sweep.json\n  scalecost merge round-2/part-*.json --round state-2.json --next-round state-3.json -o best.json"
+    )]
     Merge(MergeArgs),
     /// Check scenario files without running them.
     #[command(
@@ -144,6 +146,11 @@ pub struct SimulateArgs {
     /// SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX and AWS_BATCH_JOB_ARRAY_INDEX that is set.
     #[arg(long, value_name = "K/N", value_parser = crate::shard::parse_arg)]
     pub shard: Option<crate::shard::ShardArg>,
+    /// With --shard, for a scenario whose break-even is searched: run this shard of the
+    /// round of the search that STATE (written by `scalecost merge --next-round STATE`)
+    /// leads to; without it, the first round.
+    #[arg(long, value_name = "STATE", requires = "shard")]
+    pub round: Option<PathBuf>,
     /// Exit with code 3, after writing the output, when a condition holds at any scale:
     /// slo, degraded, budget, cost-per-transaction>X, monthly-cost>X, error-rate>X.
     /// Repeatable.
@@ -358,11 +365,17 @@ pub struct StudyArgs {
     /// File format of the charts: png, or svg (vector, for documentation sites and slides).
     #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::report::plot::PlotFormat::Png)]
     pub plot_format: crate::report::plot::PlotFormat,
-    /// Run only shard K of N (K from 0) of the plan's runs (compare, sweep, sensitivity)
-    /// and write them as a partial result (JSON) for `scalecost merge`. `--shard N` takes K from the first of
+    /// Run only shard K of N (K from 0) of the plan's runs (compare, sweep, sensitivity;
+    /// optimize and crossover one round at a time, see --round) and write them as a partial result
+    /// (JSON) for `scalecost merge`. `--shard N` takes K from the first of
     /// SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX and AWS_BATCH_JOB_ARRAY_INDEX that is set.
     #[arg(long, value_name = "K/N", value_parser = crate::shard::parse_arg)]
     pub shard: Option<crate::shard::ShardArg>,
+    /// With --shard, for optimize, crossover and a break-even search: run this shard of
+    /// the round of the search that STATE (written by `scalecost merge --next-round
+    /// STATE`) leads to; without it, the first round.
+    #[arg(long, value_name = "STATE", requires = "shard")]
+    pub round: Option<PathBuf>,
     /// Exit with code 3, after writing the output, when a condition holds at any scale:
     /// slo, degraded, budget, cost-per-transaction>X, monthly-cost>X, error-rate>X, and
     /// for compare delta>PCT (a rise over the baseline, e.g. delta>5%). Repeatable;
@@ -387,6 +400,17 @@ pub struct MergeArgs {
     /// Also draw the charts the command draws (compare, sweep) into this folder.
     #[arg(long, value_name = "DIR")]
     pub plot: Option<PathBuf>,
+    /// File format of the charts: png, or svg (vector, for documentation sites and slides).
+    #[arg(long, value_enum, value_name = "FORMAT", default_value_t = crate::report::plot::PlotFormat::Png)]
+    pub plot_format: crate::report::plot::PlotFormat,
+    /// The state the parts' round ran from (their shards' --round): needed to merge the
+    /// parts of a search's second round or later.
+    #[arg(long, value_name = "STATE")]
+    pub round: Option<PathBuf>,
+    /// Where to write the state of the next round when the search needs one; the merge
+    /// then exits with code 4 instead of writing the output.
+    #[arg(long, value_name = "STATE")]
+    pub next_round: Option<PathBuf>,
     #[command(flatten)]
     pub threads: ThreadArgs,
 }

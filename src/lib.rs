@@ -86,9 +86,23 @@ fn run_shard(job: &Job, arg: shard::ShardArg) -> Result<()> {
         std::env::var_os(name).map(|v| v.to_string_lossy().into_owned())
     })?;
     let args = shard::recorded_args(&job.command)?;
-    let (plan, files) = scenario::source::files::recording(|| job.plan());
+    let (plan, files) = scenario::source::files::recording(|| job.plan_share(shard));
     let plan = plan?;
-    let jobs = shard::jobs(&plan);
+    let version = env!("CARGO_PKG_VERSION");
+    let fingerprint = shard::fingerprint(version, &shard::plan_options(&job.command), &files);
+    let (jobs, round, state) = if runner::adapts(&plan) {
+        round_jobs(&plan, job.round.as_deref(), &fingerprint)?
+    } else {
+        if job.round.is_some() {
+            return Err(InputError::new(
+                "--round: this command does not search in rounds (optimize, crossover and \
+                 a break-even search do); its runs are known from its plan, so its shards \
+                 need no state",
+            )
+            .into());
+        }
+        (shard::jobs(&plan), 0, None)
+    };
     let mine: Vec<(usize, plan::Job)> = jobs
         .iter()
         .copied()
@@ -97,8 +111,15 @@ fn run_shard(job: &Job, arg: shard::ShardArg) -> Result<()> {
         .collect();
     let todo: Vec<plan::Job> = mine.iter().map(|(_, j)| *j).collect();
     let progress = progress::Progress::new(job.quiet);
+    let what = format!(
+        " in shard {} of {} ({} of {} runs)",
+        shard.index,
+        shard.count,
+        todo.len(),
+        jobs.len()
+    );
     let runs = with_threads(job.jobs, || {
-        let bar = progress.bar(&plan, todo.len() as u64);
+        let bar = progress.bar_for(&plan, &todo, &what);
         let runs = runner::run_jobs(&plan, &todo, &|| bar.inc(1));
         bar.finish_and_clear();
         runs
@@ -107,9 +128,11 @@ fn run_shard(job: &Job, arg: shard::ShardArg) -> Result<()> {
     let part = shard::Part {
         format: shard::PART_FORMAT.to_string(),
         version: version.to_string(),
-        fingerprint: shard::fingerprint(version, &shard::plan_options(&job.command), &files),
+        fingerprint,
         shard: shard.index,
         shards: shard.count,
+        round,
+        state,
         runs_total: jobs.len(),
         args,
         files,
@@ -135,25 +158,118 @@ fn run_shard(job: &Job, arg: shard::ShardArg) -> Result<()> {
     )
 }
 
+/// The runs of the round of an adaptive search that the state at `round` leads to (the
+/// first round without one): the search replayed on the state's runs asks for them.
+/// Returns them with the round's number and the state's id.
+fn round_jobs(
+    plan: &Plan,
+    round: Option<&Path>,
+    fingerprint: &str,
+) -> Result<(Vec<plan::Job>, u64, Option<String>)> {
+    let (known, number, id) = match round {
+        None => (Vec::new(), 0, None),
+        Some(path) => {
+            let state = shard::read_state(path)?;
+            shard::check_state_plan(path, &state, fingerprint)?;
+            let (number, id) = (state.round, state.id.clone());
+            (state.known(), number, Some(id))
+        }
+    };
+    match runner::search_from(plan, known) {
+        Err(next) if next.round == number => Ok((next.jobs, number, id)),
+        // The merge writes a state only when the search needs another round, and a
+        // state's runs are checked against its id, so this is a state of another plan.
+        _ => Err(InputError::new(format!(
+            "{}: the search replayed on its runs does not lead to round {number}; give the \
+             state `scalecost merge --next-round` wrote for this command",
+            round.map_or("--round".to_string(), |p| text::escape(
+                &p.display().to_string()
+            )
+            .into_owned())
+        ))
+        .into()),
+    }
+}
+
 /// `scalecost merge PART...`: checks the parts are every shard of one plan, rebuilds
 /// that plan from the command line and files they carry, and finishes it as the
-/// unsharded command does.
+/// unsharded command does; for a search in rounds, either that or the state of its
+/// next round.
 fn merge(args: &cli::MergeArgs) -> Result<()> {
     let parts = shard::check(shard::read_parts(&args.parts)?)?;
     let stored = &parts[0].1;
     let command = shard::parse_command(&stored.args).map_err(InputError::new)?;
     let files = stored.files.clone();
+    let fingerprint = stored.fingerprint.clone();
     let mut job = Job::of(command)?;
     job.shard = None;
     job.format = Some(format_for(args.format, args.output.as_deref()));
     job.output = args.output.clone();
     job.charts = args.plot.clone();
+    job.plot_format = args.plot_format;
     (job.jobs, job.quiet) = (args.threads.jobs, args.threads.quiet);
     job.check_destinations()?;
-    let plan = scenario::source::files::serving(files, || job.plan())?;
-    let (runs, ahead) = shard::runs(&plan, parts)?;
-    let outcome = with_threads(job.jobs, || runner::finish(&plan, runs, ahead))?;
-    job.deliver(&outcome)
+    if let Some(path) = &args.next_round {
+        output::check_destination(path)?;
+    }
+    // The shards made the runs; the merge holds all their results.
+    let plan = scenario::source::files::serving(files, || job.unchecked_plan())?;
+    plan.check_work_made(Some((0, String::new())))?;
+    if !runner::adapts(&plan) {
+        if let Some(flag) = [("--round", &args.round), ("--next-round", &args.next_round)]
+            .iter()
+            .find_map(|(flag, v)| v.is_some().then_some(flag))
+        {
+            return Err(InputError::new(format!(
+                "{flag}: this command does not search in rounds (optimize, crossover and a \
+                 break-even search do); these parts are a whole plan's runs"
+            ))
+            .into());
+        }
+        let (runs, ahead) = shard::runs(&plan, parts)?;
+        let outcome = with_threads(job.jobs, || runner::finish(&plan, runs, ahead))?;
+        return job.deliver(&outcome);
+    }
+    let state = match &args.round {
+        Some(path) => Some((path.as_path(), shard::read_state(path)?)),
+        None => None,
+    };
+    shard::check_round(&parts, state.as_ref().map(|(p, s)| (*p, s)))?;
+    let (jobs, round, _) = round_jobs(&plan, args.round.as_deref(), &fingerprint)?;
+    let runs = shard::runs_of(&jobs, parts)?;
+    let mut known = state.map_or(Vec::new(), |(_, s)| s.known());
+    known.extend(jobs.into_iter().zip(runs));
+    match with_threads(job.jobs, || runner::search_from(&plan, known.clone()))? {
+        Ok(outcome) => job.deliver(&outcome),
+        Err(next) => {
+            let Some(path) = &args.next_round else {
+                return Err(InputError::new(format!(
+                    "round {round} merged, and the search needs round {} ({}): give \
+                     --next-round STATE for the merge to write the state its shards start \
+                     from",
+                    next.round,
+                    runs_noun(next.jobs.len())
+                ))
+                .into());
+            };
+            let state = shard::RoundState::new(&fingerprint, next.round, known)?;
+            output::write_atomically(path, &state.encode()?)?;
+            let shown = text::escape(&path.display().to_string()).into_owned();
+            Err(shard::AnotherRound {
+                message: format!(
+                    "round {round} merged; the search needs round {} ({}): run its shards \
+                     with --round {shown}, then merge them with --round {shown}",
+                    next.round,
+                    runs_noun(next.jobs.len())
+                ),
+            }
+            .into())
+        }
+    }
+}
+
+fn runs_noun(n: usize) -> String {
+    format!("{n} run{}", if n == 1 { "" } else { "s" })
 }
 
 /// A command that runs simulations, with where its results go.
@@ -173,6 +289,8 @@ struct Job {
     fail_on: Vec<gates::Gate>,
     /// `--shard`: run one shard of the plan and write a partial result instead.
     shard: Option<shard::ShardArg>,
+    /// `--round`: the state whose round of the search the shard runs.
+    round: Option<PathBuf>,
 }
 
 impl Job {
@@ -189,6 +307,7 @@ impl Job {
             quiet: false,
             fail_on: Vec::new(),
             shard: None,
+            round: None,
         };
         match &command {
             Command::Simulate(a) => {
@@ -199,6 +318,7 @@ impl Job {
                 (job.jobs, job.quiet) = (a.threads.jobs, a.threads.quiet);
                 job.fail_on = a.fail_on.clone();
                 job.shard = a.shard;
+                job.round = a.round.clone();
                 refuse_with_shard(a.shard, a.format, a.plot.as_deref())?;
             }
             Command::Plot(a) => {
@@ -222,6 +342,7 @@ impl Job {
                 (job.jobs, job.quiet) = (study.threads.jobs, study.threads.quiet);
                 job.fail_on = study.fail_on.clone();
                 job.shard = study.shard;
+                job.round = study.round.clone();
                 refuse_with_shard(study.shard, study.format, study.plot.as_deref())?;
             }
             Command::Diff(a) => {
@@ -237,14 +358,6 @@ impl Job {
             | Command::Man
             | Command::Prices(_)
             | Command::Schema => {}
-        }
-        if job.shard.is_some() && matches!(command, Command::Optimize(_) | Command::Crossover(_)) {
-            return Err(InputError::new(
-                "--shard: optimize and crossover search step by step, each step choosing \
-                 the next runs, so their runs are not known in advance to be cut into \
-                 shards; shard a sweep of the same grid (`scalecost sweep --set ...`) instead",
-            )
-            .into());
         }
         // The decision commands try failing designs on purpose; a gate over every design
         // they tried would trip on the search itself.
@@ -315,6 +428,24 @@ impl Job {
 
     /// The command as a sealed plan: every scenario read, changed and checked.
     fn plan(&self) -> Result<Plan> {
+        let plan = self.unchecked_plan()?;
+        plan.check_work()?;
+        Ok(plan)
+    }
+
+    /// [`Job::plan`] for one shard, whose limit on runs is on the runs it makes.
+    fn plan_share(&self, shard: shard::Shard) -> Result<Plan> {
+        let plan = self.unchecked_plan()?;
+        let made = (0..shard::jobs(&plan).len())
+            .filter(|&i| shard.holds(i))
+            .count();
+        let share = format!(" in shard {} of {}", shard.index, shard.count);
+        plan.check_work_made(Some((made, share)))?;
+        Ok(plan)
+    }
+
+    /// The plan before the limits on its work are checked.
+    fn unchecked_plan(&self) -> Result<Plan> {
         let plan = match &self.command {
             Command::Simulate(a) => {
                 let plan = plan::simulate(
@@ -398,7 +529,6 @@ impl Job {
                 unreachable!("validate and init run no simulations")
             }
         };
-        plan.check_work()?;
         Ok(plan)
     }
 }

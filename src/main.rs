@@ -1,7 +1,8 @@
 //! Entry point: parse the command line, run, print errors, choose the exit code.
 //!
 //! Exit codes: 0 success (a closed pipe included), 2 bad input or usage, 3 output
-//! written but a `--fail-on` gate tripped, 130 stopped by Ctrl-C with nothing written,
+//! written but a `--fail-on` gate tripped, 4 a merge wrote the state of a search's next
+//! round instead of the output, 130 stopped by Ctrl-C with nothing written,
 //! 143 stopped by SIGTERM with nothing written, 1 anything else. Errors are printed here with their
 //! causes, never as a backtrace, whatever RUST_BACKTRACE says.
 
@@ -59,6 +60,10 @@ fn main() -> ExitCode {
                 eprintln!("gate failed: {}", text::escape(line));
             }
             ExitCode::from(scalecost::gates::EXIT_CODE)
+        }
+        Err(err) if err.is::<scalecost::shard::AnotherRound>() => {
+            eprintln!("{}", text::escape(&err.to_string()));
+            ExitCode::from(scalecost::shard::ANOTHER_ROUND_EXIT_CODE)
         }
         Err(err) if err.chain().any(|c| c.is::<Interrupted>()) => {
             eprintln!("{Interrupted}");

@@ -801,6 +801,11 @@ pub struct Probe {
     /// Running costs per month at this load.
     pub monthly_cost: f64,
     pub monthly_revenue: f64,
+    /// Successful transactions per month at this load.
+    pub transactions_per_month: f64,
+    /// monthly_cost / transactions_per_month, as a scale reports it; null when none
+    /// succeeded.
+    pub cost_per_transaction: Option<f64>,
 }
 
 /// Builds the outcome of `plan` from the results of its jobs (in [`Plan::jobs`] order)

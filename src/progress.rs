@@ -6,7 +6,7 @@ use std::io::IsTerminal;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::model::Scenario;
-use crate::scenario::plan::Plan;
+use crate::scenario::plan::{Job, Plan};
 
 /// Below this many simulated requests a run takes about a second: no bar.
 const BAR_ABOVE_REQUESTS: f64 = 5e6;
@@ -47,10 +47,27 @@ impl Progress {
             .map(|d| estimated_requests(d.scenario()))
             .sum::<f64>()
             * plan.replications() as f64;
+        self.bar_over(work, jobs, "")
+    }
+
+    /// A bar over exactly these runs of `plan` (a shard's, a search's round), whose
+    /// notice counts their requests alone, `what` saying whose they are.
+    pub fn bar_for(&self, plan: &Plan, jobs: &[Job], what: &str) -> ProgressBar {
+        let work: f64 = jobs
+            .iter()
+            .map(|j| {
+                let s = plan.designs()[j.design].scenario();
+                crate::work::RunWork::of(s, s.workload().users * j.scale).requests
+            })
+            .sum();
+        self.bar_over(work, jobs.len() as u64, what)
+    }
+
+    fn bar_over(&self, work: f64, jobs: u64, what: &str) -> ProgressBar {
         if !self.quiet && work > NOTICE_ABOVE_REQUESTS {
             let threads = rayon::current_num_threads() as f64;
             eprintln!(
-                "note: about {:.1e} requests to simulate; at roughly {:.0e} per second per core this takes about {:.0} s on {} threads",
+                "note: about {:.1e} requests to simulate{what}; at roughly {:.0e} per second per core this takes about {:.0} s on {} threads",
                 work,
                 REQUESTS_PER_SECOND,
                 work / REQUESTS_PER_SECOND / threads.min(jobs as f64).max(1.0),

@@ -4,6 +4,11 @@
 //! prices every run. Optimize runs its own rounds of the same jobs (`optimize.rs`);
 //! sensitivity ranks the moved assumptions from the priced outcome.
 //!
+//! Every round of runs comes from one [`Source`]: simulated here, or taken from runs
+//! done elsewhere (the rounds and shards of a sharded search), where a round not all
+//! there ends the search with that round's runs as the next. A round's runs follow from
+//! the rounds before only, so the sharded search makes the same decisions.
+//!
 //! Each run owns its state and its seeded streams, so the results do not depend on
 //! how many threads ran them or in which order they finished.
 
@@ -30,7 +35,7 @@ use bracket::{Goal, Search};
 const CROSSOVER_PRECISION: f64 = 0.01;
 
 /// What one job measured, and its month before prices: what a shard of a plan stores.
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(Clone, serde::Serialize, serde::Deserialize)]
 pub struct Run {
     pub metrics: RunMetrics,
     pub basis: MonthBasis,
@@ -38,24 +43,109 @@ pub struct Run {
 
 /// Runs `plan` and returns its outcome.
 pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
+    match search(plan, &mut Source::Simulate(progress)) {
+        Ok(outcome) => outcome,
+        Err(_) => unreachable!("a search that simulates its runs never lacks one"),
+    }
+}
+
+/// The whole path from the plan to the outcome, every round of runs from `source`.
+fn search(plan: &Plan, source: &mut Source) -> Result<Outcome, NextRound> {
     if plan.command() == Command::Optimize {
-        return optimize::run(plan, progress);
+        return optimize::search(plan, source);
     }
     let jobs = plan.jobs();
     // The searches' first probes lie between the scales and follow from the plan
-    // alone: they run in the same fan-out as the scales, so a core that has finished
-    // the small scales takes them while another still runs the largest.
-    let between = bracket::between_scales(plan, &jobs, &searches(plan));
-    let early_jobs = bracket::probe_jobs(plan, &searches(plan), &between);
-    let all: Vec<Job> = jobs.iter().chain(&early_jobs).copied().collect();
-    let bar = progress.bar(plan, all.len() as u64);
-    let mut runs = run_jobs(plan, &all, &|| bar.inc(1));
-    bar.finish_and_clear();
-    let early: Vec<(Job, Run)> = early_jobs
-        .into_iter()
-        .zip(runs.split_off(jobs.len()))
+    // alone, as do the growth loads of the designs no search probes: they run in the
+    // same fan-out as the scales, so a core that has finished the small scales takes
+    // them while another still runs the largest.
+    let mut searches = searches(plan);
+    let between = bracket::between_scales(plan, &jobs, &searches);
+    let early_jobs = bracket::probe_jobs(plan, &searches, &between);
+    let ahead_jobs = growth_ahead(plan);
+    let all: Vec<Job> = jobs
+        .iter()
+        .chain(&early_jobs)
+        .chain(&ahead_jobs)
+        .copied()
         .collect();
-    finish_with(plan, runs, Vec::new(), Some(early))
+    let mut runs = source.round(plan, &all)?;
+    let ahead_runs = runs.split_off(jobs.len() + early_jobs.len());
+    let early_runs = runs.split_off(jobs.len());
+    let early = early_jobs.into_iter().zip(early_runs).collect();
+    let ahead = ahead_jobs.into_iter().zip(ahead_runs).collect();
+    finish_rest(plan, runs, &mut searches, &between, early, ahead, source)
+}
+
+/// Whether `plan` is a search whose runs are chosen round by round from the results of
+/// the rounds before (`optimize`, `crossover`, a break-even search), so that a sharded
+/// run of it goes in rounds.
+pub fn adapts(plan: &Plan) -> bool {
+    plan.command() == Command::Optimize || !searches(plan).is_empty()
+}
+
+/// Runs the search of an adaptive plan ([`adapts`]) from runs done elsewhere (earlier
+/// rounds, and the shards of this one): the outcome, the same as [`run`]'s, once
+/// `known` holds every run the search asks for; else the first round it lacks.
+pub fn search_from(plan: &Plan, known: Vec<(Job, Run)>) -> Result<Outcome, NextRound> {
+    let mut source = Source::Known {
+        runs: known.into_iter().map(|(j, r)| (job_key(&j), r)).collect(),
+        rounds: 0,
+    };
+    search(plan, &mut source)
+}
+
+/// A round of runs a search asks for that have not run yet.
+#[derive(Debug)]
+pub struct NextRound {
+    /// How many rounds the search had whole before this one: this one's number.
+    pub round: u64,
+    /// Its runs, in the order the search asks for them.
+    pub jobs: Vec<Job>,
+}
+
+/// Where a search's rounds of runs come from.
+pub(crate) enum Source<'a> {
+    /// Simulated here, each round in one fan-out.
+    Simulate(&'a Progress),
+    /// Taken from runs done elsewhere, by job; a round not all there ends the search.
+    Known {
+        runs: std::collections::BTreeMap<(usize, u64, u64), Run>,
+        /// Rounds served whole so far.
+        rounds: u64,
+    },
+}
+
+impl Source<'_> {
+    /// The runs of one round of `jobs`, in their order.
+    pub(crate) fn round(&mut self, plan: &Plan, jobs: &[Job]) -> Result<Vec<Run>, NextRound> {
+        match self {
+            Source::Simulate(progress) => {
+                let bar = progress.bar_for(plan, jobs, "");
+                let runs = run_jobs(plan, jobs, &|| bar.inc(1));
+                bar.finish_and_clear();
+                Ok(runs)
+            }
+            Source::Known { runs, rounds } => {
+                if !jobs.iter().all(|j| runs.contains_key(&job_key(j))) {
+                    return Err(NextRound {
+                        round: *rounds,
+                        jobs: jobs.to_vec(),
+                    });
+                }
+                *rounds += 1;
+                Ok(jobs
+                    .iter()
+                    .map(|j| runs.remove(&job_key(j)).expect("checked above"))
+                    .collect())
+            }
+        }
+    }
+}
+
+/// A job as a key: its design, scale (bits) and replication.
+fn job_key(job: &Job) -> (usize, u64, u64) {
+    (job.design, job.scale.to_bits(), job.replication)
 }
 
 /// The break-even and crossover searches `plan` asks for, knowing nothing yet.
@@ -74,39 +164,49 @@ fn searches(plan: &Plan) -> Vec<Search> {
     searches
 }
 
-/// The rest of [`run`] once every job of `plan.jobs()` has run (here, or in shards
-/// whose results `scalecost merge` gathered): the searches and growth paths that
-/// follow from those runs, then the prices and the outcome. `ahead` holds runs of
-/// [`growth_ahead`]'s jobs done already (by shards); the others are simulated here.
+/// The rest of [`run`] once every job of `plan.jobs()` has run in the shards of a plan
+/// that does not search ([`adapts`]), whose results `scalecost merge` gathered, with
+/// the growth loads the shards ran ahead ([`growth_ahead`]): the prices and the outcome.
 pub fn finish(plan: &Plan, runs: Vec<Run>, ahead: Vec<(Job, Run)>) -> Outcome {
-    finish_with(plan, runs, ahead, None)
+    let mut searches = searches(plan);
+    let progress = Progress::silent();
+    let mut source = Source::Simulate(&progress);
+    match finish_rest(
+        plan,
+        runs,
+        &mut searches,
+        &[],
+        Vec::new(),
+        ahead,
+        &mut source,
+    ) {
+        Ok(outcome) => outcome,
+        Err(_) => unreachable!("a search that simulates its runs never lacks one"),
+    }
 }
 
-/// [`finish`], with the searches' first probes (between the scales) already run
-/// beside the plan's jobs when `early` has them; simulated here when it is `None`.
-fn finish_with(
+/// The rest of the path once round 0 has run: `runs` of the plan's jobs, `early` the
+/// searches' first probes (`between`), `ahead` the growth loads known from the plan;
+/// then the searches' rounds and the growth loads they lead to, from `source`; then
+/// the prices and the outcome.
+fn finish_rest(
     plan: &Plan,
     runs: Vec<Run>,
+    searches: &mut Vec<Search>,
+    between: &[Vec<f64>],
+    early: Vec<(Job, Run)>,
     ahead: Vec<(Job, Run)>,
-    early: Option<Vec<(Job, Run)>>,
-) -> Outcome {
+    source: &mut Source,
+) -> Result<Outcome, NextRound> {
     let jobs = plan.jobs();
     assert_eq!(jobs.len(), runs.len(), "one run per job of the plan");
     // Every rep-0 run of each design, in users: what growth and break-even price from.
     let mut extra: Vec<(Job, Run)> = Vec::new();
-    let mut searches = searches(plan);
-    let between = bracket::between_scales(plan, &jobs, &searches);
-    let early =
-        early.unwrap_or_else(|| run_more(plan, bracket::probe_jobs(plan, &searches, &between)));
-    bracket::search(
-        plan,
-        &jobs,
-        &runs,
-        &mut searches,
-        &between,
-        early,
-        &mut extra,
-    );
+    if !searches.is_empty() {
+        bracket::search(
+            plan, &jobs, &runs, searches, between, early, &mut extra, source,
+        )?;
+    }
     let break_evens: Vec<Option<BreakEven>> = (0..plan.designs().len())
         .map(|d| {
             searches
@@ -119,14 +219,14 @@ fn finish_with(
         .iter()
         .find(|s| s.goal == Goal::Crossover)
         .map(|s| crossover::result(plan, s));
-    growth_loads(plan, &jobs, &runs, &mut extra, ahead);
+    growth_loads(plan, &jobs, &runs, &mut extra, ahead, source)?;
     let results = price(plan, &jobs, runs, &extra);
     let mut out = outcome::build(plan, &jobs, results, break_evens);
     out.crossover = crossover;
     if plan.command() == Command::Sensitivity {
         out.sensitivity = sensitivity::assumptions(&out);
     }
-    out
+    Ok(out)
 }
 
 /// Prices every run of `jobs` from the loads its design simulated (its own and
@@ -199,12 +299,6 @@ pub fn run_jobs(plan: &Plan, jobs: &[Job], done: &(dyn Fn() + Sync)) -> Vec<Run>
     finished.into_iter().map(|(_, run)| run).collect()
 }
 
-/// Runs `jobs` and keeps them with their jobs.
-pub(crate) fn run_more(plan: &Plan, jobs: Vec<Job>) -> Vec<(Job, Run)> {
-    let runs = run_jobs(plan, &jobs, &|| {});
-    jobs.into_iter().zip(runs).collect()
-}
-
 /// The break-even of one design from its search: every zero crossing of monthly
 /// profit in the range, and the first where it turns profitable.
 fn break_even(s: &Search) -> BreakEven {
@@ -249,6 +343,9 @@ fn break_even(s: &Search) -> BreakEven {
                 monthly_profit: x.parts[0],
                 monthly_cost: x.parts[1],
                 monthly_revenue: x.parts[2],
+                transactions_per_month: x.transactions[0],
+                cost_per_transaction: (x.transactions[0] > 0.0)
+                    .then(|| economics::clean(x.parts[1] / x.transactions[0])),
             })
             .collect(),
     }
@@ -278,7 +375,8 @@ fn growth_loads(
     runs: &[Run],
     extra: &mut Vec<(Job, Run)>,
     mut ahead: Vec<(Job, Run)>,
-) {
+    source: &mut Source,
+) -> Result<(), NextRound> {
     let more = growth_jobs(
         plan,
         jobs.iter()
@@ -302,11 +400,17 @@ fn growth_loads(
         .filter(|(_, f)| f.is_none())
         .map(|(j, _)| *j)
         .collect();
-    let mut simulated = run_jobs(plan, &todo, &|| {}).into_iter();
+    let mut simulated = if todo.is_empty() {
+        Vec::new()
+    } else {
+        source.round(plan, &todo)?
+    }
+    .into_iter();
     for (job, found) in more.into_iter().zip(found) {
         let run = found.or_else(|| simulated.next());
         extra.push((job, run.expect("one simulated run per job not run ahead")));
     }
+    Ok(())
 }
 
 fn same_job(a: &Job, b: &Job) -> bool {

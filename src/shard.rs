@@ -25,6 +25,12 @@ use crate::scenario::source::files::StoredFile;
 /// What a partial result calls itself, so that another JSON file is told apart.
 pub const PART_FORMAT: &str = "scalecost partial result";
 
+/// What the state between two rounds of a search calls itself.
+pub const STATE_FORMAT: &str = "scalecost search state";
+
+/// The exit code of a merge that wrote the state of another round instead of the output.
+pub const ANOTHER_ROUND_EXIT_CODE: u8 = 4;
+
 /// The variables job-array engines set to a task's index, in the order they are read
 /// when `--shard N` gives no K: Slurm job arrays, Kubernetes Indexed Jobs, AWS Batch
 /// array jobs.
@@ -141,7 +147,12 @@ pub struct Part {
     pub shard: u64,
     /// N.
     pub shards: u64,
-    /// Runs of all the shards together ([`jobs`]).
+    /// The round of the search this part is of: 0 for the first, and for every command
+    /// that does not search in rounds.
+    pub round: u64,
+    /// The id of the state the round ran from ([`RoundState::id`]); none in round 0.
+    pub state: Option<String>,
+    /// Runs of all the shards together ([`jobs`], or the round's).
     pub runs_total: usize,
     /// The command line after the program name, as given.
     pub args: Vec<String>,
@@ -178,6 +189,7 @@ pub fn plan_options(command: &Command) -> String {
             a.plot = None;
             a.threads = quiet_threads;
             a.shard = None;
+            a.round = None;
         }
         Command::Compare(cli::CompareArgs { study, .. })
         | Command::Sweep(cli::SweepArgs { study, .. })
@@ -189,6 +201,7 @@ pub fn plan_options(command: &Command) -> String {
             study.plot = None;
             study.threads = quiet_threads;
             study.shard = None;
+            study.round = None;
         }
         _ => {}
     }
@@ -198,21 +211,25 @@ pub fn plan_options(command: &Command) -> String {
 /// The fingerprint of a plan: FNV-1a (128 bits) over the version, the plan options
 /// and each file's path and text. It tells plans apart; it is not a signature.
 pub fn fingerprint(version: &str, options: &str, files: &[StoredFile]) -> String {
+    let mut fields: Vec<&[u8]> = vec![version.as_bytes(), options.as_bytes()];
+    for file in files {
+        fields.push(file.path.as_bytes());
+        fields.push(file.text.as_bytes());
+    }
+    hash(&fields)
+}
+
+/// FNV-1a (128 bits) over `fields`, each preceded by its length so that no two lists
+/// of fields feed the same bytes.
+fn hash(fields: &[&[u8]]) -> String {
     const OFFSET: u128 = 0x6c62272e07bb014262b821756295c58d;
     const PRIME: u128 = 0x0000000001000000000000000000013b;
     let mut hash = OFFSET;
-    let mut feed = |bytes: &[u8]| {
-        // Each field's length first, so that no two lists of fields feed the same bytes.
-        for b in (bytes.len() as u64).to_le_bytes().iter().chain(bytes) {
+    for field in fields {
+        for b in (field.len() as u64).to_le_bytes().iter().chain(*field) {
             hash ^= u128::from(*b);
             hash = hash.wrapping_mul(PRIME);
         }
-    };
-    feed(version.as_bytes());
-    feed(options.as_bytes());
-    for file in files {
-        feed(file.path.as_bytes());
-        feed(file.text.as_bytes());
     }
     format!("{hash:032x}")
 }
@@ -327,6 +344,21 @@ pub fn check(mut parts: Vec<(PathBuf, Part)>) -> Result<Vec<(PathBuf, Part)>, In
                 part.fingerprint
             )));
         }
+        if part.round != first.round || part.state != first.state {
+            return Err(InputError::new(format!(
+                "{} is a part of round {} and {} a part of round {}{}: merge the parts of \
+                 one round, with the state they ran from",
+                shown(first_path),
+                first.round,
+                shown(path),
+                part.round,
+                if part.round == first.round {
+                    " run from another state"
+                } else {
+                    ""
+                }
+            )));
+        }
         if part.shards != first.shards {
             return Err(InputError::new(format!(
                 "{} is a shard of {} and {} a shard of {}: merge the parts of one run",
@@ -395,6 +427,208 @@ fn list_numbers(numbers: &[String]) -> String {
     }
 }
 
+/// The state between two rounds of a search: every run of the rounds before, with
+/// what ties it to its plan. The shards of the next round read it to know their runs
+/// (the search, replayed on these runs, asks for them); that round's merge reads it to
+/// replay the search on these runs and the round's.
+#[derive(Serialize, Deserialize)]
+pub struct RoundState {
+    /// Always [`STATE_FORMAT`].
+    pub format: String,
+    /// The scalecost version that wrote it.
+    pub version: String,
+    /// The plan's fingerprint, as its parts carry it.
+    pub fingerprint: String,
+    /// The round this state leads to (the rounds before it are in `runs`).
+    pub round: u64,
+    /// A hash of everything above and the runs, which each part of the next round
+    /// records, so that parts are merged with the state they ran from.
+    pub id: String,
+    /// Every run of the rounds before, in the order they ran.
+    pub runs: Vec<PartRun>,
+}
+
+impl RoundState {
+    /// The state leading to round `round` of the plan of `fingerprint`, after `runs`.
+    pub fn new(fingerprint: &str, round: u64, runs: Vec<(Job, Run)>) -> anyhow::Result<RoundState> {
+        let mut state = RoundState {
+            format: STATE_FORMAT.to_string(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            fingerprint: fingerprint.to_string(),
+            round,
+            id: String::new(),
+            runs: runs
+                .into_iter()
+                .enumerate()
+                .map(|(index, (j, run))| PartRun {
+                    index,
+                    design: j.design,
+                    scale: j.scale,
+                    replication: j.replication,
+                    run,
+                })
+                .collect(),
+        };
+        state.id = state.computed_id()?;
+        Ok(state)
+    }
+
+    fn computed_id(&self) -> anyhow::Result<String> {
+        let runs = serde_json::to_vec(&self.runs)?;
+        let round = self.round.to_le_bytes();
+        Ok(hash(&[
+            self.format.as_bytes(),
+            self.version.as_bytes(),
+            self.fingerprint.as_bytes(),
+            &round,
+            &runs,
+        ]))
+    }
+
+    /// The runs it holds, with their jobs.
+    pub fn known(self) -> Vec<(Job, Run)> {
+        self.runs
+            .into_iter()
+            .map(|r| {
+                (
+                    Job {
+                        design: r.design,
+                        scale: r.scale,
+                        replication: r.replication,
+                    },
+                    r.run,
+                )
+            })
+            .collect()
+    }
+
+    /// Its bytes: compact JSON, checked to read back to the same numbers.
+    pub fn encode(&self) -> anyhow::Result<Vec<u8>> {
+        let mut bytes = serde_json::to_vec(self)?;
+        let again = serde_json::from_slice::<RoundState>(&bytes)
+            .ok()
+            .and_then(|p| serde_json::to_vec(&p).ok());
+        if again.as_deref() != Some(bytes.as_slice()) {
+            anyhow::bail!(
+                "the state of round {}: a run's results hold a number JSON cannot carry \
+                 exactly (NaN or infinity); the state is not written",
+                self.round
+            );
+        }
+        bytes.push(b'\n');
+        Ok(bytes)
+    }
+}
+
+/// Reads the state at `path`, checked to be one this version wrote and unchanged since.
+pub fn read_state(path: &Path) -> Result<RoundState, InputError> {
+    let shown = crate::text::escape(&path.display().to_string()).into_owned();
+    let bytes = std::fs::read(path)
+        .map_err(|e| InputError::new(format!("{shown}: cannot read the search state: {e}")))?;
+    let not_state = |why: String| {
+        InputError::new(format!(
+            "{shown}: not the state of a search's round (written by `scalecost merge \
+             --next-round`): {why}"
+        ))
+    };
+    let value: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| not_state(e.to_string()))?;
+    match value.get("format").and_then(|f| f.as_str()) {
+        Some(STATE_FORMAT) => {}
+        Some(PART_FORMAT) => {
+            return Err(not_state(
+                "it is a partial result; give the parts as PART arguments and the state \
+                 their shards ran from with --round"
+                    .to_string(),
+            ));
+        }
+        _ => {
+            return Err(not_state(format!(
+                "it has no \"format\": \"{STATE_FORMAT}\""
+            )));
+        }
+    }
+    let version = value.get("version").and_then(|v| v.as_str()).unwrap_or("?");
+    if version != env!("CARGO_PKG_VERSION") {
+        return Err(InputError::new(format!(
+            "{shown}: written by scalecost {}, and this is {}; run every round with the \
+             version that ran the first",
+            crate::text::escape(version),
+            env!("CARGO_PKG_VERSION")
+        )));
+    }
+    let state: RoundState = serde_json::from_slice(&bytes).map_err(|e| not_state(e.to_string()))?;
+    if state.computed_id().ok().as_deref() != Some(state.id.as_str()) {
+        return Err(InputError::new(format!(
+            "{shown}: its id does not match its runs; the file was changed after it was \
+             written"
+        )));
+    }
+    Ok(state)
+}
+
+/// Checks that the state at `path` is of the plan of `fingerprint`.
+pub fn check_state_plan(
+    path: &Path,
+    state: &RoundState,
+    fingerprint: &str,
+) -> Result<(), InputError> {
+    if state.fingerprint != fingerprint {
+        return Err(InputError::new(format!(
+            "{}: the state of another plan (fingerprint {}, and this command's is {}): \
+             another command line, scenario file or version; run each round with the \
+             command line and files of the first",
+            crate::text::escape(&path.display().to_string()),
+            state.fingerprint,
+            fingerprint
+        )));
+    }
+    Ok(())
+}
+
+/// Checks that checked `parts` (one round's, from [`check`]) are of the round the state
+/// (`state`, read from `path`) leads to, and ran from it; or of round 0 with no state.
+pub fn check_round(
+    parts: &[(PathBuf, Part)],
+    state: Option<(&Path, &RoundState)>,
+) -> Result<(), InputError> {
+    let shown = |p: &Path| crate::text::escape(&p.display().to_string()).into_owned();
+    let (path, part) = &parts[0];
+    match state {
+        None if part.round > 0 => Err(InputError::new(format!(
+            "{} is a part of round {} of a search: give the state its shards ran from \
+             with --round STATE",
+            shown(path),
+            part.round
+        ))),
+        None => Ok(()),
+        Some((state_path, state)) => {
+            check_state_plan(state_path, state, &part.fingerprint)?;
+            if part.round != state.round {
+                return Err(InputError::new(format!(
+                    "{} is a part of round {}, and {} leads to round {}: merge the parts \
+                     of round {} with it",
+                    shown(path),
+                    part.round,
+                    shown(state_path),
+                    state.round,
+                    state.round
+                )));
+            }
+            if part.state.as_deref() != Some(state.id.as_str()) {
+                return Err(InputError::new(format!(
+                    "{} ran from another state of round {} than {}: merge it with the \
+                     state its shards were given",
+                    shown(path),
+                    part.round,
+                    shown(state_path)
+                )));
+            }
+            Ok(())
+        }
+    }
+}
+
 /// What the shards of `plan` run between them: the plan's jobs, then the growth loads
 /// that can be known before any run (which the merge would otherwise simulate alone).
 pub fn jobs(plan: &Plan) -> Vec<Job> {
@@ -410,6 +644,17 @@ pub fn runs(
     parts: Vec<(PathBuf, Part)>,
 ) -> Result<(Vec<Run>, Vec<(Job, Run)>), InputError> {
     let mut jobs = jobs(plan);
+    let mut runs = runs_of(&jobs, parts)?;
+    let ahead = jobs
+        .split_off(plan.jobs().len())
+        .into_iter()
+        .zip(runs.split_off(plan.jobs().len()))
+        .collect();
+    Ok((runs, ahead))
+}
+
+/// From checked parts whose shards ran `jobs` between them: the runs, in that order.
+pub fn runs_of(jobs: &[Job], parts: Vec<(PathBuf, Part)>) -> Result<Vec<Run>, InputError> {
     let mut runs: Vec<Option<Run>> = (0..jobs.len()).map(|_| None).collect();
     for (path, part) in parts {
         let damaged = || {
@@ -442,14 +687,24 @@ pub fn runs(
         }
     }
     // Every index was checked to come from exactly one shard above.
-    let mut runs: Vec<Run> = runs.into_iter().flatten().collect();
-    let ahead = jobs
-        .split_off(plan.jobs().len())
-        .into_iter()
-        .zip(runs.split_off(plan.jobs().len()))
-        .collect();
-    Ok((runs, ahead))
+    Ok(runs.into_iter().flatten().collect())
 }
+
+/// A merge that wrote the state of another round: not a failure, but not the output
+/// either, so a driver loop tells the two apart by the exit code
+/// ([`ANOTHER_ROUND_EXIT_CODE`]).
+#[derive(Debug)]
+pub struct AnotherRound {
+    pub message: String,
+}
+
+impl std::fmt::Display for AnotherRound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for AnotherRound {}
 
 #[cfg(test)]
 mod tests {

@@ -221,20 +221,26 @@ pub fn largest_run(scenario: &Scenario, peak_users: f64) -> RunWork {
     RunWork::of(scenario, peak_users * max_scale)
 }
 
-/// Requests a whole command will simulate, and memory its results hold, from the runs
-/// it plans; `runs` lists (scenario, users) of every run.
-pub fn plan_problem(runs: usize, result_bytes: f64) -> Option<String> {
-    if runs as f64 > MAX_RUNS_PER_PLAN {
+/// What is too much about a command's work: `made` runs simulated by this process
+/// (`share` says which, e.g. " in shard 3 of 8"; empty for the whole plan), and
+/// `result_bytes` of the results of all its `held` runs kept until they are written.
+pub fn plan_problem(made: usize, share: &str, held: usize, result_bytes: f64) -> Option<String> {
+    if made as f64 > MAX_RUNS_PER_PLAN {
         return Some(format!(
-            "{} runs (designs × scales × replications); at most {}: fewer grid values, scales or replications",
-            count(runs as f64),
-            count(MAX_RUNS_PER_PLAN)
+            "{} runs{share} (designs × scales × replications); at most {}: fewer grid values, scales or replications{}",
+            count(made as f64),
+            count(MAX_RUNS_PER_PLAN),
+            if share.is_empty() {
+                ", or shard the command (--shard K/N)"
+            } else {
+                ", or more shards"
+            }
         ));
     }
     (result_bytes > MAX_PLAN_BYTES).then(|| {
         format!(
-            "the results of {} runs would hold about {} until written; at most {}: fewer grid values, scales or replications, or a shorter horizon",
-            count(runs as f64),
+            "the results of {} runs would hold about {} until written (by the merge, when sharded); at most {}: fewer grid values, scales or replications, or a shorter horizon",
+            count(held as f64),
             size(result_bytes),
             size(MAX_PLAN_BYTES)
         )

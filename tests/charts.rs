@@ -378,3 +378,143 @@ fn the_decision_charts_keep_their_text_clear_too() {
         common::assert_clear(what, &drawing.layout);
     }
 }
+
+/// The second series colour (Okabe–Ito vermillion).
+const VERMILLION: [u8; 3] = [213, 94, 0];
+
+/// Rows of the plot area `[left, top, right, bottom]` holding a pixel of `colour`: the
+/// first and last.
+fn rows_of(image: &Image, [left, top, right, bottom]: [f64; 4], colour: [u8; 3]) -> (i32, i32) {
+    let rows: Vec<i32> = (top as i32..bottom as i32)
+        .filter(|&y| (left as i32..right as i32).any(|x| image.at(x, y) == colour))
+        .collect();
+    assert!(!rows.is_empty(), "no pixel of {colour:?} in the plot");
+    (rows[0], rows[rows.len() - 1])
+}
+
+#[test]
+fn each_scale_of_the_frontier_fills_its_own_panel_when_scales_are_ten_times_apart() {
+    use scalecost::report::plot::{FrontierChart, FrontierScale};
+    // 10x costs a tenth as much per transaction and waits ten times as long: on one
+    // pair of axes either scale's points would sit in a corner of the other's range.
+    let scale = |label: &str, cost: f64, p99: f64| FrontierScale {
+        label: label.into(),
+        frontier: vec![
+            Point::new(cost, p99 * 1.5),
+            Point::new(cost * 1.2, p99 * 1.2),
+            Point::new(cost * 1.4, p99),
+        ],
+        dominated: vec![Point::new(cost * 1.3, p99 * 1.4)],
+        missing: Vec::new(),
+        chosen: Some(Point::new(cost, p99 * 1.5)),
+    };
+    let chart = FrontierChart {
+        scenario: "s".into(),
+        currency: "USD".into(),
+        scales: vec![
+            scale("1x (1k users)", 1e-3, 200.0),
+            scale("10x (10k users)", 1e-4, 2_000.0),
+        ],
+        objective_ms: None,
+    };
+    let drawing = Chart::Frontier(chart).draw(PlotFormat::Png).expect("drawn");
+    common::assert_clear("frontier of two scales", &drawing.layout);
+    let image = decode(&drawing.bytes);
+    let plots = &drawing.layout.plots;
+    assert_eq!(plots.len(), 2, "one panel per scale");
+    for (plot, colour) in plots.iter().zip([BLUE, VERMILLION]) {
+        let (first, last) = rows_of(
+            &image,
+            [plot.left, plot.top, plot.right, plot.bottom],
+            colour,
+        );
+        let height = plot.bottom - plot.top;
+        assert!(
+            f64::from(last - first) >= height / 2.0,
+            "{colour:?}: the points span {} of the panel's {height} pixels",
+            last - first
+        );
+        // Across too: the cheapest and dearest design of the scale lie far apart.
+        let columns: Vec<i32> = (plot.left as i32..plot.right as i32)
+            .filter(|&x| (plot.top as i32..plot.bottom as i32).any(|y| image.at(x, y) == colour))
+            .collect();
+        let width = plot.right - plot.left;
+        assert!(
+            f64::from(columns[columns.len() - 1] - columns[0]) >= width / 2.0,
+            "{colour:?}: the points span too little of the panel's {width} pixels across"
+        );
+    }
+}
+
+#[test]
+fn the_cost_per_transaction_curve_runs_through_the_break_even_probes_each_marked() {
+    // The small starter sold per seat: a break-even search probes loads between its
+    // scales (1x, 10x and 100x are ten times apart, more than the search's spacing).
+    let yaml = format!(
+        "{}\nrevenue:\n  per_seat: {{price_per_user_per_month: 2, free_share: 0.6}}\n",
+        common::small_starter_with(&[])
+    );
+    let plan = scalecost::scenario::plan::single(common::parse(&yaml), 1);
+    let outcome = scalecost::runner::run(&plan, &scalecost::progress::Progress::silent());
+    let design = &outcome.designs[0];
+    let be = design.break_even.as_ref().expect("a break-even search ran");
+    // Each probe's cost per transaction is its monthly cost over its transactions, and
+    // at a simulated scale it is the figure the scale reports (to rounding: one is
+    // summed by cost line, the other by month).
+    for p in &be.probes {
+        let c = p
+            .cost_per_transaction
+            .expect("transactions succeed at every probe");
+        assert!((c - p.monthly_cost / p.transactions_per_month).abs() <= c * 1e-12);
+    }
+    let scales: Vec<(f64, f64)> = design
+        .details()
+        .map(|r| {
+            (
+                r.metrics.users,
+                r.economics.cost_per_transaction.expect("a cost"),
+            )
+        })
+        .collect();
+    for (users, cost) in &scales {
+        let probe = be
+            .probes
+            .iter()
+            .find(|p| (p.users - users).abs() <= users * 1e-9)
+            .expect("each scale is a probe of the search");
+        let c = probe.cost_per_transaction.expect("a cost");
+        assert!(
+            (c - cost).abs() <= cost * 1e-9,
+            "{users} users: {c} and {cost}"
+        );
+    }
+    let between = be
+        .probes
+        .iter()
+        .filter(|p| !scales.iter().any(|(u, _)| (p.users - u).abs() <= u * 1e-9))
+        .count();
+    assert!(between > 0, "the search probed no load between the scales");
+    let charts = data::cost_per_transaction(&outcome.designs);
+    let points = &charts[0].scenarios[0].points;
+    assert_eq!(
+        points.len(),
+        scales.len() + between,
+        "scales and probes, once each"
+    );
+    assert!(
+        points.windows(2).all(|w| w[0].x < w[1].x),
+        "in order of users"
+    );
+    // Every point is marked: the SVG draws a dot (a white halo and the dot) for each.
+    let drawing = Chart::CostPerTransaction(charts[0].clone())
+        .draw(PlotFormat::Svg)
+        .expect("drawn");
+    let svg = String::from_utf8(drawing.bytes).expect("SVG is text");
+    let dots = svg.matches("<circle").count();
+    assert!(
+        dots >= 2 * points.len(),
+        "{dots} circles for {} points",
+        points.len()
+    );
+    common::assert_clear("cost per transaction with probes", &drawing.layout);
+}

@@ -1,7 +1,8 @@
 //! The Kubernetes example: its manifests pass the API schema (checked offline by the PyPI
 //! package kubernetes-validate, skipped with the reason where it cannot be installed), and
 //! the commands its pods run, run here once per completion index, merge into what the
-//! unsharded sweep writes.
+//! unsharded sweep writes; the optimize's pods, run round after round as its driver runs
+//! the Jobs, merge into what the unsharded optimize writes.
 
 mod common;
 
@@ -10,9 +11,11 @@ use std::time::Duration;
 
 use assert_cmd::Command;
 
-const MANIFESTS: [&str; 2] = [
+const MANIFESTS: [&str; 4] = [
     "examples/kubernetes/sweep-job.yaml",
     "examples/kubernetes/merge-job.yaml",
+    "examples/kubernetes/optimize-job.yaml",
+    "examples/kubernetes/optimize-merge-job.yaml",
 ];
 
 fn manifest(path: &str) -> PathBuf {
@@ -155,5 +158,136 @@ fn the_pods_commands_run_for_each_index_merge_into_the_unsharded_sweep() {
     assert!(
         merged == whole.stdout,
         "the merged sweep differs from the unsharded one"
+    );
+}
+
+/// `command` with the volumes' mount points moved into `root`.
+fn localised(command: &str, root: &str) -> String {
+    command
+        .replace(" /scenario/", &format!(" {root}/scenario/"))
+        .replace(" /results/", &format!(" {root}/results/"))
+}
+
+/// The manifest `file` as optimize-rounds.sh applies it for round `round`.
+fn for_round(file: &str, round: u64) -> String {
+    let script = manifest("examples/kubernetes/optimize-rounds.sh");
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source <(sed -n '/^for_round()/,/^}}/p' {}); for_round {} {round}",
+            script.display(),
+            manifest(file).display()
+        ))
+        .timeout(Duration::from_secs(30))
+        .output()
+        .expect("run the driver's for_round");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("the manifest is text")
+}
+
+#[test]
+fn the_optimize_rounds_pods_run_round_after_round_merge_into_the_unsharded_optimize() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let root = dir.path().display().to_string();
+    std::fs::create_dir(dir.path().join("scenario")).expect("make scenario/");
+    std::fs::write(
+        dir.path().join("scenario/starter.yaml"),
+        common::small_starter_with(&[]),
+    )
+    .expect("write the scenario");
+    let bin = assert_cmd::cargo::cargo_bin("scalecost");
+    let path = format!(
+        "{}:{}",
+        bin.parent().expect("the binary's folder").display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let job = |text: &str| -> serde_json::Value {
+        let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(text).expect("YAML");
+        docs.into_iter()
+            .find(|d| d["kind"] == "Job")
+            .expect("a Job")
+    };
+    let sh = |command: &str, vars: &[(&str, String)]| {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", command])
+            .env("PATH", &path)
+            .env_remove("SLURM_ARRAY_TASK_ID")
+            .env_remove("RUST_BACKTRACE")
+            .timeout(Duration::from_secs(120));
+        for (name, value) in vars {
+            cmd.env(name, value);
+        }
+        let out = cmd.output().expect("run a pod's command");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let mut rounds = 0;
+    loop {
+        assert!(rounds < 50, "the search did not end");
+        // Each round's Jobs as the driver applies them: its number in the names and ROUND.
+        let shards = job(&for_round("examples/kubernetes/optimize-job.yaml", rounds));
+        let merge = job(&for_round(
+            "examples/kubernetes/optimize-merge-job.yaml",
+            rounds,
+        ));
+        for (doc, name) in [
+            (&shards, "scalecost-optimize-round"),
+            (&merge, "scalecost-optimize-merge-round"),
+        ] {
+            assert_eq!(doc["metadata"]["name"], format!("{name}-{rounds}"));
+            let container = &doc["spec"]["template"]["spec"]["containers"][0];
+            assert_eq!(container["env"][0]["value"], rounds.to_string());
+        }
+        let command = |doc: &serde_json::Value| {
+            let container = &doc["spec"]["template"]["spec"]["containers"][0];
+            localised(
+                container["args"][0].as_str().expect("a shell command"),
+                &root,
+            )
+        };
+        let round = ("ROUND", rounds.to_string());
+        for index in 0..shards["spec"]["completions"].as_u64().expect("completions") {
+            sh(
+                &command(&shards),
+                &[round.clone(), ("JOB_COMPLETION_INDEX", index.to_string())],
+            );
+        }
+        let log = sh(&command(&merge), &[round]);
+        rounds += 1;
+        match log.trim() {
+            "scalecost merge exit code 0" => break,
+            "scalecost merge exit code 4" => continue,
+            other => panic!("the merge of round {} said {other:?}", rounds - 1),
+        }
+    }
+    assert!(rounds >= 2, "one round only");
+    let whole = Command::new(&bin)
+        .args([
+            "optimize",
+            &format!("{root}/scenario/starter.yaml"),
+            "--vary",
+            "tiers.small.autoscaling.max=1..8:1",
+            "--scales",
+            "1,10",
+            "-q",
+            "--format",
+            "json",
+        ])
+        .timeout(Duration::from_secs(120))
+        .output()
+        .expect("run the optimize");
+    assert!(whole.status.success());
+    let merged = std::fs::read(dir.path().join("results/optimize.json")).expect("optimize.json");
+    assert!(
+        merged == whole.stdout,
+        "the merged optimize differs from the unsharded one"
     );
 }

@@ -697,6 +697,7 @@ fn charts_with_nothing_to_show_still_render() {
             scenarios: Vec::new(),
             revenue_per_transaction: Vec::new(),
             references: Vec::new(),
+            probed: false,
             replications: 1,
         }),
         Chart::Latency(LatencyChart {

@@ -356,21 +356,306 @@ fn bad_shards_are_refused_with_what_is_allowed() {
 }
 
 #[test]
-fn shards_of_searches_and_with_output_options_are_refused() {
+fn shards_with_output_options_and_rounds_of_a_command_that_does_not_search_are_refused() {
     let ws = Workspace::new();
-    let stderr = ws.refused(&mut ws.scalecost(&[
-        "optimize",
-        "a.yaml",
-        "--vary",
-        "tiers.small.autoscaling.max=2..8:2",
-        "--shard",
-        "0/2",
-    ]));
-    assert!(stderr.contains("shard a sweep"), "{stderr}");
     let mut args = SWEEP.to_vec();
     args.extend(["--shard", "0/2", "--format", "table"]);
     let stderr = ws.refused(&mut ws.scalecost(&args));
     assert!(stderr.contains("give --format to the merge"), "{stderr}");
+    // Only a search goes in rounds.
+    let mut args = SWEEP.to_vec();
+    args.extend(["--shard", "0/2", "--round", "state.json", "-o", "r.json"]);
+    let stderr = ws.refused(&mut ws.scalecost(&args));
+    assert!(stderr.contains("does not search in rounds"), "{stderr}");
+}
+
+/// An optimize search whose bisection along `max` and alternative take several rounds
+/// at each of two scales.
+const OPTIMIZE: &[&str] = &[
+    "optimize",
+    "a.yaml",
+    "--vary",
+    "tiers.small.autoscaling.max=1..8:1",
+    "--alternative",
+    "b.yaml",
+    "--scales",
+    "1,10",
+];
+
+/// What a merge of one round did.
+enum Merged {
+    /// Wrote the state of the next round (exit code 4).
+    Another,
+    /// Wrote the output.
+    Done(Vec<u8>),
+}
+
+impl Workspace {
+    /// Runs round `round` of `command` in `n` shards, from the state `state-{tag}-R.json`
+    /// the merge of the round before wrote (none for round 0); returns the parts.
+    fn round_shards(&self, command: &[&str], round: u64, n: u64, tag: &str) -> Vec<String> {
+        let state = format!("state-{tag}-{round}.json");
+        (0..n)
+            .map(|k| {
+                let part = format!("{tag}-r{round}-{k}-of-{n}.json");
+                let shard = format!("{k}/{n}");
+                let mut args = command.to_vec();
+                args.extend(["--shard", &shard, "-q", "-o", &part]);
+                if round > 0 {
+                    args.extend(["--round", &state]);
+                }
+                self.succeeds(&mut self.scalecost(&args));
+                part
+            })
+            .collect()
+    }
+
+    /// Merges the parts of round `round`, the state of the next going to
+    /// `state-{tag}-(R+1).json`.
+    fn merge_round(&self, parts: &[String], round: u64, tag: &str, extra: &[&str]) -> Merged {
+        let state = format!("state-{tag}-{round}.json");
+        let next = format!("state-{tag}-{}.json", round + 1);
+        let mut args = vec!["merge"];
+        args.extend(parts.iter().map(String::as_str));
+        if round > 0 {
+            args.extend(["--round", &state]);
+        }
+        args.extend(["--next-round", &next]);
+        args.extend(extra);
+        let mut cmd = self.scalecost(&args);
+        let out = cmd.output().expect("run the merge");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        match out.status.code() {
+            Some(0) => Merged::Done(out.stdout),
+            Some(4) => {
+                assert!(
+                    stderr.contains(&format!(
+                        "round {round} merged; the search needs round {}",
+                        round + 1
+                    )) && stderr.contains(&format!("--round {next}")),
+                    "{stderr}"
+                );
+                assert!(
+                    out.stdout.is_empty(),
+                    "a merge that needs another round wrote output"
+                );
+                assert!(
+                    self.path(&next).exists(),
+                    "no state written for round {}",
+                    round + 1
+                );
+                Merged::Another
+            }
+            code => panic!("{cmd:?} failed ({code:?}):\n{stderr}"),
+        }
+    }
+
+    /// Runs `command` round after round in `n` shards until a merge writes the output
+    /// (`extra` its options); returns it, the last round's parts and the rounds taken.
+    fn chain(
+        &self,
+        command: &[&str],
+        n: u64,
+        tag: &str,
+        extra: &[&str],
+    ) -> (Vec<u8>, Vec<String>, u64) {
+        for round in 0..100 {
+            let parts = self.round_shards(command, round, n, tag);
+            if let Merged::Done(out) = self.merge_round(&parts, round, tag, extra) {
+                return (out, parts, round + 1);
+            }
+        }
+        panic!("{command:?} took more than 100 rounds");
+    }
+}
+
+#[test]
+fn optimize_chained_in_rounds_of_1_3_and_8_shards_is_the_unsharded_output_in_every_format() {
+    let ws = Workspace::new();
+    let formats = ["json", "table", "csv", "markdown"];
+    let whole: Vec<Vec<u8>> = formats
+        .iter()
+        .map(|f| {
+            let mut args = OPTIMIZE.to_vec();
+            args.extend(["-q", "--format", f]);
+            ws.succeeds(&mut ws.scalecost(&args))
+        })
+        .collect();
+    let mut taken = Vec::new();
+    for n in [1, 3, 8] {
+        let tag = format!("opt{n}");
+        let (json, parts, rounds) = ws.chain(OPTIMIZE, n, &tag, &["-q", "--format", "json"]);
+        assert!(
+            json == whole[0],
+            "{n} shards: the merged JSON differs from the unsharded one"
+        );
+        // The last round's merge, asked for each format, writes the unsharded output.
+        for (format, expected) in formats.iter().zip(&whole).skip(1) {
+            match ws.merge_round(&parts, rounds - 1, &tag, &["-q", "--format", format]) {
+                Merged::Done(out) => assert!(
+                    out == *expected,
+                    "{n} shards merged as {format} differ from the unsharded run:\n--- \
+                     unsharded\n{}\n--- merged\n{}",
+                    String::from_utf8_lossy(expected),
+                    String::from_utf8_lossy(&out)
+                ),
+                Merged::Another => panic!("the last round asked for another"),
+            }
+        }
+        taken.push(rounds);
+    }
+    // The rounds are the search's, whatever the number of shards; and there are several.
+    assert!(
+        taken.iter().all(|&r| r == taken[0]),
+        "rounds taken: {taken:?}"
+    );
+    assert!(taken[0] >= 4, "the search took {} rounds", taken[0]);
+}
+
+#[test]
+fn a_break_even_search_and_a_crossover_chained_in_rounds_of_shards_are_the_unsharded_output() {
+    let ws = Workspace::new();
+    // The small starter sold per seat: simulate searches its break-even.
+    let text = std::fs::read_to_string(ws.path("a.yaml")).expect("read a.yaml");
+    std::fs::write(
+        ws.path("sold.yaml"),
+        format!("{text}\nrevenue:\n  per_seat: {{price_per_user_per_month: 2, free_share: 0.6}}\n"),
+    )
+    .expect("write sold.yaml");
+    let simulate: &[&str] = &["simulate", "sold.yaml"];
+    let crossover: &[&str] = &["crossover", "a.yaml", "b.yaml", "--scales", "1,10"];
+    for (command, counts) in [(simulate, &[1u64, 3, 8][..]), (crossover, &[3][..])] {
+        let formats = ["json", "table"];
+        let whole: Vec<Vec<u8>> = formats
+            .iter()
+            .map(|f| {
+                let mut args = command.to_vec();
+                args.extend(["-q", "--format", f]);
+                ws.succeeds(&mut ws.scalecost(&args))
+            })
+            .collect();
+        let mut taken = Vec::new();
+        for &n in counts {
+            let tag = format!("{}{n}", command[0]);
+            let (json, parts, rounds) = ws.chain(command, n, &tag, &["-q", "--format", "json"]);
+            assert!(
+                json == whole[0],
+                "{command:?} in {n} shards: the JSON differs"
+            );
+            match ws.merge_round(&parts, rounds - 1, &tag, &["-q", "--format", "table"]) {
+                Merged::Done(out) => assert!(out == whole[1], "{command:?}: the table differs"),
+                Merged::Another => panic!("the last round asked for another"),
+            }
+            taken.push(rounds);
+        }
+        assert!(
+            taken.iter().all(|&r| r == taken[0]),
+            "rounds taken: {taken:?}"
+        );
+        if command[0] == "simulate" {
+            // The scales with the loads between them, then the search's narrowing.
+            assert!(
+                taken[0] >= 3,
+                "the break-even search took {} rounds",
+                taken[0]
+            );
+        }
+    }
+}
+
+#[test]
+fn a_part_of_another_round_or_plan_and_a_missing_shard_of_a_round_are_refused_by_name() {
+    let ws = Workspace::new();
+    let round0 = ws.round_shards(OPTIMIZE, 0, 2, "r");
+    assert!(matches!(
+        ws.merge_round(&round0, 0, "r", &["-q"]),
+        Merged::Another
+    ));
+    let round1 = ws.round_shards(OPTIMIZE, 1, 2, "r");
+    // A part of round 0 among those of round 1.
+    let stderr = ws.refused(&mut ws.scalecost(&[
+        "merge",
+        &round1[0],
+        &round0[1],
+        "--round",
+        "state-r-1.json",
+    ]));
+    assert!(
+        stderr.contains(
+            "r-r1-0-of-2.json is a part of round 1 and r-r0-1-of-2.json a part of round 0"
+        ),
+        "{stderr}"
+    );
+    // The parts of round 0 given the state that leads to round 1.
+    let stderr = ws.refused(&mut ws.scalecost(&[
+        "merge",
+        &round0[0],
+        &round0[1],
+        "--round",
+        "state-r-1.json",
+    ]));
+    assert!(
+        stderr
+            .contains("r-r0-0-of-2.json is a part of round 0, and state-r-1.json leads to round 1"),
+        "{stderr}"
+    );
+    // Round 1 without the state it ran from.
+    let stderr = ws.refused(&mut ws.scalecost(&["merge", &round1[0], &round1[1]]));
+    assert!(
+        stderr.contains("r-r1-0-of-2.json is a part of round 1 of a search: give the state"),
+        "{stderr}"
+    );
+    // A missing shard of the round, by number.
+    let stderr = ws.refused(&mut ws.scalecost(&["merge", &round1[0], "--round", "state-r-1.json"]));
+    assert!(stderr.contains("shard 1 of 2 is missing"), "{stderr}");
+    // Another plan: the state refused by the shards and the merge of another command.
+    let mut other = OPTIMIZE.to_vec();
+    other[3] = "tiers.small.autoscaling.max=1..6:1";
+    let others = ws.round_shards(&other, 0, 2, "o");
+    let stderr = ws.refused(&mut ws.scalecost(&[
+        "merge",
+        &others[0],
+        &others[1],
+        "--round",
+        "state-r-1.json",
+    ]));
+    assert!(
+        stderr.contains("state-r-1.json: the state of another plan"),
+        "{stderr}"
+    );
+    let mut args = other.clone();
+    args.extend([
+        "--shard",
+        "0/2",
+        "--round",
+        "state-r-1.json",
+        "-o",
+        "x.json",
+    ]);
+    let stderr = ws.refused(&mut ws.scalecost(&args));
+    assert!(
+        stderr.contains("state-r-1.json: the state of another plan"),
+        "{stderr}"
+    );
+    // A state changed after it was written.
+    let text = std::fs::read_to_string(ws.path("state-r-1.json")).expect("read the state");
+    let changed = text.replacen("\"served\":", "\"served\":1", 1);
+    assert_ne!(changed, text);
+    std::fs::write(ws.path("changed.json"), changed).expect("write it");
+    let stderr = ws.refused(&mut ws.scalecost(&[
+        "merge",
+        &round1[0],
+        &round1[1],
+        "--round",
+        "changed.json",
+    ]));
+    assert!(
+        stderr.contains("changed.json: its id does not match"),
+        "{stderr}"
+    );
+    // A merge that needs another round and has nowhere to write its state says so.
+    let stderr = ws.refused(&mut ws.scalecost(&["merge", &round0[0], &round0[1]]));
+    assert!(stderr.contains("give --next-round STATE"), "{stderr}");
 }
 
 #[test]

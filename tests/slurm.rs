@@ -1,9 +1,10 @@
-//! Sharding on a real Slurm: a single-node cluster started by
+//! Sharding on Slurm: on a real single-node cluster started by
 //! `scripts/slurm-single-node.sh`, the 8-task job array and dependent merge job of
 //! `examples/slurm/`, and the merged JSON compared byte for byte with the local,
 //! unsharded sweep. Where the cluster cannot run (not root, the packages cannot be
 //! installed) the test says why and passes without checking; the daemons are stopped by
-//! their pids however the test ends.
+//! their pids however the test ends. The round-by-round optimize driver runs everywhere,
+//! with a stand-in for `sbatch --wait` that runs each array's tasks here in turn.
 
 mod common;
 
@@ -202,5 +203,114 @@ fn an_8_task_job_array_and_its_dependent_merge_give_the_local_sweep_byte_for_byt
         "the merged sweep differs from the local one:\n--- local\n{}\n--- merged\n{}",
         String::from_utf8_lossy(&local.stdout),
         String::from_utf8_lossy(&merged)
+    );
+}
+
+/// Stands in for `sbatch --wait` where no cluster runs: runs the script's tasks here,
+/// one after another, with the variables Slurm sets (and those `--export` names), logs
+/// each submission to `submissions.log`, and exits with the highest task's exit code.
+const STAND_IN_SBATCH: &str = r#"#!/bin/bash
+set -u
+exports=()
+script=
+for arg in "$@"; do
+    case $arg in
+        --export=*) IFS=, read -ra pairs <<<"${arg#--export=}"
+                    for pair in "${pairs[@]}"; do [ "$pair" = ALL ] || exports+=("$pair"); done ;;
+        --*) ;;
+        *) script=$arg ;;
+    esac
+done
+last=$(sed -n 's/^#SBATCH --array=0-\([0-9]*\).*/\1/p' "$script")
+status=0
+if [ -n "$last" ]; then
+    n=$((last + 1))
+    for ((k = 0; k < n; k++)); do
+        env "${exports[@]}" SLURM_ARRAY_TASK_ID=$k SLURM_ARRAY_TASK_COUNT=$n bash "$script" \
+            || { s=$?; [ $s -gt $status ] && status=$s; }
+    done
+else
+    env "${exports[@]}" bash "$script" || status=$?
+    n=1
+fi
+echo "$(basename "$script") ${exports[*]} tasks=$n exit=$status" >>submissions.log
+echo "Submitted batch job 1"
+exit $status
+"#;
+
+#[test]
+fn the_optimize_driver_submits_rounds_until_the_merge_says_done_and_gives_the_local_search() {
+    let work = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(work.path().join("a.yaml"), common::small_starter_with(&[]))
+        .expect("write the scenario");
+    let sbatch = work.path().join("sbatch");
+    std::fs::write(&sbatch, STAND_IN_SBATCH).expect("write the stand-in sbatch");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&sbatch, std::fs::Permissions::from_mode(0o755))
+            .expect("make the stand-in executable");
+    }
+    let scalecost = assert_cmd::cargo::cargo_bin("scalecost");
+    // The search examples/slurm/optimize-array.sbatch shards, here unsharded.
+    let local = Command::new(&scalecost)
+        .current_dir(work.path())
+        .args([
+            "optimize",
+            "a.yaml",
+            "--vary",
+            "tiers.small.autoscaling.max=1..8:1",
+            "--scales",
+            "1,10",
+            "-q",
+            "--format",
+            "json",
+        ])
+        .env_remove("RUST_BACKTRACE")
+        .timeout(JOBS)
+        .output()
+        .expect("run the local optimize");
+    assert!(local.status.success());
+    let mut driver = Command::new("bash");
+    driver
+        .arg(manifest("examples/slurm/optimize-rounds.sh"))
+        .current_dir(work.path())
+        .env("SBATCH", &sbatch)
+        .env("SCALECOST", &scalecost)
+        .env("SCENARIO", "a.yaml")
+        .env_remove("RUST_BACKTRACE")
+        .timeout(JOBS);
+    for name in scalecost::shard::INDEX_VARIABLES {
+        driver.env_remove(name);
+    }
+    let out = driver
+        .output()
+        .expect("run examples/slurm/optimize-rounds.sh");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let log = std::fs::read_to_string(work.path().join("submissions.log")).unwrap_or_default();
+    assert!(out.status.success(), "the driver failed:\n{stderr}\n{log}");
+    // Each round: an 8-task array, then a merge that says 4 (another round) or 0 (done).
+    let merges: Vec<&str> = log
+        .lines()
+        .filter(|l| l.starts_with("optimize-merge"))
+        .collect();
+    let arrays = log.lines().filter(|l| l.contains("tasks=8 exit=0")).count();
+    assert!(merges.len() >= 2, "one round only:\n{log}");
+    assert_eq!(arrays, merges.len(), "{log}");
+    assert!(
+        merges[..merges.len() - 1]
+            .iter()
+            .all(|l| l.ends_with("exit=4")),
+        "{log}"
+    );
+    assert!(merges[merges.len() - 1].ends_with("exit=0"), "{log}");
+    assert!(
+        stderr.contains(&format!("done after {} rounds", merges.len())),
+        "{stderr}"
+    );
+    let merged = std::fs::read(work.path().join("optimize.json")).expect("optimize.json");
+    assert!(
+        merged == local.stdout,
+        "the search merged round by round differs from the local one"
     );
 }

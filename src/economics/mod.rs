@@ -477,12 +477,39 @@ pub fn monthly_profit_at(
 /// The year-1 average monthly running cost and revenue at a load held constant: the
 /// `monthly_total` a run at `users` reports, and what two designs are weighed by.
 pub fn year_one_at(scenario: &Scenario, basis: &MonthBasis, users: f64) -> (f64, f64) {
+    let y1 = year_one_month(scenario, basis, users);
+    (y1.cost, y1.revenue)
+}
+
+/// The year-1 average month at a load held constant, as a run there reports it.
+#[derive(Clone, Copy, Debug)]
+pub struct YearOneMonth {
+    /// Running cost a month: the run's `monthly_total`.
+    pub cost: f64,
+    pub revenue: f64,
+    /// Successful transactions a month: the run's `transactions_per_month`.
+    pub transactions: f64,
+}
+
+impl YearOneMonth {
+    /// Cost per successful transaction, as a run reports it; none when nothing succeeds.
+    pub fn cost_per_transaction(&self) -> Option<f64> {
+        (self.transactions > 0.0).then(|| clean(self.cost / self.transactions))
+    }
+}
+
+/// [`year_one_at`] with the month's successful transactions.
+pub fn year_one_month(scenario: &Scenario, basis: &MonthBasis, users: f64) -> YearOneMonth {
     let lines = line_specs(scenario);
     let months: Vec<MonthCost> = (1..=12)
         .map(|m| month_cost(scenario, basis, m, users, &lines))
         .collect();
     let y1 = MonthCost::average(&months);
-    (clean(y1.total()), clean(y1.revenue))
+    YearOneMonth {
+        cost: clean(y1.total()),
+        revenue: clean(y1.revenue),
+        transactions: clean(y1.transactions),
+    }
 }
 
 /// Turns -0.0 into 0.0: a figure is never "minus nothing".

@@ -6,7 +6,7 @@
 //! a few per round, until it is within the search's precision. Every search's probes of
 //! a round run in one fan-out, so the answer does not depend on the thread count.
 
-use super::{Run, run_more};
+use super::{NextRound, Run, Source};
 use crate::economics::month::MonthBasis;
 use crate::economics::{self, Loads};
 use crate::scenario::plan::{Job, Plan};
@@ -39,6 +39,8 @@ pub struct Point {
     pub value: f64,
     /// What it is made of (see [`Goal`]).
     pub parts: [f64; 3],
+    /// Successful transactions a month of each design weighed, in the search's order.
+    pub transactions: [f64; 2],
     /// Just past a step cost's threshold (the same loads, a hair more users): the
     /// crossing before it is exact.
     pub past_threshold: bool,
@@ -67,21 +69,31 @@ impl Search {
 
     fn point(&self, plan: &Plan, bases: &[&MonthBasis], users: f64, past: bool) -> Point {
         let scenario = |i: usize| plan.designs()[self.designs[i]].scenario();
-        let (value, parts) = match self.goal {
+        let (value, parts, transactions) = match self.goal {
             Goal::BreakEven => {
-                let (cost, revenue) = economics::year_one_at(scenario(0), bases[0], users);
-                (revenue - cost, [revenue - cost, cost, revenue])
+                let y1 = economics::year_one_month(scenario(0), bases[0], users);
+                let profit = y1.revenue - y1.cost;
+                (
+                    profit,
+                    [profit, y1.cost, y1.revenue],
+                    [y1.transactions, 0.0],
+                )
             }
             Goal::Crossover => {
-                let (a, _) = economics::year_one_at(scenario(0), bases[0], users);
-                let (b, _) = economics::year_one_at(scenario(1), bases[1], users);
-                (a - b, [a, b, 0.0])
+                let a = economics::year_one_month(scenario(0), bases[0], users);
+                let b = economics::year_one_month(scenario(1), bases[1], users);
+                (
+                    a.cost - b.cost,
+                    [a.cost, b.cost, 0.0],
+                    [a.transactions, b.transactions],
+                )
             }
         };
         Point {
             users,
             value,
             parts,
+            transactions,
             past_threshold: past,
             interpolated: false,
         }
@@ -152,13 +164,26 @@ fn absorb(
 
 /// Simulates every search's `probes` (users) for all its designs in one fan-out and
 /// adds what they find to the searches; the runs go to `extra`.
-fn probe(plan: &Plan, searches: &mut [Search], probes: Vec<Vec<f64>>, extra: &mut Vec<(Job, Run)>) {
+fn probe(
+    plan: &Plan,
+    searches: &mut [Search],
+    probes: Vec<Vec<f64>>,
+    extra: &mut Vec<(Job, Run)>,
+    source: &mut Source,
+) -> Result<(), NextRound> {
     let jobs = probe_jobs(plan, searches, &probes);
     if jobs.is_empty() {
-        return;
+        return Ok(());
     }
-    let found = run_more(plan, jobs);
-    absorb(plan, searches, &probes, found, extra);
+    let runs = source.round(plan, &jobs)?;
+    absorb(
+        plan,
+        searches,
+        &probes,
+        jobs.into_iter().zip(runs).collect(),
+        extra,
+    );
+    Ok(())
 }
 
 /// The users of each scale where every design of search `s` runs in `jobs` (the first
@@ -200,8 +225,8 @@ pub fn between_scales(plan: &Plan, jobs: &[Job], searches: &[Search]) -> Vec<Vec
 
 /// Runs every search: `jobs` and `runs` are the plan's own, already simulated, and
 /// `between` the loads of round 0 ([`between_scales`]) with their runs (`early`, in
-/// [`probe_jobs`] order), simulated beside them; the searches' runs are added to
-/// `extra`.
+/// [`probe_jobs`] order), simulated beside them; each later round of probes comes from
+/// `source`, and the searches' runs are added to `extra`.
 pub fn search(
     plan: &Plan,
     jobs: &[Job],
@@ -210,7 +235,8 @@ pub fn search(
     between: &[Vec<f64>],
     early: Vec<(Job, Run)>,
     extra: &mut Vec<(Job, Run)>,
-) {
+    source: &mut Source,
+) -> Result<(), NextRound> {
     // What the scales already measured: each scale where every design of a search ran.
     for s in searches.iter_mut() {
         let first = plan.designs()[s.designs[0]].scenario();
@@ -299,8 +325,9 @@ pub fn search(
         if round.iter().all(Vec::is_empty) {
             break;
         }
-        probe(plan, searches, round, extra);
+        probe(plan, searches, round, extra, source)?;
     }
+    Ok(())
 }
 
 /// The relative width of the bracket a crossing was found in (0 when exact).

@@ -18,9 +18,8 @@
 
 use std::collections::BTreeMap;
 
-use super::{Run, price_held};
+use super::{NextRound, Run, Source, price_held};
 use crate::outcome::{self, Choice, Outcome, Pick, ScaleResult, SloTarget, Summary};
-use crate::progress::Progress;
 use crate::scenario::overrides::SetValue;
 use crate::scenario::plan::{Job, Plan};
 
@@ -54,30 +53,32 @@ fn adds_cost(path: &str) -> bool {
     MORE_COST.contains(&last_part(path))
 }
 
-struct State<'a> {
+struct State<'a, 'b> {
     plan: &'a Plan,
     /// Results of each design at each scale index, once run.
     runs: Vec<Vec<Option<Vec<ScaleResult>>>>,
     summaries: Vec<Vec<Option<Summary>>>,
     /// Failed at a smaller scale: not tried again.
     pruned: Vec<bool>,
-    progress: &'a Progress,
+    source: &'a mut Source<'b>,
 }
 
-impl State<'_> {
+impl State<'_, '_> {
     fn scales(&self) -> &[f64] {
         self.plan.designs()[0].scenario().scales()
     }
 
-    /// Runs every (design, scale index) of `batch` not run yet, in one fan-out.
-    fn evaluate(&mut self, batch: &[(usize, usize)]) {
+    /// Runs every (design, scale index) of `batch` not run yet, in one fan-out: one
+    /// round of the search. Its runs depend on the results of the rounds before only,
+    /// so a sharded search runs the same rounds.
+    fn evaluate(&mut self, batch: &[(usize, usize)]) -> Result<(), NextRound> {
         let todo: Vec<(usize, usize)> = batch
             .iter()
             .copied()
             .filter(|&(d, k)| self.runs[d][k].is_none())
             .collect();
         if todo.is_empty() {
-            return;
+            return Ok(());
         }
         let reps = self.plan.replications();
         let jobs: Vec<Job> = todo
@@ -91,9 +92,7 @@ impl State<'_> {
                 })
             })
             .collect();
-        let bar = self.progress.bar(self.plan, jobs.len() as u64);
-        let runs: Vec<Run> = super::run_jobs(self.plan, &jobs, &|| bar.inc(1));
-        bar.finish_and_clear();
+        let runs: Vec<Run> = self.source.round(self.plan, &jobs)?;
         let mut priced = price_held(self.plan, &jobs, runs).into_iter();
         for &(d, k) in &todo {
             let results: Vec<ScaleResult> = priced.by_ref().take(reps as usize).collect();
@@ -102,6 +101,7 @@ impl State<'_> {
                 Some(outcome::summarize(&self.plan.designs()[d], scale, &results));
             self.runs[d][k] = Some(results);
         }
+        Ok(())
     }
 
     /// Meets every objective at this scale.
@@ -163,8 +163,9 @@ fn lines(plan: &Plan, grid: usize) -> Option<(Vec<Vec<usize>>, bool)> {
     Some((lines, costly))
 }
 
-/// Runs the search of `plan` (an optimize plan) and returns its outcome.
-pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
+/// Runs the search of `plan` (an optimize plan) on the runs `source` gives and returns
+/// its outcome, or the first round `source` does not have.
+pub(crate) fn search(plan: &Plan, source: &mut Source) -> Result<Outcome, NextRound> {
     let n = plan.designs().len();
     let grid = if plan.parameters().is_empty() {
         usize::from(n > 0).min(n)
@@ -177,7 +178,7 @@ pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
         runs: vec![vec![None; scales]; n],
         summaries: vec![vec![None; scales]; n],
         pruned: vec![false; n],
-        progress,
+        source,
     };
     let lines = lines(plan, grid);
     // Where each line's bisection may start: below it, designs short at a smaller scale.
@@ -185,6 +186,18 @@ pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
     let mut choices = Vec::new();
     for k in 0..scales {
         let mut tried: Vec<usize> = Vec::new();
+        // The alternatives depend on nothing this scale finds: they run in its first
+        // round, beside the grid's, so the scale takes no round of its own for them.
+        let alts: Vec<(usize, usize)> = (grid..n)
+            .filter(|&d| !state.pruned[d])
+            .map(|d| (d, k))
+            .collect();
+        let mut first_round = alts.clone();
+        let mut with_first = |batch: Vec<(usize, usize)>| {
+            let mut batch = batch;
+            batch.append(&mut first_round);
+            batch
+        };
         match &lines {
             Some((lines, costly)) => {
                 // Bisect every line at once, one round of midpoints per fan-out.
@@ -203,7 +216,7 @@ pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
                     if mids.is_empty() {
                         break;
                     }
-                    state.evaluate(&mids);
+                    state.evaluate(&with_first(mids))?;
                     for (i, (lo, hi)) in bounds.iter_mut().enumerate() {
                         if lo < hi {
                             let mid = (*lo + *hi) / 2;
@@ -234,23 +247,19 @@ pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
                     };
                     rest.extend(line[first..upto].iter().map(|&d| (d, k)));
                 }
-                state.evaluate(&rest);
                 tried.extend(rest.iter().map(|&(d, _)| d));
+                state.evaluate(&with_first(rest))?;
             }
             None => {
                 let all: Vec<(usize, usize)> = (0..grid)
                     .filter(|&d| !state.pruned[d])
                     .map(|d| (d, k))
                     .collect();
-                state.evaluate(&all);
                 tried.extend(all.iter().map(|&(d, _)| d));
+                state.evaluate(&with_first(all))?;
             }
         }
-        let alts: Vec<(usize, usize)> = (grid..n)
-            .filter(|&d| !state.pruned[d])
-            .map(|d| (d, k))
-            .collect();
-        state.evaluate(&alts);
+        state.evaluate(&with_first(Vec::new()))?;
         tried.extend(alts.iter().map(|&(d, _)| d));
         tried.sort_unstable();
         tried.dedup();
@@ -321,7 +330,7 @@ pub fn run(plan: &Plan, progress: &Progress) -> Outcome {
     }
     let mut out = outcome::outcome(plan, designs);
     out.choices = choices;
-    out
+    Ok(out)
 }
 
 /// How many designs of an optimize plan are alternatives (after the grid).

@@ -196,6 +196,14 @@ impl Plan {
 
     /// Refuses a plan whose runs, together, are more than one command may make or keep.
     pub fn check_work(&self) -> Result<(), InputError> {
+        self.check_work_made(None)
+    }
+
+    /// [`Plan::check_work`] for a process that makes only some of the runs (a shard:
+    /// `made` of them, and which share that is): the limit on runs is on those it
+    /// makes, while the limit on the results held is still on the whole plan's, which
+    /// the merge holds until it writes them.
+    pub fn check_work_made(&self, made: Option<(usize, String)>) -> Result<(), InputError> {
         let jobs = self.jobs();
         let held: f64 = jobs
             .iter()
@@ -204,7 +212,8 @@ impl Plan {
                 crate::work::RunWork::of(s, s.workload().users * j.scale).result_bytes()
             })
             .sum();
-        match crate::work::plan_problem(jobs.len(), held) {
+        let (made, share) = made.unwrap_or((jobs.len(), String::new()));
+        match crate::work::plan_problem(made, &share, jobs.len(), held) {
             Some(problem) => Err(InputError::new(problem)),
             None => Ok(()),
         }

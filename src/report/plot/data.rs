@@ -310,15 +310,31 @@ pub fn cost_per_transaction(reports: &[DesignOutcome]) -> Vec<CostPerTransaction
                 Some(Point::new(r.metrics.users, per_transaction))
             })
             .collect();
+        let mut points: Vec<Point> = detailed(report)
+            .filter_map(|(r, summary)| {
+                r.economics
+                    .cost_per_transaction
+                    .map(|c| Point::new(r.metrics.users, c).degraded(failure(summary)))
+            })
+            .collect();
+        // The loads the break-even search simulated between the scales are points of
+        // the same curve: with them the line follows what was simulated rather than
+        // a straight guess between scales far apart.
+        let scales: Vec<f64> = points.iter().map(|p| p.x).collect();
+        let before = points.len();
+        if let Some(be) = &report.break_even {
+            points.extend(
+                be.probes
+                    .iter()
+                    .filter(|p| !scales.iter().any(|&u| (p.users - u).abs() <= u * 1e-9))
+                    .filter_map(|p| p.cost_per_transaction.map(|c| Point::new(p.users, c))),
+            );
+        }
+        let probed = points.len() > before;
+        points.sort_by(|a, b| a.x.total_cmp(&b.x));
         let series = Series {
             label: shown(&report.scenario),
-            points: detailed(report)
-                .filter_map(|(r, summary)| {
-                    r.economics
-                        .cost_per_transaction
-                        .map(|c| Point::new(r.metrics.users, c).degraded(failure(summary)))
-                })
-                .collect(),
+            points,
         };
         match charts
             .iter_mut()
@@ -327,12 +343,14 @@ pub fn cost_per_transaction(reports: &[DesignOutcome]) -> Vec<CostPerTransaction
             Some(chart) => {
                 chart.scenarios.push(series);
                 chart.revenue_per_transaction.push(revenue);
+                chart.probed |= probed;
             }
             None => charts.push(CostPerTransactionChart {
                 currency: shown(&report.currency),
                 scenarios: vec![series],
                 revenue_per_transaction: vec![revenue],
                 references: Vec::new(),
+                probed,
                 replications: 1,
             }),
         }
@@ -468,6 +486,7 @@ pub fn comparison(c: &Outcome) -> Vec<NamedChart> {
             })
             .collect(),
         revenue_per_transaction: Vec::new(),
+        probed: false,
         references: objectives(
             &declared(SloTarget::CostPerTransaction),
             "SLO cost",

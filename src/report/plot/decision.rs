@@ -60,42 +60,61 @@ pub fn crossover(chart: &CrossoverChart, format: PlotFormat) -> Result<Drawing> 
     )
 }
 
-/// p99 against cost per transaction: per scale, the frontier joined, the other
-/// designs that meet the objectives as dots, those that miss as triangles, the winner
-/// ringed, and the p99 objective as a reference line.
+/// Height each scale's panel of the frontier takes, pixels.
+const FRONTIER_PANEL_HEIGHT: u32 = 330;
+
+/// Height of a frontier chart of `scales` panels: [`HEIGHT`] for one, more for each
+/// further scale.
+pub fn frontier_height(scales: usize) -> u32 {
+    HEIGHT + FRONTIER_PANEL_HEIGHT * scales.max(1).saturating_sub(1) as u32
+}
+
+/// p99 against cost per transaction, one panel per scale, each with axes fitted to its
+/// own designs: scales ten times apart cost and wait on different orders, and the
+/// choice is made within a scale, never across them, so a shared axis would only
+/// crush the smaller scales' points into a corner. In each: the frontier joined, the
+/// other designs that meet the objectives as dots, those that miss hollow, the winner
+/// ringed, and the p99 objective as a reference line where it falls near the points.
 pub fn frontier(chart: &FrontierChart, format: PlotFormat) -> Result<Drawing> {
-    let all = || {
-        chart
-            .scales
-            .iter()
-            .flat_map(|s| s.frontier.iter().chain(&s.dominated).chain(&s.missing))
-    };
-    // Costs of the designs tried are often within a few percent of each other: an axis
-    // from zero would crowd them into a corner.
     let money = Unit::Money(chart.currency.clone());
-    let x = match span(all().map(|p| p.x)) {
-        Some((lo, hi)) if lo > 0.0 && hi / lo > 10.0 => Axis::log(lo, hi, money),
-        Some((lo, hi)) => {
-            let pad = ((hi - lo) * 0.08).max(hi * 0.01);
-            Axis::linear((lo - pad).max(0.0), hi + pad, money)
-        }
-        None => Axis::linear(0.0, 1.0, money),
-    };
-    let y = Axis::auto(all().map(|p| p.y).chain(chart.objective_ms), Unit::Millis);
-    let mut entries = Vec::new();
-    let mut lines = Vec::new();
-    for (i, s) in chart.scales.iter().enumerate() {
-        entries.push(LegendEntry::new(
-            format!("{}: frontier", s.label),
-            colour(i),
-            Swatch::Line,
-        ));
-        lines.push(Line::of(&s.frontier, colour(i)));
-        // Single points: a dot each, not joined; those that miss an objective hollow.
-        for p in s.dominated.iter().chain(&s.missing) {
-            lines.push(Line::of(std::slice::from_ref(p), colour(i)));
-        }
-    }
+    let axes: Vec<(Axis, Axis, bool)> = chart
+        .scales
+        .iter()
+        .map(|s| {
+            let all = || s.frontier.iter().chain(&s.dominated).chain(&s.missing);
+            // Costs of the designs tried are often within a few percent of each
+            // other: an axis from zero would crowd them into a corner.
+            let x = match span(all().map(|p| p.x)) {
+                Some((lo, hi)) if lo > 0.0 && hi / lo > 10.0 => Axis::log(lo, hi, money.clone()),
+                Some((lo, hi)) => {
+                    let pad = ((hi - lo) * 0.08).max(hi * 0.01);
+                    Axis::linear((lo - pad).max(0.0), hi + pad, money.clone())
+                }
+                None => Axis::linear(0.0, 1.0, money.clone()),
+            };
+            // The objective joins the axis when it lies within the points' own spread
+            // of them; further off it would flatten them, and the heading says where
+            // it is instead.
+            let near = match (span(all().map(|p| p.y)), chart.objective_ms) {
+                (Some((lo, hi)), Some(v)) => {
+                    let reach = (hi - lo).max(hi * 0.1);
+                    v >= lo - reach && v <= hi + reach
+                }
+                _ => chart.objective_ms.is_some(),
+            };
+            let objective = chart.objective_ms.filter(|_| near);
+            let y = Axis::auto(all().map(|p| p.y).chain(objective), Unit::Millis);
+            (x, y, near)
+        })
+        .collect();
+    let mut entries = vec![
+        LegendEntry::new("frontier: no cheaper design is faster", INK, Swatch::Line),
+        LegendEntry::new(
+            "ringed: the cheapest that meets the objectives",
+            INK,
+            Swatch::Ring,
+        ),
+    ];
     if chart.scales.iter().any(|s| !s.missing.is_empty()) {
         entries.push(LegendEntry::new(
             "hollow: misses an objective",
@@ -117,23 +136,33 @@ pub fn frontier(chart: &FrontierChart, format: PlotFormat) -> Result<Drawing> {
             .iter()
             .map(|r| LegendEntry::new(&r.label, INK, Swatch::Reference)),
     );
-    let rings: Vec<(f64, f64)> = chart
-        .scales
-        .iter()
-        .filter_map(|s| s.chosen.as_ref().map(|p| (p.x, p.y)))
-        .collect();
+    let logs = |pick: fn(&(Axis, Axis, bool)) -> bool| axes.iter().any(pick);
     let subtitle = format!(
-        "Every design simulated at each scale; ringed: the cheapest that meets the objectives{}",
-        match (x.is_log(), y.is_log()) {
-            (true, true) => "; both axes on a log scale",
-            (true, false) => "; cost on a log scale",
-            (false, true) => "; latency on a log scale",
+        "Every design simulated, one panel per scale with its own axes; each point a simulation{}",
+        match (logs(|a| a.0.is_log()), logs(|a| a.1.is_log())) {
+            (true, true) => "; log axes where the values span tenfold",
+            (true, false) => "; cost on a log scale where it spans tenfold",
+            (false, true) => "; latency on a log scale where it spans twentyfold",
             (false, false) => "",
         }
     );
+    let headings: Vec<String> = chart
+        .scales
+        .iter()
+        .zip(&axes)
+        .map(|(s, (_, y, near))| match chart.objective_ms {
+            Some(v) if !near => format!(
+                "{}: SLO p99 {} is {} the panel",
+                s.label,
+                Unit::Millis.label(v),
+                if v > y.bounds().1 { "above" } else { "below" }
+            ),
+            _ => s.label.clone(),
+        })
+        .collect();
     let y_desc = "p99 latency of successful requests";
     let x_desc = format!("Cost per successful transaction ({})", chart.currency);
-    render(format, WIDTH, HEIGHT, |root| {
+    render(format, WIDTH, frontier_height(chart.scales.len()), |root| {
         let area = titled(
             root,
             &format!(
@@ -143,14 +172,40 @@ pub fn frontier(chart: &FrontierChart, format: PlotFormat) -> Result<Drawing> {
             &subtitle,
         )?;
         let area = legend(&area, &entries)?;
-        let mut panel = Panel {
-            lines,
-            references: &references,
-            rings: &rings,
-            ..Panel::new(&x, &y, &x_desc, y_desc)
-        };
-        panel.y_label_width = y_label_width(&area, y.ticks().iter().map(|t| y.label(*t)))?;
-        panel::draw(&area, &panel)
+        // One width for every vertical axis, so the panels line up.
+        let mut label_width = 0;
+        for (_, y, _) in &axes {
+            label_width =
+                label_width.max(y_label_width(&area, y.ticks().iter().map(|t| y.label(*t)))?);
+        }
+        let (_, area_height) = area.dim_in_pixel();
+        let count = chart.scales.len().max(1) as u32;
+        let mut rest = area;
+        for (i, (s, (x, y, near))) in chart.scales.iter().zip(&axes).enumerate() {
+            let here = if i + 1 == chart.scales.len() {
+                rest.clone()
+            } else {
+                let (top, below) = rest.split_vertically((area_height / count) as i32);
+                rest = below;
+                top
+            };
+            let mut lines = vec![Line::of(&s.frontier, colour(i))];
+            // Single points: a dot each, not joined; those that miss an objective hollow.
+            for p in s.dominated.iter().chain(&s.missing) {
+                lines.push(Line::of(std::slice::from_ref(p), colour(i)));
+            }
+            let rings: Vec<(f64, f64)> = s.chosen.iter().map(|p| (p.x, p.y)).collect();
+            let mut panel = Panel {
+                heading: Some(&headings[i]),
+                lines,
+                references: if *near { &references } else { &[] },
+                rings: &rings,
+                ..Panel::new(x, y, &x_desc, y_desc)
+            };
+            panel.y_label_width = label_width;
+            panel::draw(&here, &panel)?;
+        }
+        Ok(())
     })
 }
 

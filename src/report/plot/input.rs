@@ -81,6 +81,8 @@ pub struct CostPerTransactionChart {
     pub revenue_per_transaction: Vec<Vec<Point>>,
     /// Prices or objectives to compare the costs with.
     pub references: Vec<ReferenceLine>,
+    /// Whether some points are loads a break-even search simulated between the scales.
+    pub probed: bool,
     /// Runs behind each point; above 1, the points' bands are 95% confidence intervals
     /// of the mean.
     pub replications: u32,

@@ -44,7 +44,12 @@ pub fn cost_per_transaction(
     }
     let has_revenue = chart.revenue_per_transaction.iter().any(|r| !r.is_empty());
     let subtitle = format!(
-        "One point per simulated scale, lines only between them{}{}; users{} on a log scale{}",
+        "One point per simulated {}, lines only between them{}{}; users{} on a log scale{}",
+        if chart.probed {
+            "load (the scales, and the loads the break-even search tried)"
+        } else {
+            "scale"
+        },
         if has_revenue {
             "; dashed: revenue per transaction"
         } else {
