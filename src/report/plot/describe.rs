@@ -332,6 +332,7 @@ mod tests {
                 series: None,
             }],
             replications: 1,
+            probed: false,
         });
         let alt = chart.alternative();
         assert_eq!(alt.title, "Cost per successful transaction against users");
