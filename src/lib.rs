@@ -31,6 +31,7 @@ pub mod sim;
 pub mod stats;
 pub mod text;
 pub mod time;
+pub mod trace;
 pub mod work;
 
 use std::io::Write;
