@@ -603,7 +603,14 @@ pub fn validate(
         let model = match (rc.hit_rate, &rc.lru) {
             (Some(h), None) => CacheModel::FixedHitRate(c.fraction("cache.hit_rate", h)),
             (None, Some(lru)) => {
-                if raw.workload.keys.is_none() {
+                if let Some((t, _)) = &traced {
+                    if !t.has_keys {
+                        c.warn(
+                            "cache.lru",
+                            format!("the trace {} carries no hash_ids: every request is its own key and the cache never hits", t.shown),
+                        );
+                    }
+                } else if raw.workload.keys.is_none() && raw.workload.trace.is_none() {
                     c.err("cache.lru", "a simulated LRU cache needs workload.keys (distinct, zipf_exponent) to draw request keys from");
                 }
                 CacheModel::Lru {
