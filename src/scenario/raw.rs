@@ -57,8 +57,6 @@ pub struct RawWorkload {
     pub users: f64,
     /// Required unless the load comes from a trace, which sets it.
     pub requests_per_user_per_day: Option<f64>,
-    /// Replays a recorded trace instead of drawing arrivals.
-    pub trace: Option<RawTrace>,
     pub horizon: Duration,
     pub warmup: Option<Duration>,
     pub diurnal: Option<RawDiurnal>,
@@ -70,6 +68,8 @@ pub struct RawWorkload {
     pub classes: OrderedMap<RawClass>,
     pub keys: Option<RawKeys>,
     pub growth: Option<RawGrowth>,
+    /// Replays a recorded trace instead of drawing arrivals.
+    pub trace: Option<RawTrace>,
 }
 
 /// A request trace to replay, and how its requests get their classes.
