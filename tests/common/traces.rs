@@ -51,7 +51,7 @@ pub struct Known {
 }
 
 /// A diurnal non-homogeneous Poisson stream with lognormal tokens and Zipf keys, in
-/// Mooncake's format (`hash_ids` starts with the key's block). Returns the requests.
+/// Mooncake's format (each key a prompt of its own blocks). Returns the requests.
 pub fn diurnal_mooncake(path: &Path, k: Known, seed: u64) -> u64 {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create a trace"));
@@ -78,7 +78,9 @@ pub fn diurnal_mooncake(path: &Path, k: Known, seed: u64) -> u64 {
         }
         let key = zipf.sample(&mut rng) as u64;
         let tokens = (input.sample(&mut rng) as f64).round().max(1.0) as u64;
-        let blocks = tokens.div_ceil(512).min(8);
+        // A key is one prompt: its blocks depend on the key alone, so requests with
+        // equal keys send equal `hash_ids`.
+        let blocks = 1 + key % 4;
         let ids: Vec<String> = (0..blocks).map(|j| (key * 64 + j).to_string()).collect();
         writeln!(
             out,
