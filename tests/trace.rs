@@ -292,3 +292,48 @@ fn mean_and_se(values: &[f64]) -> (f64, f64) {
     let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1.0);
     (mean, (var / n).sqrt())
 }
+
+/// Parts of a sharded replay merge into the unsharded output, byte for byte, and a
+/// part made after the trace changed is refused: the trace's digest is in the plan's
+/// fingerprint.
+#[test]
+fn sharded_parts_carry_the_trace_in_their_fingerprint() {
+    let dir = TempDir::new().unwrap();
+    traces::poisson_burstgpt(&dir.path().join("t.csv"), 20.0, 60.0, 8);
+    fs::write(
+        dir.path().join("s.yaml"),
+        scenario("t.csv", "burstgpt", "60s", ""),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = scalecost(dir.path(), args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let shard = ["simulate", "s.yaml", "--scales", "1,10", "-q", "--shard"];
+    run(&[&shard[..], &["0/2", "-o", "p0.json"]].concat());
+    run(&[&shard[..], &["1/2", "-o", "p1.json"]].concat());
+    let merged = run(&["merge", "p0.json", "p1.json", "--format", "json", "-q"]);
+    let direct = run(&[
+        "simulate", "s.yaml", "--scales", "1,10", "--format", "json", "-q",
+    ]);
+    assert!(
+        merged == direct,
+        "the merged parts differ from the unsharded run"
+    );
+
+    let mut text = fs::read_to_string(dir.path().join("t.csv")).unwrap();
+    text.push_str("59.999999,m,1,1,2,Conversation log\n");
+    fs::write(dir.path().join("t.csv"), text).unwrap();
+    run(&[&shard[..], &["1/2", "-o", "p1.json"]].concat());
+    let out = scalecost(dir.path(), &["merge", "p0.json", "p1.json", "-q"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("different plans"),
+        "{stderr}"
+    );
+}
