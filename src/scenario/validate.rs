@@ -504,7 +504,8 @@ pub fn validate(
             "workload.classes",
             "no request classes; declare at least one with share 1",
         );
-    } else {
+    } else if tallies.is_none() {
+        // A trace's classes take their shares from it: they sum to 1 by counting.
         let total: f64 = classes.iter().map(|k| k.share).sum();
         if (total - 1.0).abs() > 1e-6 {
             c.err(
