@@ -7,7 +7,8 @@ exactly: python3 scripts/make-trace-fixtures.py
   peak-to-trough 3, about 1,900 requests, lognormal prompt and completion tokens.
 - mooncake.jsonl: one hour of a Mooncake-style trace at 0.5 requests a second, prompts
   built from Zipf-popular openings (exponent 1.1 over 200 openings) of 512-token blocks.
-- burstgpt.csv: one hour of a BurstGPT-style trace, two models (ChatGPT 80%, GPT-4 20%).
+- burstgpt.csv: six hours of a BurstGPT-style trace at 0.1 requests a second, two models
+  (ChatGPT 80%, GPT-4 20%).
 """
 import json
 import math
@@ -96,8 +97,8 @@ def burstgpt(rng):
     with open(os.path.join(HERE, "burstgpt.csv"), "w") as f:
         f.write("Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n")
         while True:
-            t += rng.expovariate(0.5)
-            if t >= 3600:
+            t += rng.expovariate(0.1)
+            if t >= 6 * 3600:
                 break
             model = "GPT-4" if rng.random() < 0.2 else "ChatGPT"
             req = lognormal(rng, 600 if model == "ChatGPT" else 1500, 500)

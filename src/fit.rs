@@ -87,7 +87,7 @@ pub struct ZipfFit {
 /// A burst the trace shows.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct BurstFit {
-    /// Hours since the trace's first hour.
+    /// Hours since midnight of the trace's first day (see [`Fit::first_hour_of_day`]).
     pub start_hour: u64,
     pub hours: u64,
     /// Observed over fitted rate, averaged over its hours.
@@ -118,6 +118,10 @@ pub struct Fit {
     pub keys: Option<ZipfFit>,
     /// Requests in each hour of the trace, and the fitted profile's expectation.
     pub hourly: Vec<(f64, f64)>,
+    /// Hours from midnight of the first day to the trace's first hour (Azure's wall
+    /// clock; 0 for the others): a synthetic run starts at midnight, so bursts and the
+    /// horizon are measured from there.
+    pub first_hour_of_day: u64,
 }
 
 /// Fits a trace read from `input`; `shown` names it in messages.
@@ -256,13 +260,15 @@ fn finish(t: Tally, format: Format) -> Fit {
         let c = c as f64;
         if c > expected * 1.5 && c > expected + 5.0 * expected.sqrt() {
             match bursts.last_mut() {
-                Some(b) if b.start_hour + b.hours == h as u64 => {
+                Some(b)
+                    if b.start_hour + b.hours == h as u64 + t.first_hour.rem_euclid(24) as u64 =>
+                {
                     b.multiplier =
                         (b.multiplier * b.hours as f64 + c / expected) / (b.hours + 1) as f64;
                     b.hours += 1;
                 }
                 _ => bursts.push(BurstFit {
-                    start_hour: h as u64,
+                    start_hour: h as u64 + t.first_hour.rem_euclid(24) as u64,
                     hours: 1,
                     multiplier: c / expected,
                 }),
@@ -302,6 +308,7 @@ fn finish(t: Tally, format: Format) -> Fit {
         classes,
         keys,
         hourly,
+        first_hour_of_day: t.first_hour.rem_euclid(24) as u64,
     }
 }
 
@@ -507,10 +514,19 @@ pub fn to_yaml(f: &Fit, shown: &str, users: f64) -> String {
         num(f.rate_per_s * 86_400.0 / users),
         num(f.rate_per_s)
     );
+    let from_midnight = f.first_hour_of_day as f64 * 3600.0;
     let _ = writeln!(
         y,
-        "  horizon: {}s   # one pass of the trace",
-        (f.period_us / 1e6).ceil().max(1.0)
+        "  horizon: {}s   # one pass of the trace{}",
+        (f.period_us / 1e6 + from_midnight).ceil().max(1.0),
+        if f.first_hour_of_day > 0 {
+            format!(
+                ", from 00:00 of its first day (it starts at {:02}:00)",
+                f.first_hour_of_day
+            )
+        } else {
+            String::new()
+        }
     );
     match &f.diurnal {
         Some(d) => {

@@ -221,3 +221,44 @@ fn the_format_is_told_from_the_header_or_refused_with_a_hint() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("x.csv:1: column TIMESTAMP"), "{stderr}");
 }
+
+/// A flat two days with one hour at three times the rate: the fit finds that hour,
+/// measured from midnight of the first day, and its multiplier.
+#[test]
+fn a_burst_in_the_trace_is_found_where_it_is() {
+    let dir = TempDir::new().unwrap();
+    let mut text = String::from("TIMESTAMP,ContextTokens,GeneratedTokens\n");
+    for h in 0..48u64 {
+        let n = if h == 30 { 3000 } else { 1000 };
+        for i in 0..n {
+            let us = h * 3_600_000_000 + i * 3_600_000_000 / n;
+            let (day, rest) = (16 + us / 86_400_000_000, us % 86_400_000_000);
+            let (hh, mm) = (rest / 3_600_000_000, rest / 60_000_000 % 60);
+            let ss = rest % 60_000_000;
+            text.push_str(&format!(
+                "2023-11-{day} {hh:02}:{mm:02}:{:02}.{:06},100,10\n",
+                ss / 1_000_000,
+                ss % 1_000_000
+            ));
+        }
+    }
+    fs::write(dir.path().join("b.csv"), text).unwrap();
+    let f = scalecost::fit::fit(
+        std::io::BufReader::new(fs::File::open(dir.path().join("b.csv")).unwrap()),
+        scalecost::trace::Format::Azure,
+        "b.csv",
+    )
+    .unwrap();
+    assert_eq!(f.bursts.len(), 1, "{:?}", f.bursts);
+    let b = f.bursts[0];
+    assert_eq!((b.start_hour, b.hours), (30, 1));
+    // Measured against the fitted profile, which absorbs part of the burst (the
+    // 06:00 mean of the two days holds it): above 2.5, and exactly the hour's count
+    // over the profile's expectation there.
+    let expected = 3000.0 / f.hourly[30].1;
+    assert!(b.multiplier > 2.5, "{b:?}");
+    assert!(
+        (b.multiplier - expected).abs() < 1e-9,
+        "{b:?} vs {expected}"
+    );
+}
