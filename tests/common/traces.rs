@@ -1,5 +1,6 @@
 //! Traces drawn from known parameters, written in the public formats, for the tests
 //! that replay or fit them.
+#![allow(dead_code)]
 
 use std::io::Write;
 use std::path::Path;
