@@ -98,6 +98,38 @@ pub enum Command {
     /// Print the JSON Schema of the scenario format, for editors and CI checks, e.g.
     /// `scalecost schema > scalecost.schema.json`.
     Schema,
+    /// Fit a scenario's `workload` section to a request trace, each figure with how well
+    /// it fits, as YAML.
+    #[command(
+        after_help = "Examples:\n  scalecost fit scenarios/traces/azure.csv\n  scalecost fit requests.jsonl --trace-format mooncake --users 5000 -o workload.yaml --chart rate.png"
+    )]
+    Fit(FitArgs),
+}
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct FitArgs {
+    /// The trace file (Azure or BurstGPT CSV, Mooncake JSON lines).
+    pub trace: PathBuf,
+    /// Its format (default: told from its first line).
+    #[arg(long, value_enum)]
+    pub trace_format: Option<TraceFormat>,
+    /// The users the fitted rate is divided among (requests_per_user_per_day).
+    #[arg(long, default_value_t = 1000.0)]
+    pub users: f64,
+    /// Write the YAML to this file instead of standard output.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    /// Also draw the trace's hourly rate against the fitted profile (.png or .svg).
+    #[arg(long, value_name = "FILE")]
+    pub chart: Option<PathBuf>,
+}
+
+/// The trace formats `fit` reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum TraceFormat {
+    Azure,
+    Mooncake,
+    Burstgpt,
 }
 
 #[derive(Clone, Debug, clap::Args)]

@@ -16,6 +16,7 @@ pub mod catalogue;
 pub mod cli;
 pub mod economics;
 pub mod error;
+pub mod fit;
 pub mod gates;
 pub mod interrupt;
 pub mod metrics;
@@ -31,6 +32,7 @@ pub mod sim;
 pub mod stats;
 pub mod text;
 pub mod time;
+pub mod trace;
 pub mod work;
 
 use std::io::Write;
@@ -66,6 +68,7 @@ pub fn run(cli: Cli) -> Result<()> {
             return Ok(());
         }
         Command::Merge(args) => return merge(&args),
+        Command::Fit(args) => return fit(&args),
         other => Job::of(other)?,
     };
     job.check_destinations()?;
@@ -357,6 +360,7 @@ impl Job {
             | Command::Merge(_)
             | Command::Man
             | Command::Prices(_)
+            | Command::Fit(_)
             | Command::Schema => {}
         }
         // The decision commands try failing designs on purpose; a gate over every design
@@ -525,6 +529,7 @@ impl Job {
             | Command::Merge(_)
             | Command::Man
             | Command::Prices(_)
+            | Command::Fit(_)
             | Command::Schema => {
                 unreachable!("validate and init run no simulations")
             }
@@ -594,6 +599,60 @@ fn with_threads<T: Send>(jobs: Option<u16>, f: impl FnOnce() -> T + Send) -> Res
 }
 
 /// Writes the main output to `path`, or to standard output.
+/// `scalecost fit`: one pass over the trace, the fitted workload as YAML, and the chart.
+fn fit(args: &cli::FitArgs) -> Result<()> {
+    use std::io::BufRead;
+    let shown = args.trace.display().to_string();
+    let open = || {
+        std::fs::File::open(&args.trace)
+            .map(|f| std::io::BufReader::with_capacity(64 * 1024, f))
+            .map_err(|e| InputError::new(format!("{shown}: cannot read the trace: {e}")))
+    };
+    if !(args.users.is_finite() && args.users > 0.0 && args.users <= 1e10) {
+        return Err(InputError::new(format!(
+            "--users {}: must be above 0 and at most 1e10",
+            args.users
+        ))
+        .into());
+    }
+    let format = match args.trace_format {
+        Some(cli::TraceFormat::Azure) => trace::Format::Azure,
+        Some(cli::TraceFormat::Mooncake) => trace::Format::Mooncake,
+        Some(cli::TraceFormat::Burstgpt) => trace::Format::Burstgpt,
+        None => {
+            let mut first = String::new();
+            open()?
+                .read_line(&mut first)
+                .map_err(|e| InputError::new(format!("{shown}: cannot read the trace: {e}")))?;
+            trace::Format::detect(&first).ok_or_else(|| {
+                InputError::new(format!(
+                    "{shown}:1: the first line is no header of a known trace format; give --trace-format azure, mooncake or burstgpt"
+                ))
+            })?
+        }
+    };
+    if let Some(chart) = &args.chart {
+        output::check_writable(
+            chart
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new(".")),
+            &chart.display().to_string(),
+        )?;
+    }
+    let fitted = fit::fit(open()?, format, &shown).map_err(InputError::new)?;
+    let yaml = fit::to_yaml(&fitted, &shown, args.users);
+    output::emit(args.output.as_deref(), yaml.as_bytes())?;
+    if let Some(chart) = &args.chart {
+        let svg = chart
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+        let bytes = report::plot::fit_chart(&fitted, &shown, svg)?;
+        output::emit(Some(chart), &bytes)?;
+    }
+    Ok(())
+}
+
 fn write_main(path: Option<&Path>, artifacts: Vec<Artifact>) -> Result<()> {
     for artifact in artifacts {
         output::emit(path, &artifact.bytes)?;

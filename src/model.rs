@@ -154,6 +154,29 @@ pub struct Workload {
     pub keys: Option<KeySpace>,
     /// How users grow over the months of the schedule; none: the load stays as simulated.
     pub growth: Option<Growth>,
+    /// A recorded trace replayed instead of the synthetic arrivals and requests.
+    pub trace: Option<Trace>,
+}
+
+/// A trace to replay: time 0 of the run is its first request, and a load multiplier
+/// `s` superposes `floor(s)` copies of it, each but the first shifted in time by a
+/// seeded offset modulo its period and given keys of its own, plus one copy thinned
+/// to the fraction left.
+#[derive(Clone, Debug)]
+pub struct Trace {
+    /// Where the file is (resolved against the scenario's folder).
+    pub path: std::path::PathBuf,
+    /// How messages name it.
+    pub shown: String,
+    pub format: crate::trace::Format,
+    pub rules: Vec<crate::trace::Rule>,
+    /// One pass of the trace: its span plus one mean gap between requests.
+    pub period: SimTime,
+    /// The clock reading of its first request, in the trace's clock (µs).
+    pub first_us: i64,
+    pub requests: u64,
+    /// Whether requests carry prompt keys (`hash_ids`): the cache keys.
+    pub has_keys: bool,
 }
 
 impl Workload {

@@ -14,6 +14,7 @@ mod canvas;
 pub mod data;
 mod decision;
 mod describe;
+mod fit;
 pub mod input;
 mod lettering;
 mod load;
@@ -61,6 +62,46 @@ impl Exporter for Charts {
             })
             .collect()
     }
+}
+
+/// The chart of `scalecost fit`: the trace's hourly requests against the fitted profile.
+pub fn fit_chart(f: &crate::fit::Fit, shown: &str, svg: bool) -> Result<Vec<u8>> {
+    let point = |h: usize, y: f64| Point {
+        x: h as f64 + 0.5,
+        y,
+        band: None,
+        degraded: None,
+    };
+    let mut summary = format!("mean {:.3} requests/s", f.rate_per_s);
+    if let Some(d) = &f.diurnal {
+        summary.push_str(&format!(
+            ", peak-to-trough {:.2} peaking at {:.1} h (R² {:.3})",
+            d.peak_to_trough, d.peak_hour, d.r_squared
+        ));
+    }
+    summary.push_str(&format!("; {} bursts found", f.bursts.len()));
+    let chart = fit::FitChart {
+        trace: shown.to_string(),
+        summary,
+        observed: f
+            .hourly
+            .iter()
+            .enumerate()
+            .map(|(h, p)| point(h, p.0))
+            .collect(),
+        fitted: f
+            .hourly
+            .iter()
+            .enumerate()
+            .map(|(h, p)| point(h, p.1))
+            .collect(),
+    };
+    let format = if svg {
+        PlotFormat::Svg
+    } else {
+        PlotFormat::Png
+    };
+    Ok(fit::render(&chart, format)?.bytes)
 }
 
 /// `name.png` as `name.svg` when SVG is asked for.

@@ -125,7 +125,10 @@ fn reader_options() -> serde_saphyr::Options {
 fn validate_raw(raw: RawScenario, source: &Source) -> Result<Scenario, InputError> {
     let index = PathIndex::build(source.text());
     let long_names = names::check(&raw);
-    let validated = match validate::validate(&raw, &source.default_name) {
+    let load_trace = |t: &raw::RawTrace, rules: &[crate::trace::Rule], classes: usize| {
+        load_trace(source, t, rules, classes)
+    };
+    let validated = match validate::validate(&raw, &source.default_name, &load_trace) {
         Ok(done) if long_names.is_empty() => Ok(done),
         Ok(_) => Err(long_names),
         Err(mut issues) => {
@@ -141,6 +144,48 @@ fn validate_raw(raw: RawScenario, source: &Source) -> Result<Scenario, InputErro
         }
         Err(issues) => Err(InputError::new(place(&issues, &index, source).join("\n"))),
     }
+}
+
+/// Finds the trace a scenario names, relative to the scenario's folder (to the working
+/// folder for standard input), and reads it once. The plan keeps its summary, digest
+/// included, beside the scenario's copy: a sharded plan's fingerprint changes when
+/// the trace does, and merging parts does not need the trace.
+fn load_trace(
+    source: &Source,
+    t: &raw::RawTrace,
+    rules: &[crate::trace::Rule],
+    classes: usize,
+) -> Result<validate::LoadedTrace, String> {
+    let folder = if source.shown == source::STDIN_NAME {
+        std::path::PathBuf::new()
+    } else {
+        Path::new(&source.shown)
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    };
+    let path = folder.join(&t.file);
+    let shown = path.display().to_string();
+    let key = format!("trace {shown} {} {rules:?}", t.format.name());
+    if let Some(Some(stored)) = source::files::stored(&key)
+        && let Ok(summary) = serde_json::from_str(&stored)
+    {
+        return Ok(validate::LoadedTrace {
+            path,
+            shown,
+            summary,
+        });
+    }
+    let summary = crate::trace::scan(&path, &shown, t.format, rules, classes).map_err(|e| e.0)?;
+    source::files::note(
+        &key,
+        &serde_json::to_string(&summary).map_err(|e| e.to_string())?,
+    );
+    Ok(validate::LoadedTrace {
+        path,
+        shown,
+        summary,
+    })
 }
 
 /// Each issue as `file:line:col: path: message`, in file order, so the list reads top

@@ -55,7 +55,8 @@ pub struct RawSlo {
 #[serde(deny_unknown_fields)]
 pub struct RawWorkload {
     pub users: f64,
-    pub requests_per_user_per_day: f64,
+    /// Required unless the load comes from a trace, which sets it.
+    pub requests_per_user_per_day: Option<f64>,
     pub horizon: Duration,
     pub warmup: Option<Duration>,
     pub diurnal: Option<RawDiurnal>,
@@ -67,6 +68,32 @@ pub struct RawWorkload {
     pub classes: OrderedMap<RawClass>,
     pub keys: Option<RawKeys>,
     pub growth: Option<RawGrowth>,
+    /// Replays a recorded trace instead of drawing arrivals.
+    pub trace: Option<RawTrace>,
+}
+
+/// A request trace to replay, and how its requests get their classes.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTrace {
+    /// The trace file, relative to the scenario's folder.
+    pub file: String,
+    pub format: crate::trace::Format,
+    /// First match wins; a rule without conditions takes the rest. Not needed with one class.
+    #[serde(default)]
+    pub classes: Vec<RawTraceRule>,
+}
+
+/// Requests that meet every condition given belong to `class`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RawTraceRule {
+    pub class: String,
+    pub model: Option<String>,
+    pub min_input_tokens: Option<f64>,
+    pub max_input_tokens: Option<f64>,
+    pub min_output_tokens: Option<f64>,
+    pub max_output_tokens: Option<f64>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -111,9 +138,10 @@ pub struct RawBurst {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RawClass {
-    pub share: f64,
-    pub input_tokens: RawDist<f64>,
-    pub output_tokens: RawDist<f64>,
+    /// Required unless the load comes from a trace (then these three come from it).
+    pub share: Option<f64>,
+    pub input_tokens: Option<RawDist<f64>>,
+    pub output_tokens: Option<RawDist<f64>>,
     pub cacheable: Option<bool>,
     pub prefix: Option<RawPrefix>,
     pub deferrable: Option<bool>,

@@ -319,7 +319,7 @@ pub mod files {
     }
 
     /// While serving copies: the copy of `path`, or `Some(None)` when there is none.
-    pub(super) fn stored(path: &str) -> Option<Option<String>> {
+    pub(crate) fn stored(path: &str) -> Option<Option<String>> {
         MODE.with(|m| match &*m.borrow() {
             Some(Mode::Serve(copies)) => Some(
                 copies
@@ -332,7 +332,7 @@ pub mod files {
     }
 
     /// While recording: keeps a copy of a file just read.
-    pub(super) fn note(path: &str, text: &str) {
+    pub(crate) fn note(path: &str, text: &str) {
         MODE.with(|m| {
             if let Some(Mode::Record(read)) = &mut *m.borrow_mut() {
                 read.push(StoredFile {

@@ -10,6 +10,21 @@ use crate::scenario::raw::*;
 use crate::time::SimTime;
 use crate::work;
 
+/// A trace file found and read once: where it is, how to name it, what it holds.
+pub struct LoadedTrace {
+    pub path: std::path::PathBuf,
+    pub shown: String,
+    pub summary: crate::trace::Summary,
+}
+
+/// Finds and reads the trace a scenario names (the file is relative to the scenario),
+/// given its rules and the number of classes; the message says what is wrong.
+pub type TraceLoader<'a> =
+    &'a dyn Fn(&RawTrace, &[crate::trace::Rule], usize) -> Result<LoadedTrace, String>;
+
+/// Most copies of a trace one run superposes: each holds an open file.
+const MAX_TRACE_SCALE: f64 = 1000.0;
+
 /// One problem with a scenario: where it is and what is wrong and allowed.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Issue {
@@ -282,6 +297,7 @@ pub fn fmt_num(x: f64) -> String {
 pub fn validate(
     raw: &RawScenario,
     default_name: &str,
+    load_trace: TraceLoader<'_>,
 ) -> Result<(Scenario, Vec<Issue>), Vec<Issue>> {
     let mut c = Checker {
         issues: Vec::new(),
@@ -316,7 +332,28 @@ pub fn validate(
             .collect(),
     };
 
-    let workload = workload(&mut c, &raw.workload);
+    let mut workload = workload(&mut c, &raw.workload);
+    let traced = trace(&mut c, &raw.workload, &mut workload, load_trace);
+    // With a trace, classes take their figures from it (zeros when it could not be read,
+    // whose error is recorded).
+    let tallies = raw.workload.trace.as_ref().map(|_| match &traced {
+        Some((_, t)) => t.clone(),
+        None => vec![crate::trace::ClassTally::default(); raw.workload.classes.len()],
+    });
+    if traced.is_some() {
+        for (i, scale) in scales.iter().enumerate() {
+            if *scale > MAX_TRACE_SCALE {
+                c.err(
+                    format!("scales[{i}]"),
+                    format!(
+                        "{} is above {}, the most copies of a trace one run superposes; lower it",
+                        fmt_num(*scale),
+                        fmt_num(MAX_TRACE_SCALE)
+                    ),
+                );
+            }
+        }
+    }
     let tiers_in_order: Vec<&str> = raw.tiers.iter().map(|(n, _)| n.as_str()).collect();
     if raw.tiers.is_empty() {
         c.err(
@@ -372,19 +409,66 @@ pub fn validate(
                 0
             }
         };
+        let (share, input_tokens, output_tokens) = match &tallies {
+            Some(tallies) => {
+                for (field, set) in [
+                    ("share", raw_class.share.is_some()),
+                    ("input_tokens", raw_class.input_tokens.is_some()),
+                    ("output_tokens", raw_class.output_tokens.is_some()),
+                    ("prefix", raw_class.prefix.is_some()),
+                ] {
+                    if set {
+                        c.err(
+                            format!("{path}.{field}"),
+                            format!("`{field}` comes from the trace (workload.trace); remove it"),
+                        );
+                    }
+                }
+                // The trace's own figures, for the estimates made before a run
+                // (service times, batch sizes, the work a run takes).
+                let t: &crate::trace::ClassTally = &tallies[classes.len()];
+                let total: u64 = tallies.iter().map(|t| t.requests).sum();
+                let mean = |sum: f64| Dist::Constant(sum / t.requests.max(1) as f64);
+                (
+                    t.requests as f64 / total.max(1) as f64,
+                    mean(t.input_tokens),
+                    mean(t.output_tokens),
+                )
+            }
+            None => {
+                let mut required = |field: &str| {
+                    c.err(
+                        path.as_str(),
+                        format!("missing `{field}`; every class declares share, input_tokens and output_tokens (unless the load comes from workload.trace)"),
+                    );
+                };
+                let share = match raw_class.share {
+                    Some(v) => c.range(&format!("{path}.share"), v, 0.0, 1.0, 0.0),
+                    None => {
+                        required("share");
+                        0.0
+                    }
+                };
+                let mut tokens = |field: &str, raw: &Option<RawDist<f64>>| match raw {
+                    Some(d) => c.dist(&format!("{path}.{field}"), d, MAX_TOKENS),
+                    None => {
+                        c.err(
+                            path.as_str(),
+                            format!("missing `{field}`; every class declares share, input_tokens and output_tokens (unless the load comes from workload.trace)"),
+                        );
+                        Dist::Constant(0.0)
+                    }
+                };
+                let input = tokens("input_tokens", &raw_class.input_tokens);
+                let output = tokens("output_tokens", &raw_class.output_tokens);
+                (share, input, output)
+            }
+        };
         classes.push(RequestClass {
             name: class_name.clone(),
-            share: c.range(&format!("{path}.share"), raw_class.share, 0.0, 1.0, 0.0),
-            input_tokens: c.dist(
-                &format!("{path}.input_tokens"),
-                &raw_class.input_tokens,
-                MAX_TOKENS,
-            ),
-            output_tokens: c.dist(
-                &format!("{path}.output_tokens"),
-                &raw_class.output_tokens,
-                MAX_TOKENS,
-            ),
+            share,
+            input_tokens,
+            output_tokens,
             tier,
             cacheable: raw_class.cacheable.unwrap_or(true),
             prefix: None,
@@ -394,6 +478,7 @@ pub fn validate(
         class.prefix = raw_class
             .prefix
             .as_ref()
+            .filter(|_| tallies.is_none())
             .map(|p| prefix(&mut c, &path, class, p));
     }
     shared_prefixes_agree(&mut c, &classes);
@@ -419,7 +504,8 @@ pub fn validate(
             "workload.classes",
             "no request classes; declare at least one with share 1",
         );
-    } else {
+    } else if tallies.is_none() {
+        // A trace's classes take their shares from it: they sum to 1 by counting.
         let total: f64 = classes.iter().map(|k| k.share).sum();
         if (total - 1.0).abs() > 1e-6 {
             c.err(
@@ -518,7 +604,14 @@ pub fn validate(
         let model = match (rc.hit_rate, &rc.lru) {
             (Some(h), None) => CacheModel::FixedHitRate(c.fraction("cache.hit_rate", h)),
             (None, Some(lru)) => {
-                if raw.workload.keys.is_none() {
+                if let Some((t, _)) = &traced {
+                    if !t.has_keys {
+                        c.warn(
+                            "cache.lru",
+                            format!("the trace {} carries no hash_ids: every request is its own key and the cache never hits", t.shown),
+                        );
+                    }
+                } else if raw.workload.keys.is_none() && raw.workload.trace.is_none() {
                     c.err("cache.lru", "a simulated LRU cache needs workload.keys (distinct, zipf_exponent) to draw request keys from");
                 }
                 CacheModel::Lru {
@@ -622,6 +715,7 @@ pub fn validate(
             scales,
             Workload {
                 classes,
+                trace: traced.map(|(t, _)| t),
                 ..workload
             },
             cache,
@@ -773,6 +867,7 @@ fn workload(c: &mut Checker, w: &RawWorkload) -> Workload {
         classes: Vec::new(),
         keys: None,
         growth: None,
+        trace: None,
     })
     .peak_bursts();
     if on.len() > 1 && product > work::MAX_BURST_PRODUCT {
@@ -835,11 +930,22 @@ fn workload(c: &mut Checker, w: &RawWorkload) -> Workload {
     });
     Workload {
         users: c.range("workload.users", w.users, MIN_USERS, MAX_USERS, 1.0),
-        requests_per_user_per_day: c.positive(
-            "workload.requests_per_user_per_day",
-            w.requests_per_user_per_day,
-            MAX_REQUESTS_PER_USER_PER_DAY,
-        ),
+        requests_per_user_per_day: match (w.requests_per_user_per_day, &w.trace) {
+            (Some(r), None) => c.positive(
+                "workload.requests_per_user_per_day",
+                r,
+                MAX_REQUESTS_PER_USER_PER_DAY,
+            ),
+            (None, None) => {
+                c.err(
+                    "workload",
+                    "missing `requests_per_user_per_day` (or a `trace` to replay)",
+                );
+                1.0
+            }
+            // Set from the trace's own rate once it is read.
+            (_, Some(_)) => 1.0,
+        },
         horizon,
         warmup,
         diurnal,
@@ -848,7 +954,148 @@ fn workload(c: &mut Checker, w: &RawWorkload) -> Workload {
         classes: Vec::new(),
         keys,
         growth,
+        trace: None,
     }
+}
+
+/// The trace a workload replays, read once, with each class's tally; sets the
+/// workload's rate to the trace's. None without a trace, or when it cannot be used
+/// (the error is recorded).
+fn trace(
+    c: &mut Checker,
+    w: &RawWorkload,
+    workload: &mut Workload,
+    load: TraceLoader<'_>,
+) -> Option<(Trace, Vec<crate::trace::ClassTally>)> {
+    let raw = w.trace.as_ref()?;
+    // The trace carries its own time shape, tokens and keys.
+    for (field, set) in [
+        (
+            "requests_per_user_per_day",
+            w.requests_per_user_per_day.is_some(),
+        ),
+        ("diurnal", w.diurnal.is_some()),
+        ("weekly", w.weekly.is_some()),
+        ("bursts", !w.bursts.is_empty()),
+        ("keys", w.keys.is_some()),
+    ] {
+        if set {
+            c.err(
+                format!("workload.{field}"),
+                format!("`{field}` comes from the trace (workload.trace); remove it"),
+            );
+        }
+    }
+    let names: Vec<&str> = w.classes.iter().map(|(n, _)| n.as_str()).collect();
+    let bound = |c: &mut Checker, path: String, v: Option<f64>| {
+        v.map(|v| c.whole(&path, v, 0.0, crate::trace::MAX_TOKENS as f64) as u32)
+    };
+    let issues_before = c.issues.len();
+    let mut rules = Vec::new();
+    for (i, r) in raw.classes.iter().enumerate() {
+        let path = format!("workload.trace.classes[{i}]");
+        let Some(class) = names.iter().position(|n| *n == r.class) else {
+            c.err(
+                format!("{path}.class"),
+                format!(
+                    "\"{}\" is not a request class; classes are: {}",
+                    r.class,
+                    names.join(", ")
+                ),
+            );
+            continue;
+        };
+        if r.model.is_some() && raw.format == crate::trace::Format::Azure {
+            c.err(
+                format!("{path}.model"),
+                "an azure trace names no model; classify its requests by tokens",
+            );
+        }
+        rules.push(crate::trace::Rule {
+            class,
+            model: r.model.clone(),
+            min_input_tokens: bound(c, format!("{path}.min_input_tokens"), r.min_input_tokens),
+            max_input_tokens: bound(c, format!("{path}.max_input_tokens"), r.max_input_tokens),
+            min_output_tokens: bound(c, format!("{path}.min_output_tokens"), r.min_output_tokens),
+            max_output_tokens: bound(c, format!("{path}.max_output_tokens"), r.max_output_tokens),
+        });
+    }
+    if raw.classes.is_empty() {
+        if names.len() == 1 {
+            rules.push(crate::trace::Rule {
+                class: 0,
+                model: None,
+                min_input_tokens: None,
+                max_input_tokens: None,
+                min_output_tokens: None,
+                max_output_tokens: None,
+            });
+        } else {
+            c.err(
+                "workload.trace",
+                format!(
+                    "{} classes but no `classes` rules saying which requests belong to which; add e.g. classes: [{{class: {}, max_input_tokens: 1000}}, {{class: {}}}]",
+                    names.len(),
+                    names.first().unwrap_or(&"a"),
+                    names.get(1).unwrap_or(&"b")
+                ),
+            );
+        }
+    }
+    if c.issues.len() > issues_before {
+        return None;
+    }
+    let loaded = match load(raw, &rules, names.len()) {
+        Ok(l) => l,
+        Err(message) => {
+            c.err("workload.trace.file", message);
+            return None;
+        }
+    };
+    let s = &loaded.summary;
+    if s.unmatched > 0 {
+        c.err(
+            "workload.trace.classes",
+            format!(
+                "{} of {} requests match no rule (the first at {}:{}); add a last rule without conditions, e.g. {{class: {}}}",
+                s.unmatched,
+                s.requests,
+                loaded.shown,
+                s.first_unmatched_line,
+                names.last().unwrap_or(&"a")
+            ),
+        );
+        return None;
+    }
+    let period = SimTime(loaded.summary.period_us());
+    if workload.horizon > period {
+        c.warn(
+            "workload.horizon",
+            format!(
+                "{} is longer than the trace ({}, one pass): the trace loops {:.1} times",
+                workload.horizon,
+                period,
+                workload.horizon.0 as f64 / period.0 as f64
+            ),
+        );
+    }
+    // The mean rate of one pass, per user: what the estimates and the economics read.
+    let per_day = s.requests as f64 / (period.0 as f64 / SimTime::DAY.0 as f64);
+    workload.requests_per_user_per_day = per_day / workload.users;
+    let tallies = s.classes.clone();
+    Some((
+        Trace {
+            path: loaded.path,
+            shown: loaded.shown,
+            format: raw.format,
+            rules,
+            period,
+            first_us: s.first_us,
+            requests: s.requests,
+            has_keys: s.has_keys,
+        },
+        tallies,
+    ))
 }
 
 fn tier_kind(c: &mut Checker, path: &str, t: &RawTier) -> TierKind {

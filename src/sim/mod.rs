@@ -9,6 +9,7 @@ pub mod cache;
 pub mod engine;
 pub mod random;
 pub mod recorder;
+pub mod replay;
 pub mod tier;
 pub mod workload;
 pub mod zipf;
@@ -20,7 +21,7 @@ use cache::{CacheSim, Lookup};
 use engine::EventQueue;
 use recorder::{CalendarRecorder, CohortMark};
 use tier::{Cx, Finished, NO_FLIGHT, NO_TOKEN, Req, TierBehaviour, TierEvent, TierSim, Wrap};
-use workload::{Arrivals, RateShape, RequestSource};
+use workload::{Arrivals, RateShape, RequestDraw, RequestSource};
 
 #[derive(Clone, Copy, Debug)]
 enum Event {
@@ -60,12 +61,37 @@ struct ClassRoute {
     deferrable: bool,
 }
 
+/// Where a run's requests come from.
+enum Load<'a> {
+    /// Drawn: arrival times from the rate shape, attributes from the class mix.
+    Synthetic {
+        arrivals: Arrivals,
+        requests: RequestSource,
+    },
+    /// Read from a recorded trace.
+    Replay(replay::Replay<'a>),
+}
+
+impl Load<'_> {
+    /// The next request and when it arrives, or `None` past the horizon.
+    #[inline]
+    fn next_request(&mut self) -> Option<(SimTime, RequestDraw)> {
+        match self {
+            // Arrival times and attributes come from streams of their own, so drawing
+            // the attributes with the time rather than on arrival changes no value.
+            Load::Synthetic { arrivals, requests } => {
+                arrivals.next_arrival().map(|at| (at, requests.draw()))
+            }
+            Load::Replay(r) => r.next_request(),
+        }
+    }
+}
+
 struct Simulation<'a> {
     scenario: &'a Scenario,
     scale: f64,
     events: EventQueue<Event>,
-    arrivals: Arrivals,
-    requests: RequestSource,
+    load: Load<'a>,
     routes: Vec<ClassRoute>,
     /// Waiting for an answer being computed are whole requests.
     cache: Option<CacheSim<Req>>,
@@ -136,17 +162,28 @@ impl<'a> Simulation<'a> {
             scenario,
             scale,
             events: EventQueue::default(),
-            arrivals: Arrivals::new(
-                RateShape::new(w),
-                scenario.base_rate_per_us() * scale,
-                w.horizon,
-                random::stream(seed, scale, replication, random::ARRIVALS),
-            ),
-            requests: RequestSource::new(
-                &w.classes,
-                zipf,
-                random::stream(seed, scale, replication, random::REQUESTS),
-            ),
+            load: match &w.trace {
+                Some(trace) => Load::Replay(replay::Replay::new(
+                    trace,
+                    scale,
+                    w.horizon,
+                    random::stream(seed, scale, replication, random::ARRIVALS),
+                    random::stream(seed, scale, replication, random::REQUESTS),
+                )),
+                None => Load::Synthetic {
+                    arrivals: Arrivals::new(
+                        RateShape::new(w),
+                        scenario.base_rate_per_us() * scale,
+                        w.horizon,
+                        random::stream(seed, scale, replication, random::ARRIVALS),
+                    ),
+                    requests: RequestSource::new(
+                        &w.classes,
+                        zipf,
+                        random::stream(seed, scale, replication, random::REQUESTS),
+                    ),
+                },
+            },
             routes: w
                 .classes
                 .iter()
@@ -213,13 +250,13 @@ impl<'a> Simulation<'a> {
         // The next arrival waits beside the queue rather than in it: that halves the
         // heap operations per request. At equal times scheduled events go first, so the
         // order stays total and deterministic.
-        let mut next_arrival = self.arrivals.next_arrival();
+        let mut next_arrival = self.load.next_request();
         loop {
-            if let Some(at) = next_arrival
+            if let Some((at, draw)) = next_arrival
                 && self.events.peek_time().is_none_or(|due| at < due)
             {
-                next_arrival = self.arrivals.next_arrival();
-                self.on_arrival(at);
+                next_arrival = self.load.next_request();
+                self.on_arrival(at, draw);
                 // Ctrl-C is polled every 65,536 arrivals (a few milliseconds of work), on
                 // a counter the arrival keeps anyway, so the hot path gains nothing. Once
                 // asked, the run takes no more arrivals and ends at this instant.
@@ -330,8 +367,7 @@ impl<'a> Simulation<'a> {
         }
     }
 
-    fn on_arrival(&mut self, now: SimTime) {
-        let draw = self.requests.draw();
+    fn on_arrival(&mut self, now: SimTime, draw: RequestDraw) {
         let measured = now >= self.warmup;
         self.arrivals_total += 1;
         if measured {

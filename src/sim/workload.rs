@@ -212,6 +212,7 @@ mod tests {
             classes: vec![],
             keys: None,
             growth: None,
+            trace: None,
         }
     }
 
