@@ -544,13 +544,13 @@ fn validate(files: &[std::path::PathBuf]) -> Result<()> {
                     eprintln!("warning: {}", text::escape(warning));
                 }
             }
-            Err(e) => problems.push(e.to_string()),
+            Err(e) => problems.push(e),
         }
     }
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(InputError::new(problems.join("\n")).into())
+        Err(InputError::combine(problems).into())
     }
 }
 

@@ -127,6 +127,12 @@ fn rejected(cmd: &mut Command) -> String {
 mod common;
 use common::starter_with;
 
+/// The lines of standard error that state a problem, without the excerpts of the file
+/// shown under them.
+fn errors(stderr: &str) -> impl Iterator<Item = &str> {
+    stderr.lines().filter(|l| l.starts_with("error: "))
+}
+
 /// The starter scenario without the one line that contains `marker`.
 fn starter_without_line(marker: &str) -> String {
     let hits = STARTER.lines().filter(|l| l.contains(marker)).count();
@@ -229,7 +235,11 @@ mod bad_input {
             "    small: {to: big, share: 0.1}",
             "    small: {to: big, share: 0.1}\n    big: {to: small, share: 0.1}",
         )]));
-        assert_eq!(stderr.lines().count(), 1, "one cycle, one error:\n{stderr}");
+        assert_eq!(
+            errors(&stderr).count(),
+            1,
+            "one cycle, one error:\n{stderr}"
+        );
         insta::assert_snapshot!(stderr);
     }
 
@@ -336,6 +346,41 @@ mod bad_input {
     fn word_where_a_number_belongs() {
         let stderr = simulate_rejects(&starter_with(&[("users: 1000 ", "users: lots ")]));
         insta::assert_snapshot!(stderr);
+    }
+
+    /// A value of the wrong kind, for each kind of field, reads as the other messages
+    /// do: what was written, what is wanted, with an example; never the YAML reader's
+    /// own wording (`invalid type: string "x", expected f64`).
+    #[test]
+    fn wrong_kinds_of_value_are_described_in_plain_words() {
+        let cases = [
+            ("users: 1000 ", "users: \"1000..5000\" "),
+            ("users: 1000 ", "users: true "),
+            ("users: 1000 ", "users: [1000, 2000] "),
+            ("horizon: 8d ", "horizon: [8d] "),
+            ("horizon: 8d ", "horizon: {days: 8} "),
+            ("cacheable: false ", "cacheable: 3 "),
+            ("cacheable: false ", "cacheable: [false] "),
+            ("kind: self_hosted", "kind: [self_hosted]"),
+            ("  bursts:  ", "  bursts: 5 #"),
+            ("peak_hour: 15", "peak_hour: [15]"),
+            ("  routes: ", "  routes: big #"),
+            ("service_time: {base", "service_time: [1]\n    x: {base"),
+        ];
+        let mut all = String::new();
+        for (from, to) in cases {
+            let stderr = simulate_rejects(&starter_with(&[(from, to)]));
+            for raw in [
+                "invalid type",
+                "expected f64",
+                "expected u64",
+                "externally tagged",
+            ] {
+                assert!(!stderr.contains(raw), "{to}: {stderr}");
+            }
+            all.push_str(&format!("# {to}\n{stderr}"));
+        }
+        insta::assert_snapshot!(all);
     }
 
     #[test]
@@ -648,15 +693,19 @@ mod all_at_once {
         ]);
         let stderr = simulate_rejects(&yaml);
         assert_eq!(
-            stderr.lines().count(),
-            6,
-            "six mistakes, six errors:\n{stderr}"
+            errors(&stderr).count(),
+            7,
+            "six mistakes, six errors and their count:\n{stderr}"
         );
         assert!(
-            stderr
-                .lines()
-                .all(|l| l.starts_with("error: scenario.yaml:")),
+            errors(&stderr).all(|l| l.starts_with("error: scenario.yaml:")
+                || l == "error: 6 errors in scenario.yaml"),
             "each error stands on its own line with file and place:\n{stderr}"
+        );
+        assert_eq!(
+            stderr.lines().filter(|l| l.ends_with('^')).count(),
+            6,
+            "each error shows its line with a caret:\n{stderr}"
         );
         insta::assert_snapshot!(stderr);
     }
