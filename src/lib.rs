@@ -25,6 +25,7 @@ pub mod output;
 pub mod progress;
 pub mod report;
 pub mod runner;
+pub mod saved;
 pub mod scenario;
 pub mod shard;
 pub mod sim;
@@ -66,6 +67,23 @@ pub fn run(cli: Cli) -> Result<()> {
             return Ok(());
         }
         Command::Merge(args) => return merge(&args),
+        Command::Diff(a) => match (saved::read(&a.base)?, saved::read(&a.head)?) {
+            (Some(base), Some(new)) => return diff_saved(&a, &base, &new),
+            (None, None) => Job::of(Command::Diff(a))?,
+            (saved, _) => {
+                let (result, scenario) = if saved.is_some() {
+                    (&a.base, &a.head)
+                } else {
+                    (&a.head, &a.base)
+                };
+                return Err(InputError::new(format!(
+                    "{} is a saved result and {} a scenario; diff compares two saved results (simulate --format json -o FILE) or two scenarios",
+                    result.display(),
+                    scenario.display()
+                ))
+                .into());
+            }
+        },
         other => Job::of(other)?,
     };
     job.check_destinations()?;
@@ -552,6 +570,37 @@ fn validate(files: &[std::path::PathBuf]) -> Result<()> {
     } else {
         Err(InputError::combine(problems).into())
     }
+}
+
+/// `scalecost diff BASE.json NEW.json`: two saved results compared, nothing simulated.
+fn diff_saved(
+    a: &cli::DiffArgs,
+    base: &saved::SavedResult,
+    new: &saved::SavedResult,
+) -> Result<()> {
+    let only_for_scenarios = [
+        (a.scales.is_some(), "--scales"),
+        (a.seed.is_some(), "--seed"),
+        (!a.exchange_rates.is_empty(), "--exchange-rate"),
+        (!a.fail_on.is_empty(), "--fail-on"),
+    ];
+    if let Some((_, flag)) = only_for_scenarios.iter().find(|(given, _)| *given) {
+        return Err(InputError::new(format!(
+            "{flag} applies when diff runs two scenarios; saved results are compared as they were saved"
+        ))
+        .into());
+    }
+    if let Some(path) = &a.output {
+        output::check_destination(path)?;
+    }
+    let diff = saved::compare(
+        &a.base.display().to_string(),
+        base,
+        &a.head.display().to_string(),
+        new,
+    )?;
+    let bytes = report::saved_diff::render(&diff, format_for(a.format, a.output.as_deref()))?;
+    write_main(a.output.as_deref(), vec![Artifact::main(bytes)])
 }
 
 /// `scalecost prices`: the built-in lists, in the format asked for.

@@ -8,6 +8,7 @@ pub mod json;
 pub mod markdown;
 pub mod plot;
 pub mod prices;
+pub mod saved_diff;
 pub mod table;
 
 use crate::outcome::Outcome;
