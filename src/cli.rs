@@ -13,6 +13,11 @@ use crate::scenario::plan::{Assumed, ExchangeRate};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Print each table whole, however wide. Otherwise a table wider than the terminal
+    /// (COLUMNS, or the terminal's width) is split into tables that fit; output that
+    /// goes to a file or a pipe without COLUMNS set is never split.
+    #[arg(long, global = true)]
+    pub wide: bool,
 }
 
 #[derive(Clone, Debug, Subcommand)]

@@ -49,7 +49,8 @@ pub const STARTER_SCENARIO: &str = include_str!("../scenarios/starter.yaml");
 
 /// Runs one command line; errors carry [`InputError`] when the user's input is at fault.
 pub fn run(cli: Cli) -> Result<()> {
-    let job = match cli.command {
+    let wide = cli.wide;
+    let mut job = match cli.command {
         Command::Validate { files } => return validate(&files),
         Command::Prices(a) => return prices(&a),
         Command::Schema => return write_main(None, vec![Artifact::main(scenario::schema())]),
@@ -86,6 +87,7 @@ pub fn run(cli: Cli) -> Result<()> {
         },
         other => Job::of(other)?,
     };
+    job.table_width = table_width(wide, job.output.as_deref());
     job.check_destinations()?;
     if let Some(shard) = job.shard {
         return run_shard(&job, shard);
@@ -187,6 +189,8 @@ struct Job {
     chart_figures: Option<Vec<report::plot::SweepFigure>>,
     jobs: Option<u16>,
     quiet: bool,
+    /// Widest the terminal table may be; none for the whole table.
+    table_width: Option<usize>,
     /// `--fail-on` conditions, judged once the output is written.
     fail_on: Vec<gates::Gate>,
     /// `--shard`: run one shard of the plan and write a partial result instead.
@@ -205,6 +209,7 @@ impl Job {
             chart_figures: None,
             jobs: None,
             quiet: false,
+            table_width: None,
             fail_on: Vec::new(),
             shard: None,
         };
@@ -299,10 +304,14 @@ impl Job {
     /// Writes the outcome in the job's format and its charts, then judges its gates.
     fn deliver(&self, outcome: &outcome::Outcome) -> Result<()> {
         if let Some(format) = self.format {
-            write_main(
-                self.output.as_deref(),
-                report::exporter(format).export(outcome)?,
-            )?;
+            let table = report::table::Table {
+                width: self.table_width,
+            };
+            let exporter: &dyn report::Exporter = match format {
+                Format::Table => &table,
+                other => report::exporter(other),
+            };
+            write_main(self.output.as_deref(), exporter.export(outcome)?)?;
         }
         if let Some(dir) = &self.charts {
             let charts = report::plot::Charts {
@@ -570,6 +579,43 @@ fn validate(files: &[std::path::PathBuf]) -> Result<()> {
     } else {
         Err(InputError::combine(problems).into())
     }
+}
+
+/// Narrowest width a table is split to fit; below it, splitting helps no one.
+const MIN_TABLE_WIDTH: usize = 40;
+
+/// How wide the terminal table may be: unlimited with `--wide` or `-o FILE`; else
+/// COLUMNS when it is set to a number, else the width of the terminal standard output
+/// is; unlimited when standard output is not a terminal, so scripts that read the
+/// table get it whole, as before.
+fn table_width(wide: bool, output: Option<&Path>) -> Option<usize> {
+    if wide || output.is_some_and(|p| p != Path::new("-")) {
+        return None;
+    }
+    let columns = match std::env::var("COLUMNS") {
+        Ok(v) => v.trim().parse::<usize>().ok(),
+        Err(_) => terminal_columns(),
+    };
+    columns.filter(|&c| c > 0).map(|c| c.max(MIN_TABLE_WIDTH))
+}
+
+/// The width of the terminal standard output is, if it is one.
+#[cfg(unix)]
+fn terminal_columns() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    // SAFETY: TIOCGWINSZ only fills in the `winsize` passed to it, which lives on this
+    // stack frame for the call; a failure leaves it zeroed and returns -1.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let done = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) };
+    (done == 0 && size.ws_col > 0).then_some(usize::from(size.ws_col))
+}
+
+#[cfg(not(unix))]
+fn terminal_columns() -> Option<usize> {
+    None
 }
 
 /// `scalecost diff BASE.json NEW.json`: two saved results compared, nothing simulated.

@@ -1373,3 +1373,71 @@ mod shell {
         }
     }
 }
+
+mod terminal_width {
+    //! A table wider than COLUMNS is split into tables that fit, each repeating its
+    //! label column; `--wide`, or no COLUMNS on a pipe, prints it whole as before.
+
+    use super::*;
+
+    fn table(ws: &Workspace, args: &[&str], columns: Option<&str>) -> String {
+        let mut cmd = ws.scalecost(args);
+        cmd.env_remove("COLUMNS");
+        if let Some(c) = columns {
+            cmd.env("COLUMNS", c);
+        }
+        let out = cmd.output().expect("run scalecost");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8")
+    }
+
+    fn widest(text: &str) -> usize {
+        text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+    }
+
+    fn check(args: &[&str], name: &str) {
+        let ws = Workspace::with("scenario.yaml", &common::small_starter_with(&[]));
+        ws.write(
+            "other.yaml",
+            &common::small_starter_with(&[("hit_rate: 0.25 ", "hit_rate: 0.5 ")]),
+        );
+        let whole = table(&ws, args, None);
+        assert!(
+            widest(&whole) > 100,
+            "the test needs a table wider than 100:\n{whole}"
+        );
+        let narrow = table(&ws, args, Some("100"));
+        assert!(widest(&narrow) <= 100, "{narrow}");
+        let mut wide_args = args.to_vec();
+        wide_args.push("--wide");
+        assert_eq!(table(&ws, &wide_args, Some("100")), whole);
+        insta::assert_snapshot!(name, narrow);
+    }
+
+    #[test]
+    fn simulate_splits_its_scales_into_tables_that_fit() {
+        check(
+            &["simulate", "scenario.yaml", "--scales", "1,2,3,4,5", "-q"],
+            "simulate_at_100_columns",
+        );
+    }
+
+    #[test]
+    fn compare_splits_its_figures_into_tables_that_fit() {
+        check(
+            &[
+                "compare",
+                "scenario.yaml",
+                "other.yaml",
+                "--scales",
+                "1",
+                "-q",
+            ],
+            "compare_at_100_columns",
+        );
+    }
+}

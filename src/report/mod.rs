@@ -52,7 +52,7 @@ pub trait Exporter {
 /// The exporter of a format.
 pub fn exporter(format: Format) -> &'static dyn Exporter {
     match format {
-        Format::Table => &table::Table,
+        Format::Table => &table::Table { width: None },
         Format::Json => &json::Json,
         Format::Csv => &csv::Csv,
         Format::Markdown => &markdown::Markdown,
