@@ -5,7 +5,11 @@
 //! models and instances), and what the reader refuses for its shape (an unknown field at
 //! any depth, a duration without a unit, a wrong tier kind) the schema refuses too.
 
+#[path = "common/json_schema.rs"]
+mod json_schema;
+
 use assert_cmd::Command;
+use json_schema::Validator;
 use serde_json::Value;
 
 /// The schema as the binary prints it.
@@ -20,8 +24,8 @@ fn schema() -> Value {
     serde_json::from_slice(&out.stdout).expect("the schema is JSON")
 }
 
-fn validator() -> jsonschema::Validator {
-    jsonschema::validator_for(&schema()).expect("the schema is a valid JSON Schema")
+fn validator() -> Validator {
+    Validator::new(schema())
 }
 
 /// A YAML scenario as the JSON value a YAML language server would check.
@@ -30,11 +34,8 @@ fn as_json(yaml: &str) -> Value {
 }
 
 /// The schema's complaints about `yaml`, one line each.
-fn errors(validator: &jsonschema::Validator, yaml: &str) -> Vec<String> {
-    validator
-        .iter_errors(&as_json(yaml))
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect()
+fn errors(validator: &Validator, yaml: &str) -> Vec<String> {
+    validator.errors(&as_json(yaml))
 }
 
 fn shipped() -> Vec<(String, String)> {
@@ -191,4 +192,45 @@ tiers:
             "the schema accepted it: {why}"
         );
     }
+}
+
+#[test]
+fn the_check_refuses_what_each_keyword_forbids() {
+    // The check is the tests' own: each keyword it knows must be able to fail.
+    let schema = serde_json::json!({
+        "$defs": {"Unit": {"type": "string", "pattern": "^(ms|s)$"}},
+        "type": "object",
+        "additionalProperties": false,
+        "required": ["name"],
+        "properties": {
+            "name": {"type": "string"},
+            "count": {"type": "integer", "minimum": 0},
+            "unit": {"$ref": "#/$defs/Unit"},
+            "kind": {"enum": ["api", "self_hosted"]},
+            "sizes": {"type": "array", "items": {"type": "number"}},
+            "either": {"anyOf": [{"type": "boolean"}, {"type": "null"}]}
+        }
+    });
+    let v = Validator::new(schema);
+    let good = serde_json::json!({
+        "name": "a", "count": 2.0, "unit": "ms", "kind": "api", "sizes": [1, 2.5], "either": null
+    });
+    assert_eq!(v.errors(&good), Vec::<String>::new());
+    for (field, bad) in [
+        ("name", serde_json::json!(3)),
+        ("count", serde_json::json!(1.5)),
+        ("count", serde_json::json!(-1)),
+        ("unit", serde_json::json!("h")),
+        ("kind", serde_json::json!("serverless")),
+        ("sizes", serde_json::json!([1, "x"])),
+        ("either", serde_json::json!(1)),
+        ("colour", serde_json::json!("blue")),
+    ] {
+        let mut doc = good.clone();
+        doc[field] = bad.clone();
+        assert!(!v.errors(&doc).is_empty(), "{field}: {bad} passed");
+    }
+    let mut missing = good.clone();
+    missing.as_object_mut().unwrap().remove("name");
+    assert_eq!(v.errors(&missing), vec![": `name` is required".to_string()]);
 }

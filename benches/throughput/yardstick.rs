@@ -18,7 +18,7 @@ use scalecost::model::Scenario;
 use scalecost::sim::cache::{Lookup, Lru};
 use scalecost::time::SimTime;
 
-use super::{median, time};
+use super::{median_pair, time};
 
 const PAIRS: usize = 5;
 
@@ -159,7 +159,8 @@ pub fn engine_against_reference(mm8: &Scenario) {
     let rate_per_us = mm8.base_rate_per_us();
     let horizon_us = mm8.workload().horizon.micros();
     let (service_us, servers) = (8_000.0, 8);
-    let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    // (scalecost, reference) seconds per request, one pair per round.
+    let mut pairs = Vec::new();
     let (mut latency, mut ref_latency, mut requests) = (0.0, 0.0, 0);
     for pair in 0..PAIRS {
         let mut m = None;
@@ -177,22 +178,24 @@ pub fn engine_against_reference(mm8: &Scenario) {
         });
         let r = r.expect("ran");
         requests = m.timeline.iter().map(|h| h.arrivals).sum::<u64>();
-        ours.push(requests as f64 / a);
-        theirs.push(r.arrivals as f64 / b);
-        ratios.push((requests as f64 / a) / (r.arrivals as f64 / b));
+        pairs.push((a / requests as f64, b / r.arrivals as f64));
         latency = m.latency_ms.mean;
         ref_latency = r.mean_sojourn_us / 1e3;
     }
     println!(
         "M/M/8 at rho 0.8, {requests} requests, against a tight event loop of the same station (paired, median of {PAIRS}):"
     );
+    // Speed is the inverse of time per request: the reference's time over ours.
+    let m = median_pair(&pairs);
     println!(
-        "  scalecost {:.2}M requests/s ({:.0} ns each), reference {:.2}M/s ({:.0} ns): ratio {:.2}x the reference's speed",
-        median(ours.clone()) / 1e6,
-        1e9 / median(ours),
-        median(theirs.clone()) / 1e6,
-        1e9 / median(theirs),
-        median(ratios)
+        "  scalecost {:.2}M requests/s ({:.0} ns each), reference {:.2}M/s ({:.0} ns): ratio {:.2}x the reference's speed (pairs {:.2}x to {:.2}x)",
+        1e-6 / m.a,
+        m.a * 1e9,
+        1e-6 / m.b,
+        m.b * 1e9,
+        1.0 / m.ratio,
+        1.0 / m.highest,
+        1.0 / m.lowest
     );
     println!(
         "  mean latency {latency:.2} ms (scalecost) and {ref_latency:.2} ms (reference); Erlang C gives {:.2} ms",
@@ -346,7 +349,8 @@ pub fn lru_against_reference() {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(11);
     let zipf = Zipf::new(distinct as f64, 0.9).expect("valid");
     let keys: Vec<u64> = (0..n).map(|_| zipf.sample(&mut rng) as u64).collect();
-    let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    // (scalecost, reference) nanoseconds per lookup, one pair per round.
+    let mut pairs = Vec::new();
     let (mut hits, mut ref_hits) = (0u64, 0u64);
     for _ in 0..PAIRS {
         let mut lru: Lru<()> = Lru::new(capacity, Some(SimTime::HOUR), distinct);
@@ -368,19 +372,16 @@ pub fn lru_against_reference() {
                 ref_hits += u64::from(reference.access(k));
             }
         });
-        ours.push(a / n as f64 * 1e9);
-        theirs.push(b / n as f64 * 1e9);
-        ratios.push(a / b);
+        pairs.push((a / n as f64 * 1e9, b / n as f64 * 1e9));
     }
     assert_eq!(hits, ref_hits, "both are the same LRU on the same keys");
     println!(
         "LRU lookup, Zipf 0.9 over {distinct} keys, {capacity} entries, hit rate {:.1}% (paired, median of {PAIRS}):",
         100.0 * hits as f64 / n as f64
     );
+    let m = median_pair(&pairs);
     println!(
-        "  scalecost {:.1} ns per lookup, reference map plus linked list {:.1} ns: ratio {:.2}x the reference's time",
-        median(ours),
-        median(theirs),
-        median(ratios)
+        "  scalecost {:.1} ns per lookup, reference map plus linked list {:.1} ns: ratio {:.2}x the reference's time (pairs {:.2}x to {:.2}x)",
+        m.a, m.b, m.ratio, m.lowest, m.highest
     );
 }
