@@ -213,7 +213,7 @@ mod tests {
         // 日本 takes four columns.
         assert_eq!(
             excerpt("name: 日本 x", 10),
-            "   |\n14 | name: 日本 x\n   |             ^\n"
+            "   |\n14 | name: 日本 x\n   |            ^\n"
         );
         // ESC is shown as the six characters `\u{1b}`.
         assert_eq!(
