@@ -419,7 +419,7 @@ fn a_set_value_of_the_wrong_type_reads_as_the_same_value_in_the_file() {
     assert!(in_file.contains("^"), "{in_file}");
     assert!(!by_set.contains("^"), "{by_set}");
     assert!(
-        by_set.contains("dear.yaml:6:10: workload.users: \"lots\" is not a number"),
+        by_set.contains("dear.yaml:6:10: workload.users: \"lots\" is a string; expected a number"),
         "{by_set}"
     );
 }
