@@ -13,6 +13,11 @@ use crate::scenario::plan::{Assumed, ExchangeRate};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Print each table whole, however wide. Otherwise a table wider than the terminal
+    /// (COLUMNS, or the terminal's width) is split into tables that fit; output that
+    /// goes to a file or a pipe without COLUMNS set is never split.
+    #[arg(long, global = true)]
+    pub wide: bool,
 }
 
 #[derive(Clone, Debug, Subcommand)]
@@ -53,9 +58,11 @@ pub enum Command {
     )]
     Sensitivity(SensitivityArgs),
     /// Run two scenarios on the same load and show each cost line's monthly change,
-    /// BASE to HEAD, with the totals, cost per transaction, p99 and success rate.
+    /// BASE to HEAD, with the totals, cost per transaction, p99 and success rate; or
+    /// compare two results saved with `simulate --format json -o FILE`, per scale and
+    /// cost line, without simulating.
     #[command(
-        after_help = "Examples:\n  scalecost diff scenarios/support-chatbot.yaml cheaper-model.yaml --scales 1\n  scalecost diff main.yaml branch.yaml --format markdown -o cost-change.md"
+        after_help = "Examples:\n  scalecost diff scenarios/support-chatbot.yaml cheaper-model.yaml --scales 1\n  scalecost diff main.yaml branch.yaml --format markdown -o cost-change.md\n  scalecost diff last-week.json today.json"
     )]
     Diff(DiffArgs),
     /// Join the partial results of a sharded run (`--shard K/N`) into the output the
@@ -248,9 +255,11 @@ fn parse_rate(arg: &str) -> Result<ExchangeRate, String> {
 
 #[derive(Clone, Debug, clap::Args)]
 pub struct DiffArgs {
-    /// The scenario as it is; its scales, seed and users set the load.
+    /// The scenario as it is; its scales, seed and users set the load. Or a saved
+    /// result (JSON with a schema_version), compared with HEAD's as saved.
     pub base: PathBuf,
-    /// The scenario as it would be, run on BASE's load with BASE's random numbers.
+    /// The scenario as it would be, run on BASE's load with BASE's random numbers; or
+    /// a saved result when BASE is one.
     pub head: PathBuf,
     /// CUR=RATE: HEAD in currency CUR is converted at RATE units of BASE's currency
     /// per CUR, e.g. --exchange-rate EUR=1.08 for a USD BASE.

@@ -26,6 +26,7 @@ pub mod output;
 pub mod progress;
 pub mod report;
 pub mod runner;
+pub mod saved;
 pub mod scenario;
 pub mod shard;
 pub mod sim;
@@ -50,7 +51,8 @@ pub const STARTER_SCENARIO: &str = include_str!("../scenarios/starter.yaml");
 
 /// Runs one command line; errors carry [`InputError`] when the user's input is at fault.
 pub fn run(cli: Cli) -> Result<()> {
-    let job = match cli.command {
+    let wide = cli.wide;
+    let mut job = match cli.command {
         Command::Validate { files } => return validate(&files),
         Command::Prices(a) => return prices(&a),
         Command::Schema => return write_main(None, vec![Artifact::main(scenario::schema())]),
@@ -69,8 +71,26 @@ pub fn run(cli: Cli) -> Result<()> {
         }
         Command::Merge(args) => return merge(&args),
         Command::Fit(args) => return fit(&args),
+        Command::Diff(a) => match (saved::read(&a.base)?, saved::read(&a.head)?) {
+            (Some(base), Some(new)) => return diff_saved(&a, &base, &new),
+            (None, None) => Job::of(Command::Diff(a))?,
+            (saved, _) => {
+                let (result, scenario) = if saved.is_some() {
+                    (&a.base, &a.head)
+                } else {
+                    (&a.head, &a.base)
+                };
+                return Err(InputError::new(format!(
+                    "{} is a saved result and {} a scenario; diff compares two saved results (simulate --format json -o FILE) or two scenarios",
+                    result.display(),
+                    scenario.display()
+                ))
+                .into());
+            }
+        },
         other => Job::of(other)?,
     };
+    job.table_width = table_width(wide, job.output.as_deref());
     job.check_destinations()?;
     if let Some(shard) = job.shard {
         return run_shard(&job, shard);
@@ -288,6 +308,8 @@ struct Job {
     chart_figures: Option<Vec<report::plot::SweepFigure>>,
     jobs: Option<u16>,
     quiet: bool,
+    /// Widest the terminal table may be; none for the whole table.
+    table_width: Option<usize>,
     /// `--fail-on` conditions, judged once the output is written.
     fail_on: Vec<gates::Gate>,
     /// `--shard`: run one shard of the plan and write a partial result instead.
@@ -308,6 +330,7 @@ impl Job {
             chart_figures: None,
             jobs: None,
             quiet: false,
+            table_width: None,
             fail_on: Vec::new(),
             shard: None,
             round: None,
@@ -398,10 +421,14 @@ impl Job {
     /// Writes the outcome in the job's format and its charts, then judges its gates.
     fn deliver(&self, outcome: &outcome::Outcome) -> Result<()> {
         if let Some(format) = self.format {
-            write_main(
-                self.output.as_deref(),
-                report::exporter(format).export(outcome)?,
-            )?;
+            let table = report::table::Table {
+                width: self.table_width,
+            };
+            let exporter: &dyn report::Exporter = match format {
+                Format::Table => &table,
+                other => report::exporter(other),
+            };
+            write_main(self.output.as_deref(), exporter.export(outcome)?)?;
         }
         if let Some(dir) = &self.charts {
             let charts = report::plot::Charts {
@@ -735,14 +762,82 @@ fn validate(files: &[std::path::PathBuf]) -> Result<()> {
                     eprintln!("warning: {}", text::escape(warning));
                 }
             }
-            Err(e) => problems.push(e.to_string()),
+            Err(e) => problems.push(e),
         }
     }
     if problems.is_empty() {
         Ok(())
     } else {
-        Err(InputError::new(problems.join("\n")).into())
+        Err(InputError::combine(problems).into())
     }
+}
+
+/// Narrowest width a table is split to fit; below it, splitting helps no one.
+const MIN_TABLE_WIDTH: usize = 40;
+
+/// How wide the terminal table may be: unlimited with `--wide` or `-o FILE`; else
+/// COLUMNS when it is set to a number, else the width of the terminal standard output
+/// is; unlimited when standard output is not a terminal, so scripts that read the
+/// table get it whole, as before.
+fn table_width(wide: bool, output: Option<&Path>) -> Option<usize> {
+    if wide || output.is_some_and(|p| p != Path::new("-")) {
+        return None;
+    }
+    let columns = match std::env::var("COLUMNS") {
+        Ok(v) => v.trim().parse::<usize>().ok(),
+        Err(_) => terminal_columns(),
+    };
+    columns.filter(|&c| c > 0).map(|c| c.max(MIN_TABLE_WIDTH))
+}
+
+/// The width of the terminal standard output is, if it is one.
+#[cfg(unix)]
+fn terminal_columns() -> Option<usize> {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    // SAFETY: TIOCGWINSZ only fills in the `winsize` passed to it, which lives on this
+    // stack frame for the call; a failure leaves it zeroed and returns -1.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let done = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) };
+    (done == 0 && size.ws_col > 0).then_some(usize::from(size.ws_col))
+}
+
+#[cfg(not(unix))]
+fn terminal_columns() -> Option<usize> {
+    None
+}
+
+/// `scalecost diff BASE.json NEW.json`: two saved results compared, nothing simulated.
+fn diff_saved(
+    a: &cli::DiffArgs,
+    base: &saved::SavedResult,
+    new: &saved::SavedResult,
+) -> Result<()> {
+    let only_for_scenarios = [
+        (a.scales.is_some(), "--scales"),
+        (a.seed.is_some(), "--seed"),
+        (!a.exchange_rates.is_empty(), "--exchange-rate"),
+        (!a.fail_on.is_empty(), "--fail-on"),
+    ];
+    if let Some((_, flag)) = only_for_scenarios.iter().find(|(given, _)| *given) {
+        return Err(InputError::new(format!(
+            "{flag} applies when diff runs two scenarios; saved results are compared as they were saved"
+        ))
+        .into());
+    }
+    if let Some(path) = &a.output {
+        output::check_destination(path)?;
+    }
+    let diff = saved::compare(
+        &a.base.display().to_string(),
+        base,
+        &a.head.display().to_string(),
+        new,
+    )?;
+    let bytes = report::saved_diff::render(&diff, format_for(a.format, a.output.as_deref()))?;
+    write_main(a.output.as_deref(), vec![Artifact::main(bytes)])
 }
 
 /// `scalecost prices`: the built-in lists, in the format asked for.

@@ -78,6 +78,13 @@ fn main() -> ExitCode {
             {
                 return ExitCode::SUCCESS;
             }
+            // A problem with the input is shown with the line of the file it is about.
+            if let Some(input) = err.downcast_ref::<InputError>()
+                && err.chain().count() == 1
+            {
+                eprint!("{}", input.render());
+                return ExitCode::from(2);
+            }
             // One problem per line, each with its own prefix, so every line stands alone
             // (and a scenario with five mistakes shows five errors). Messages quote what
             // the user wrote, keys and names included: escaped, so they cannot drive the

@@ -127,6 +127,12 @@ fn rejected(cmd: &mut Command) -> String {
 mod common;
 use common::starter_with;
 
+/// The lines of standard error that state a problem, without the excerpts of the file
+/// shown under them.
+fn errors(stderr: &str) -> impl Iterator<Item = &str> {
+    stderr.lines().filter(|l| l.starts_with("error: "))
+}
+
 /// The starter scenario without the one line that contains `marker`.
 fn starter_without_line(marker: &str) -> String {
     let hits = STARTER.lines().filter(|l| l.contains(marker)).count();
@@ -229,7 +235,11 @@ mod bad_input {
             "    small: {to: big, share: 0.1}",
             "    small: {to: big, share: 0.1}\n    big: {to: small, share: 0.1}",
         )]));
-        assert_eq!(stderr.lines().count(), 1, "one cycle, one error:\n{stderr}");
+        assert_eq!(
+            errors(&stderr).count(),
+            1,
+            "one cycle, one error:\n{stderr}"
+        );
         insta::assert_snapshot!(stderr);
     }
 
@@ -336,6 +346,41 @@ mod bad_input {
     fn word_where_a_number_belongs() {
         let stderr = simulate_rejects(&starter_with(&[("users: 1000 ", "users: lots ")]));
         insta::assert_snapshot!(stderr);
+    }
+
+    /// A value of the wrong kind, for each kind of field, reads as the other messages
+    /// do: what was written, what is wanted, with an example; never the YAML reader's
+    /// own wording (`invalid type: string "x", expected f64`).
+    #[test]
+    fn wrong_kinds_of_value_are_described_in_plain_words() {
+        let cases = [
+            ("users: 1000 ", "users: \"1000..5000\" "),
+            ("users: 1000 ", "users: true "),
+            ("users: 1000 ", "users: [1000, 2000] "),
+            ("horizon: 8d ", "horizon: [8d] "),
+            ("horizon: 8d ", "horizon: {days: 8} "),
+            ("cacheable: false ", "cacheable: 3 "),
+            ("cacheable: false ", "cacheable: [false] "),
+            ("kind: self_hosted", "kind: [self_hosted]"),
+            ("  bursts:  ", "  bursts: 5 #"),
+            ("peak_hour: 15", "peak_hour: [15]"),
+            ("  routes: ", "  routes: big #"),
+            ("service_time: {base", "service_time: [1]\n    x: {base"),
+        ];
+        let mut all = String::new();
+        for (from, to) in cases {
+            let stderr = simulate_rejects(&starter_with(&[(from, to)]));
+            for raw in [
+                "invalid type",
+                "expected f64",
+                "expected u64",
+                "externally tagged",
+            ] {
+                assert!(!stderr.contains(raw), "{to}: {stderr}");
+            }
+            all.push_str(&format!("# {to}\n{stderr}"));
+        }
+        insta::assert_snapshot!(all);
     }
 
     #[test]
@@ -648,15 +693,19 @@ mod all_at_once {
         ]);
         let stderr = simulate_rejects(&yaml);
         assert_eq!(
-            stderr.lines().count(),
-            6,
-            "six mistakes, six errors:\n{stderr}"
+            errors(&stderr).count(),
+            7,
+            "six mistakes, six errors and their count:\n{stderr}"
         );
         assert!(
-            stderr
-                .lines()
-                .all(|l| l.starts_with("error: scenario.yaml:")),
+            errors(&stderr).all(|l| l.starts_with("error: scenario.yaml:")
+                || l == "error: 6 errors in scenario.yaml"),
             "each error stands on its own line with file and place:\n{stderr}"
+        );
+        assert_eq!(
+            stderr.lines().filter(|l| l.ends_with('^')).count(),
+            6,
+            "each error shows its line with a caret:\n{stderr}"
         );
         insta::assert_snapshot!(stderr);
     }
@@ -1322,5 +1371,73 @@ mod shell {
         for command in ["simulate", "compare", "diff", "optimize", "completions"] {
             assert!(page.contains(command), "the man page lacks {command}");
         }
+    }
+}
+
+mod terminal_width {
+    //! A table wider than COLUMNS is split into tables that fit, each repeating its
+    //! label column; `--wide`, or no COLUMNS on a pipe, prints it whole as before.
+
+    use super::*;
+
+    fn table(ws: &Workspace, args: &[&str], columns: Option<&str>) -> String {
+        let mut cmd = ws.scalecost(args);
+        cmd.env_remove("COLUMNS");
+        if let Some(c) = columns {
+            cmd.env("COLUMNS", c);
+        }
+        let out = cmd.output().expect("run scalecost");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("UTF-8")
+    }
+
+    fn widest(text: &str) -> usize {
+        text.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+    }
+
+    fn check(args: &[&str], name: &str) {
+        let ws = Workspace::with("scenario.yaml", &common::small_starter_with(&[]));
+        ws.write(
+            "other.yaml",
+            &common::small_starter_with(&[("hit_rate: 0.25 ", "hit_rate: 0.5 ")]),
+        );
+        let whole = table(&ws, args, None);
+        assert!(
+            widest(&whole) > 100,
+            "the test needs a table wider than 100:\n{whole}"
+        );
+        let narrow = table(&ws, args, Some("100"));
+        assert!(widest(&narrow) <= 100, "{narrow}");
+        let mut wide_args = args.to_vec();
+        wide_args.push("--wide");
+        assert_eq!(table(&ws, &wide_args, Some("100")), whole);
+        insta::assert_snapshot!(name, narrow);
+    }
+
+    #[test]
+    fn simulate_splits_its_scales_into_tables_that_fit() {
+        check(
+            &["simulate", "scenario.yaml", "--scales", "1,2,3,4,5", "-q"],
+            "simulate_at_100_columns",
+        );
+    }
+
+    #[test]
+    fn compare_splits_its_figures_into_tables_that_fit() {
+        check(
+            &[
+                "compare",
+                "scenario.yaml",
+                "other.yaml",
+                "--scales",
+                "1",
+                "-q",
+            ],
+            "compare_at_100_columns",
+        );
     }
 }

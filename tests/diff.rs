@@ -338,3 +338,172 @@ fn head_with_other_users_runs_on_the_bases_and_says_so() {
     let api = component(&json["scales"][0], "big api");
     assert_eq!(number(&api["monthly"]["delta"]), 0.0, "{api}");
 }
+
+mod saved_results {
+    //! `scalecost diff BASE.json NEW.json`: two results saved by `simulate --format
+    //! json`, compared without simulating anything, checked against the two files.
+
+    use super::*;
+
+    /// BASE at scales 1 and 2, NEW (a higher cache hit rate) at scales 1 and 3.
+    fn saved() -> Workspace {
+        let ws = Workspace::with(&[
+            ("base.yaml", &starter_with(&[])),
+            (
+                "new.yaml",
+                &starter_with(&[("hit_rate: 0.25 ", "hit_rate: 0.5 ")]),
+            ),
+        ]);
+        ws.succeeds(&[
+            "simulate",
+            "base.yaml",
+            "--scales",
+            "1,2",
+            "-q",
+            "-o",
+            "base.json",
+        ]);
+        ws.succeeds(&[
+            "simulate", "new.yaml", "--scales", "1,3", "-q", "-o", "new.json",
+        ]);
+        ws
+    }
+
+    fn read(ws: &Workspace, name: &str) -> Value {
+        serde_json::from_str(&fs::read_to_string(ws.path(name)).unwrap()).unwrap()
+    }
+
+    /// The economics of `scale` in a saved result.
+    fn economics(saved: &Value, scale: f64) -> &Value {
+        &saved["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| number(&r["scale"]) == scale)
+            .expect("the scale is saved")["economics"]
+    }
+
+    #[test]
+    fn each_cost_line_total_and_per_transaction_change_is_new_minus_base() {
+        let ws = saved();
+        let (base, new) = (read(&ws, "base.json"), read(&ws, "new.json"));
+        let out = ws.succeeds(&["diff", "base.json", "new.json", "--format", "json"]);
+        let diff: Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(diff["schema_version"], 1);
+        let scale = &diff["scales"][0];
+        assert_eq!(number(&scale["scale"]), 1.0);
+        assert_eq!(scale["present_in"], "both");
+        let (b, n) = (economics(&base, 1.0), economics(&new, 1.0));
+        let lines = scale["lines"].as_array().unwrap();
+        let line = |name: &str| lines.iter().find(|l| l["line"] == name).unwrap();
+        let check = |l: &Value, bv: f64, nv: f64| {
+            assert_eq!(number(&l["base"]), bv);
+            assert_eq!(number(&l["head"]), nv);
+            let change = number(&l["delta"]);
+            assert!(
+                (change - (nv - bv)).abs() <= EXACT * bv.abs().max(nv.abs()),
+                "{l}"
+            );
+            if bv != 0.0 && change != 0.0 {
+                let fraction = number(&l["delta_fraction"]);
+                assert!((fraction - (nv - bv) / bv).abs() < 1e-12, "{l}");
+            }
+        };
+        for c in b["components"].as_array().unwrap() {
+            let name = c["name"].as_str().unwrap();
+            let other = n["components"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|o| o["name"] == name)
+                .unwrap();
+            check(line(name), number(&c["monthly"]), number(&other["monthly"]));
+        }
+        check(
+            line("total"),
+            number(&b["monthly_total"]),
+            number(&n["monthly_total"]),
+        );
+        check(
+            line("per transaction"),
+            number(&b["cost_per_transaction"]),
+            number(&n["cost_per_transaction"]),
+        );
+        // A higher hit rate sends fewer requests to the paid API: its line falls.
+        assert!(number(&line("big api")["delta"]) < 0.0);
+    }
+
+    #[test]
+    fn a_scale_only_one_result_has_is_reported_not_dropped() {
+        let ws = saved();
+        let out = ws.succeeds(&["diff", "base.json", "new.json", "--format", "json"]);
+        let diff: Value = serde_json::from_str(&out).unwrap();
+        let present: Vec<(f64, &str)> = diff["scales"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (number(&s["scale"]), s["present_in"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            present,
+            [(1.0, "both"), (2.0, "base_only"), (3.0, "head_only")]
+        );
+        let table = ws.succeeds(&["diff", "base.json", "new.json"]);
+        assert!(
+            table.contains("scale 2x is only in base.json")
+                && table.contains("scale 3x is only in new.json"),
+            "{table}"
+        );
+        let csv = ws.succeeds(&["diff", "base.json", "new.json", "--format", "csv"]);
+        assert!(
+            csv.lines()
+                .any(|l| l.starts_with("1,3,head_only,total,monthly,,")),
+            "{csv}"
+        );
+        let markdown = ws.succeeds(&["diff", "base.json", "new.json", "--format", "markdown"]);
+        assert!(markdown.contains("### Scale 3x"), "{markdown}");
+    }
+
+    #[test]
+    fn bad_json_another_version_or_a_mix_with_a_scenario_is_refused() {
+        let ws = saved();
+        fs::write(
+            ws.path("broken.json"),
+            "{\"schema_version\": 1, \"results\": [",
+        )
+        .unwrap();
+        fs::write(
+            ws.path("later.json"),
+            "{\"schema_version\": 2, \"results\": []}",
+        )
+        .unwrap();
+        let cases = [
+            (["diff", "base.json", "broken.json"], "broken.json:1:"),
+            (["diff", "base.json", "later.json"], "schema_version 2"),
+            (
+                ["diff", "base.json", "new.yaml"],
+                "base.json is a saved result and new.yaml a scenario",
+            ),
+        ];
+        for (args, said) in cases {
+            let out = ws.scalecost(&args).output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+            assert!(out.stdout.is_empty());
+            assert!(
+                stderr.starts_with("error: ") && stderr.contains(said),
+                "{args:?}: {stderr}"
+            );
+        }
+    }
+
+    #[test]
+    fn two_scenarios_still_run_as_before() {
+        let ws = saved();
+        // Scenarios are simulated: the result names the command and both designs.
+        let diff = ws.diff_json("base.yaml", "new.yaml", "1");
+        assert_eq!(diff["command"], "diff", "{diff}");
+        assert_eq!(diff["base"], "my-ai-service", "{diff}");
+        assert!(diff["scales"][0]["components"].is_array(), "{diff}");
+    }
+}

@@ -575,3 +575,47 @@ mod standard_output {
         assert_eq!(ws.listing(), ["small.yaml"]);
     }
 }
+
+mod quiet {
+    //! `--quiet` writes nothing at all to standard error on success: no progress, no
+    //! notice, no `wrote …` line for a chart; only errors remain.
+
+    use super::*;
+
+    fn run(ws: &Workspace, quiet: bool) -> Output {
+        let mut cmd = Command::cargo_bin("scalecost").expect("the scalecost binary is built");
+        cmd.current_dir(ws.dir.path())
+            .args([
+                "simulate",
+                "small.yaml",
+                "--scales",
+                "1",
+                "--format",
+                "json",
+            ])
+            .args(["--output", "results.json", "--plot", "charts"])
+            .env_remove("RUST_BACKTRACE")
+            .timeout(HANG);
+        if quiet {
+            cmd.arg("-q");
+        }
+        cmd.output().expect("run scalecost")
+    }
+
+    #[test]
+    fn quiet_is_silent_where_a_plain_run_names_what_it_wrote() {
+        let ws = Workspace::new();
+        let plain = run(&ws, false);
+        assert!(plain.status.success());
+        let said = String::from_utf8_lossy(&plain.stderr);
+        assert!(said.contains("wrote charts/"), "{said}");
+
+        let ws = Workspace::new();
+        let quiet = run(&ws, true);
+        assert!(quiet.status.success());
+        assert_eq!(String::from_utf8_lossy(&quiet.stderr), "");
+        assert!(quiet.stdout.is_empty());
+        assert_results(&ws.read("results.json"));
+        assert!(ws.path("charts").read_dir().unwrap().next().is_some());
+    }
+}

@@ -9,6 +9,7 @@ pub mod json;
 pub mod markdown;
 pub mod plot;
 pub mod prices;
+pub mod saved_diff;
 pub mod table;
 
 use crate::outcome::Outcome;
@@ -55,7 +56,7 @@ pub trait Exporter {
 /// The exporter of a format.
 pub fn exporter(format: Format) -> &'static dyn Exporter {
     match format {
-        Format::Table => &table::Table,
+        Format::Table => &table::Table { width: None },
         Format::Json => &json::Json,
         Format::Csv => &csv::Csv,
         Format::Markdown => &markdown::Markdown,

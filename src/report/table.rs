@@ -21,11 +21,18 @@ use crate::stats::Estimate;
 mod decision;
 mod diff;
 
-pub struct Table;
+/// The terminal table, at most `width` columns wide when given: a wider grid is split
+/// into several, each repeating its label columns (the figure's name, the design or
+/// the scale), rather than wrapping numbers inside their cells.
+pub struct Table {
+    pub width: Option<usize>,
+}
 
 impl Exporter for Table {
     fn export(&self, outcome: &Outcome) -> anyhow::Result<Vec<Artifact>> {
-        Ok(vec![Artifact::main(draw(&document(outcome)).into_bytes())])
+        Ok(vec![Artifact::main(
+            draw_within(&document(outcome), self.width).into_bytes(),
+        )])
     }
 }
 
@@ -62,21 +69,111 @@ pub fn document(outcome: &Outcome) -> Document {
 /// table measures it (an escaped name keeps its column straight), and the finished text
 /// once more, for the lines around the tables.
 pub(super) fn draw(doc: &Document) -> String {
+    draw_within(doc, None)
+}
+
+/// [`draw`], with each grid wider than `width` split into grids that fit.
+pub(super) fn draw_within(doc: &Document, width: Option<usize>) -> String {
     let mut out = String::new();
+    let prose = |text: String| wrap(&text, width);
     for block in &doc.blocks {
         match block {
-            Block::Line(text) => {
-                out.push_str(text);
-                out.push('\n');
+            Block::Line(text) => out.push_str(&prose(text.clone())),
+            Block::Section(text) => out.push_str(&format!("\n{}", prose(text.clone()))),
+            Block::Note(text) => out.push_str(&prose(format!("note: {text}"))),
+            Block::Warning(text) => out.push_str(&prose(format!("warning: {text}"))),
+            Block::Grid(grid) => {
+                for (i, part) in split(grid, width).iter().enumerate() {
+                    if i > 0 {
+                        out.push('\n');
+                    }
+                    out.push_str(&format!("{}\n", comfy(part)));
+                }
             }
-            Block::Section(text) => out.push_str(&format!("\n{text}\n")),
-            Block::Note(text) => out.push_str(&format!("note: {text}\n")),
-            Block::Warning(text) => out.push_str(&format!("warning: {text}\n")),
-            Block::Grid(grid) => out.push_str(&format!("{}\n", comfy(grid))),
             Block::Break => out.push('\n'),
         }
     }
     crate::text::escape_lines(&out).into_owned()
+}
+
+/// A line of prose with its line break, broken between words to fit `width` (when
+/// given), each further line indented by two spaces. A word longer than the width
+/// stands alone on its line.
+fn wrap(text: &str, width: Option<usize>) -> String {
+    use unicode_width::UnicodeWidthStr;
+    let Some(width) = width.filter(|&w| UnicodeWidthStr::width(text) > w) else {
+        return format!("{text}\n");
+    };
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let candidate = if line.is_empty() || line == "  " {
+            format!("{line}{word}")
+        } else {
+            format!("{line} {word}")
+        };
+        if UnicodeWidthStr::width(candidate.as_str()) > width && !line.trim().is_empty() {
+            out.push_str(&line);
+            out.push('\n');
+            line = format!("  {word}");
+        } else {
+            line = candidate;
+        }
+    }
+    out.push_str(&line);
+    out.push('\n');
+    out
+}
+
+/// Columns a drawn table takes on a terminal: its widest line.
+fn drawn_width(table: &Comfy) -> usize {
+    use unicode_width::UnicodeWidthStr;
+    table
+        .lines()
+        .map(|l| UnicodeWidthStr::width(l.as_str()))
+        .max()
+        .unwrap_or(0)
+}
+
+/// `grid` as one grid when it fits in `width` (or no width is given), else as several
+/// with as many figure columns each as fit beside the label columns, in order. A
+/// figure column too wide to fit even alone still gets a grid of its own.
+fn split(grid: &Grid, width: Option<usize>) -> Vec<Grid> {
+    let Some(width) = width else {
+        return vec![grid.clone()];
+    };
+    let columns = grid.header.len();
+    let labels = grid.right_from.clamp(1, columns.max(1)).min(columns);
+    if columns <= labels + 1 || drawn_width(&comfy(grid)) <= width {
+        return vec![grid.clone()];
+    }
+    let pick = |chosen: &[usize]| -> Grid {
+        let take = |cells: &Vec<String>| -> Vec<String> {
+            (0..labels)
+                .chain(chosen.iter().copied())
+                .map(|i| cells.get(i).cloned().unwrap_or_default())
+                .collect()
+        };
+        Grid {
+            header: take(&grid.header),
+            rows: grid.rows.iter().map(take).collect(),
+            right_from: labels,
+        }
+    };
+    let mut parts = Vec::new();
+    let mut chosen: Vec<usize> = Vec::new();
+    for column in labels..columns {
+        chosen.push(column);
+        if chosen.len() > 1 && drawn_width(&comfy(&pick(&chosen))) > width {
+            chosen.pop();
+            parts.push(pick(&chosen));
+            chosen = vec![column];
+        }
+    }
+    if !chosen.is_empty() {
+        parts.push(pick(&chosen));
+    }
+    parts
 }
 
 fn comfy(grid: &Grid) -> Comfy {

@@ -16,7 +16,7 @@ pub mod validate;
 
 use std::path::Path;
 
-use crate::error::InputError;
+use crate::error::{InputError, Problem};
 use crate::model::Scenario;
 use locate::{PathIndex, Position, join};
 use raw::RawScenario;
@@ -108,7 +108,7 @@ pub fn parse(text: &str, shown: &str, default_name: &str) -> Result<Scenario, In
 /// validated scenario, or every problem with its place in the file.
 pub fn read(source: &Source) -> Result<Scenario, InputError> {
     let raw: RawScenario = serde_saphyr::from_str_with_options(source.text(), reader_options())
-        .map_err(|e| InputError::new(describe_yaml_error(&e, source)))?;
+        .map_err(|e| InputError::of(vec![describe_yaml_error(&e, source)]))?;
     validate_raw(raw, source)
 }
 
@@ -138,11 +138,30 @@ fn validate_raw(raw: RawScenario, source: &Source) -> Result<Scenario, InputErro
     };
     match validated {
         Ok((mut scenario, warnings)) => {
-            scenario.set_warnings(place(&warnings, &index, source));
+            let warnings = place(&warnings, &index, source);
+            scenario.set_warnings(warnings.into_iter().map(|w| w.message).collect());
             scenario.set_inputs(inputs::of(source, &index));
             Ok(scenario)
         }
-        Err(issues) => Err(InputError::new(place(&issues, &index, source).join("\n"))),
+        Err(issues) => {
+            let mut problems = place(&issues, &index, source);
+            let count = problems.len();
+            if count > MAX_SHOWN_ERRORS {
+                problems.truncate(MAX_SHOWN_ERRORS);
+                problems.push(Problem::plain(format!(
+                    "and {} more errors in {}",
+                    count - MAX_SHOWN_ERRORS,
+                    source.shown
+                )));
+            }
+            if count > 1 {
+                problems.push(Problem::plain(format!(
+                    "{count} errors in {}",
+                    source.shown
+                )));
+            }
+            Err(InputError::of(problems))
+        }
     }
 }
 
@@ -188,9 +207,13 @@ fn load_trace(
     })
 }
 
-/// Each issue as `file:line:col: path: message`, in file order, so the list reads top
-/// to bottom alongside the file.
-fn place(issues: &[validate::Issue], index: &PathIndex, source: &Source) -> Vec<String> {
+/// Most errors shown for one file; a file with more is likely not a scenario at all,
+/// and the first ones are the place to start.
+const MAX_SHOWN_ERRORS: usize = 20;
+
+/// Each issue as `file:line:col: path: message` with the line it is about, in file
+/// order, so the list reads top to bottom alongside the file.
+fn place(issues: &[validate::Issue], index: &PathIndex, source: &Source) -> Vec<Problem> {
     let mut placed: Vec<(Option<Position>, &validate::Issue)> = issues
         .iter()
         .map(|issue| (index.find(&issue.path), issue))
@@ -203,9 +226,21 @@ fn place(issues: &[validate::Issue], index: &PathIndex, source: &Source) -> Vec<
                 Some(p) => format!("{}: {}: {}", source.place(*p), issue.path, issue.message),
                 None => format!("{}: {}: {}", source.shown, issue.path, issue.message),
             };
-            with_origin(line, source, &issue.path)
+            Problem {
+                message: with_origin(line, source, &issue.path),
+                excerpt: excerpt(source, *place, &issue.path),
+            }
         })
         .collect()
+}
+
+/// The line of the file a message about `path` points at; none when the command line
+/// set the value, since the file does not show what was read.
+fn excerpt(source: &Source, at: Option<Position>, path: &str) -> Option<crate::error::Excerpt> {
+    if source.origin_of(path).is_some() {
+        return None;
+    }
+    source.excerpt(at?)
 }
 
 /// Adds `(set by --set PATH=V)` to a message about a value the command line changed.
@@ -216,12 +251,13 @@ fn with_origin(line: String, source: &Source, path: &str) -> String {
     }
 }
 
-/// Turns a reader error into `file:line:col: field.path: message`.
+/// Turns a reader error into `file:line:col: field.path: message` and the line it
+/// points at.
 ///
 /// The reader knows where it stopped but not which field it was reading, so the field
 /// path is found from the position: errors about a key (a typo, a duplicate) point at the
 /// key; errors about a value point at the value.
-fn describe_yaml_error(error: &serde_saphyr::Error, source: &Source) -> String {
+fn describe_yaml_error(error: &serde_saphyr::Error, source: &Source) -> Problem {
     use serde_saphyr::Error as E;
     let (text, shown) = (source.text(), source.shown.as_str());
     let error = error.without_snippet();
@@ -246,11 +282,15 @@ fn describe_yaml_error(error: &serde_saphyr::Error, source: &Source) -> String {
             "a key of {chars} characters; YAML limits keys to {MAX_KEY_CHARS} characters, \
              so this line is not read as `key: value`; shorten the key"
         );
-        return match index.value_at(key_at).map(|v| v.path.as_str()) {
+        let message = match index.value_at(key_at).map(|v| v.path.as_str()) {
             Some(path) if !path.is_empty() => {
                 format!("{}: {path}: {message}", source.place(key_at))
             }
             _ => format!("{}: {message}", source.place(key_at)),
+        };
+        return Problem {
+            message,
+            excerpt: source.excerpt(key_at),
         };
     }
     let value = at.and_then(|p| index.value_at(p));
@@ -299,9 +339,9 @@ fn describe_yaml_error(error: &serde_saphyr::Error, source: &Source) -> String {
             match parent {
                 // A whole section is missing: no line in the file is the place for it.
                 Some("") => {
-                    return format!(
+                    return Problem::plain(format!(
                         "{shown}: missing required section `{field}` at the top level"
-                    );
+                    ));
                 }
                 Some(parent) => {
                     at = index.find(parent).or(at);
@@ -323,6 +363,14 @@ fn describe_yaml_error(error: &serde_saphyr::Error, source: &Source) -> String {
                 .is_some_and(|x| x.is_infinite());
             if overflows {
                 format!("{found} is too large to be read as a number")
+            } else if what == "a number" {
+                match found {
+                    "an empty value" => format!("the value is missing; expected {NUMBER}"),
+                    "\"true\"" | "\"false\"" => {
+                        format!("{} is a boolean; expected {NUMBER}", found.trim_matches('"'))
+                    }
+                    _ => format!("{found} is a string; expected {NUMBER}"),
+                }
             } else {
                 format!("{found} is not {what}")
             }
@@ -338,14 +386,29 @@ fn describe_yaml_error(error: &serde_saphyr::Error, source: &Source) -> String {
             };
             format!("expected {wanted}, found {found}")
         }
-        E::SerdeInvalidType { expected, .. } if value.is_none() => {
-            format!("the value is missing; expected {expected}")
+        E::SerdeInvalidType { expected, .. } => {
+            // The reader may point at the key of a list or mapping written where a
+            // single value goes; the value itself is what to describe.
+            let written = value.or_else(|| {
+                let key = at.and_then(|p| index.key_at(p))?;
+                let value_at = index.find(key)?;
+                let written = index.value_at(value_at)?;
+                if written.shown != "an empty value" {
+                    at = Some(value_at);
+                }
+                Some(written)
+            });
+            let expected = plain_expected(expected);
+            match written.map(|v| v.shown.as_str()) {
+                None | Some("an empty value") => {
+                    format!("the value is missing; expected {expected}")
+                }
+                Some(shown) => format!("found {shown}; expected {expected}"),
+            }
         }
-        E::SerdeInvalidType {
-            unexpected,
-            expected,
-            ..
-        } => format!("found {unexpected}; expected {expected}"),
+        E::ExternallyTaggedEnumExpectedScalarOrMapping { .. } => {
+            format!("expected a single name, found {found}")
+        }
         E::SerdeUnknownVariant {
             variant, expected, ..
         } if matches!(variant.as_str(), "" | "~" | "null") => {
@@ -399,9 +462,34 @@ fn describe_yaml_error(error: &serde_saphyr::Error, source: &Source) -> String {
         Some(p) => source.place(p),
         None => shown.to_string(),
     };
-    match path.filter(|p| !p.is_empty()) {
-        Some(path) => with_origin(format!("{place}: {path}: {message}"), source, &path),
-        None => format!("{place}: {message}"),
+    let path = path.filter(|p| !p.is_empty()).unwrap_or_default();
+    let message = if path.is_empty() {
+        format!("{place}: {message}")
+    } else {
+        with_origin(format!("{place}: {path}: {message}"), source, &path)
+    };
+    Problem {
+        message,
+        excerpt: excerpt(source, at, &path),
+    }
+}
+
+/// What a message asks for when a number is wanted.
+const NUMBER: &str = "a number (e.g. 1000)";
+
+/// The reader's name for the type it wanted (a Rust type or serde's wording), in the
+/// words the rest of the messages use.
+fn plain_expected(expected: &str) -> &str {
+    match expected {
+        "f64" | "f32" | "u64" | "u32" | "u16" | "u8" | "usize" | "i64" | "i32" | "a number"
+        | "an integer" | "a float" => NUMBER,
+        "a boolean" | "bool" => "true or false",
+        "a sequence" | "a list" => "a list such as [1, 10, 100]",
+        "a string" | "a borrowed string" | "string" => "text",
+        e if e.starts_with("struct ") || e.starts_with("a map") => {
+            "a mapping of fields (`field: value` on separate lines, or {field: value})"
+        }
+        other => other,
     }
 }
 

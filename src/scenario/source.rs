@@ -12,7 +12,7 @@ use std::path::Path;
 use serde_saphyr::granit_parser::{Event, Parser, StructureStyle};
 
 use super::locate::Position;
-use crate::error::InputError;
+use crate::error::{Excerpt, InputError};
 
 /// Largest scenario file read; real scenarios are a few kilobytes.
 pub const MAX_FILE_BYTES: u64 = 1 << 20;
@@ -226,9 +226,31 @@ impl Source {
 
     /// `file:line:column` for a position in [`text`](Self::text), mapped back to the file.
     pub fn place(&self, p: Position) -> String {
-        let Some(offset) = offset_of(&self.text, p) else {
-            return self.shown.clone();
-        };
+        match self.in_file(p) {
+            Some(q) => format!("{}:{}:{}", self.shown, q.line, q.column),
+            None => self.shown.clone(),
+        }
+    }
+
+    /// The line of the file a position in [`text`](Self::text) stands on, for showing
+    /// under a message with a caret at the column.
+    pub fn excerpt(&self, p: Position) -> Option<Excerpt> {
+        let q = self.in_file(p)?;
+        let text = self.original.split('\n').nth(q.line - 1)?;
+        // A caret under nothing says nothing the message does not.
+        if text.trim().is_empty() {
+            return None;
+        }
+        Some(Excerpt {
+            line: q.line,
+            column: q.column,
+            text: text.to_string(),
+        })
+    }
+
+    /// A position in [`text`](Self::text) mapped back to the file as written.
+    fn in_file(&self, p: Position) -> Option<Position> {
+        let offset = offset_of(&self.text, p)?;
         let mut shift: isize = 0;
         let mut original = None;
         for e in &self.edits {
@@ -244,8 +266,7 @@ impl Source {
             shift += e.text.len() as isize - (e.end - e.start) as isize;
         }
         let offset = original.unwrap_or((offset as isize - shift).max(0) as usize);
-        let q = position_of(&self.original, offset);
-        format!("{}:{}:{}", self.shown, q.line, q.column)
+        Some(position_of(&self.original, offset))
     }
 
     /// What set the field at `path` (or a field it lies inside), if the command line did.
