@@ -462,6 +462,12 @@ mod saved_results {
         );
         let markdown = ws.succeeds(&["diff", "base.json", "new.json", "--format", "markdown"]);
         assert!(markdown.contains("### Scale 3x"), "{markdown}");
+        let html = ws.succeeds(&["diff", "base.json", "new.json", "--format", "html"]);
+        assert!(html.starts_with("<!DOCTYPE html>"), "{html}");
+        assert!(
+            html.contains("Scale 3x") && html.contains("only in"),
+            "{html}"
+        );
     }
 
     #[test]
