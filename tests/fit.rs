@@ -5,21 +5,12 @@
 #[path = "common/traces.rs"]
 mod traces;
 
+use traces::scalecost;
+
 use std::fs;
 use std::path::Path;
 
-use assert_cmd::Command;
 use tempfile::TempDir;
-
-fn scalecost(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("scalecost")
-        .expect("the binary is built")
-        .current_dir(dir)
-        .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .expect("run scalecost")
-}
 
 const KNOWN: traces::Known = traces::Known {
     per_hour: 3000.0,

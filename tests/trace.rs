@@ -5,26 +5,17 @@
 #[path = "common/traces.rs"]
 mod traces;
 
+use traces::scalecost;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use tempfile::TempDir;
 
 fn sample(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("scenarios/traces")
         .join(name)
-}
-
-fn scalecost(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("scalecost")
-        .expect("the binary is built")
-        .current_dir(dir)
-        .args(args)
-        .env_remove("RUST_BACKTRACE")
-        .output()
-        .expect("run scalecost")
 }
 
 /// A scenario replaying `file` (in `format`) through one fixed pool.

@@ -329,13 +329,29 @@ fn degraded_cell(pointer: &str, s: &Summary) -> String {
 
 /// A table with a header row and row headers in the first column; cells are finished HTML.
 fn html_table(out: &mut Page, caption: &str, header: &[String], rows: &[Vec<String>]) {
+    table_of(out, caption, header, rows, Cells::Figures);
+}
+
+/// What a table's value columns hold: figures are right-aligned so their digits line
+/// up; text (an assumption's value and its note) reads from the left.
+#[derive(Clone, Copy, PartialEq)]
+enum Cells {
+    Figures,
+    Text,
+}
+
+fn table_of(out: &mut Page, caption: &str, header: &[String], rows: &[Vec<String>], cells: Cells) {
     let id = out.table_title(caption);
+    let (table_class, value_class) = match cells {
+        Cells::Figures => ("", " class=\"n\""),
+        Cells::Text => (" class=\"inputs\"", ""),
+    };
     let _ = write!(
         out,
-        "<div class=\"scroll\">\n<table aria-labelledby=\"{id}\">\n<thead><tr>"
+        "<div class=\"scroll\">\n<table{table_class} aria-labelledby=\"{id}\">\n<thead><tr>"
     );
     for (i, h) in header.iter().enumerate() {
-        let class = if i > 0 { " class=\"n\"" } else { "" };
+        let class = if i > 0 { value_class } else { "" };
         let _ = write!(out, "<th scope=\"col\"{class}>{h}</th>");
     }
     out.push_str("</tr></thead>\n<tbody>\n");
@@ -345,7 +361,7 @@ fn html_table(out: &mut Page, caption: &str, header: &[String], rows: &[Vec<Stri
             if i == 0 {
                 let _ = write!(out, "<th scope=\"row\">{cell}</th>");
             } else {
-                let _ = write!(out, "<td class=\"n\">{cell}</td>");
+                let _ = write!(out, "<td{value_class}>{cell}</td>");
             }
         }
         out.push_str("</tr>\n");
@@ -1031,27 +1047,7 @@ fn assumptions(out: &mut Page, o: &Outcome) {
 
 /// Like [`html_table`], with the value columns left-aligned: they are text, not figures.
 fn assumption_table(out: &mut Page, caption: &str, header: &[String], rows: &[Vec<String>]) {
-    let id = out.table_title(caption);
-    let _ = write!(
-        out,
-        "<div class=\"scroll\">\n<table class=\"inputs\" aria-labelledby=\"{id}\">\n<thead><tr>"
-    );
-    for h in header {
-        let _ = write!(out, "<th scope=\"col\">{h}</th>");
-    }
-    out.push_str("</tr></thead>\n<tbody>\n");
-    for row in rows {
-        out.push_str("<tr>");
-        for (i, cell) in row.iter().enumerate() {
-            if i == 0 {
-                let _ = write!(out, "<th scope=\"row\">{cell}</th>");
-            } else {
-                let _ = write!(out, "<td>{cell}</td>");
-            }
-        }
-        out.push_str("</tr>\n");
-    }
-    out.push_str("</tbody>\n</table>\n</div>\n");
+    table_of(out, caption, header, rows, Cells::Text);
 }
 
 /// One chart as inline SVG in a figure: no XML prolog, glyph ids made unique to the

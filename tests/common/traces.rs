@@ -5,9 +5,22 @@
 use std::io::Write;
 use std::path::Path;
 
+use assert_cmd::Command;
+
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use rand_distr::{Distribution, Exp1, LogNormal, Zipf};
+
+/// The binary run in `dir` with `args`, without backtraces requested by the environment.
+pub fn scalecost(dir: &Path, args: &[&str]) -> std::process::Output {
+    Command::cargo_bin("scalecost")
+        .expect("the binary is built")
+        .current_dir(dir)
+        .args(args)
+        .env_remove("RUST_BACKTRACE")
+        .output()
+        .expect("run scalecost")
+}
 
 /// A Poisson stream of `rate_per_s` over `seconds`, in BurstGPT's format (one model,
 /// one token each), timestamps to the microsecond. Returns the number of requests.
