@@ -76,8 +76,9 @@ fn pod_command(file: &str, job: &str) -> String {
         .to_string()
 }
 
-#[test]
-fn the_pods_commands_run_for_each_index_merge_into_the_unsharded_sweep() {
+/// A temporary folder standing in for the pods' volumes, with the scenario where the
+/// manifests mount it; its path; and a PATH on which `scalecost` is this build's binary.
+fn pod_workspace() -> (tempfile::TempDir, String, String) {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let root = dir.path().display().to_string();
     std::fs::create_dir(dir.path().join("scenario")).expect("make scenario/");
@@ -92,6 +93,12 @@ fn the_pods_commands_run_for_each_index_merge_into_the_unsharded_sweep() {
         bin.parent().expect("the binary's folder").display(),
         std::env::var("PATH").unwrap_or_default()
     );
+    (dir, root, path)
+}
+
+#[test]
+fn the_pods_commands_run_for_each_index_merge_into_the_unsharded_sweep() {
+    let (dir, root, path) = pod_workspace();
     // The volumes' mount points, moved into the temporary folder.
     let local = |command: String| {
         command
@@ -136,7 +143,7 @@ fn the_pods_commands_run_for_each_index_merge_into_the_unsharded_sweep() {
     );
 
     // The same sweep on one machine: the shard's command without its --shard and -o.
-    let whole = Command::new(&bin)
+    let whole = Command::new(assert_cmd::cargo::cargo_bin("scalecost"))
         .args([
             "sweep",
             &format!("{root}/scenario/starter.yaml"),
@@ -191,20 +198,7 @@ fn for_round(file: &str, round: u64) -> String {
 
 #[test]
 fn the_optimize_rounds_pods_run_round_after_round_merge_into_the_unsharded_optimize() {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let root = dir.path().display().to_string();
-    std::fs::create_dir(dir.path().join("scenario")).expect("make scenario/");
-    std::fs::write(
-        dir.path().join("scenario/starter.yaml"),
-        common::small_starter_with(&[]),
-    )
-    .expect("write the scenario");
-    let bin = assert_cmd::cargo::cargo_bin("scalecost");
-    let path = format!(
-        "{}:{}",
-        bin.parent().expect("the binary's folder").display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let (dir, root, path) = pod_workspace();
     let job = |text: &str| -> serde_json::Value {
         let docs: Vec<serde_json::Value> = serde_saphyr::from_multiple(text).expect("YAML");
         docs.into_iter()
@@ -269,7 +263,7 @@ fn the_optimize_rounds_pods_run_round_after_round_merge_into_the_unsharded_optim
         }
     }
     assert!(rounds >= 2, "one round only");
-    let whole = Command::new(&bin)
+    let whole = Command::new(assert_cmd::cargo::cargo_bin("scalecost"))
         .args([
             "optimize",
             &format!("{root}/scenario/starter.yaml"),
