@@ -143,8 +143,8 @@ fn run_shard(job: &Job, arg: shard::ShardArg) -> Result<()> {
     );
     let runs = with_threads(job.jobs, || {
         let bar = progress.bar_for(&plan, &todo, &what);
-        let runs = runner::run_jobs(&plan, &todo, &|| bar.inc(1));
-        bar.finish_and_clear();
+        let runs = runner::run_jobs(&plan, &todo, &|| bar.run_done());
+        bar.finish();
         runs
     })?;
     let version = env!("CARGO_PKG_VERSION");

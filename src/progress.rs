@@ -1,7 +1,16 @@
 //! Progress for long runs, on standard error: a bar when the work is large and stderr is
 //! a terminal, a one-line notice when the work is very large, nothing with `--quiet`.
+//!
+//! The bar counts simulated requests, not finished runs, so a single long run moves it
+//! and its time left comes from the speed so far. Runs add their arrivals to one
+//! process-wide counter in steps of 65,536 (where they poll for Ctrl-C anyway) and the
+//! rest when they end; a ticker thread moves the bar to the counter a few times a second.
 
 use std::io::IsTerminal;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -14,6 +23,63 @@ const BAR_ABOVE_REQUESTS: f64 = 5e6;
 const NOTICE_ABOVE_REQUESTS: f64 = 5e8;
 /// Rough single-core speed used for the notice's time estimate.
 const REQUESTS_PER_SECOND: f64 = 3e6;
+
+/// Requests simulated so far by every run of this process.
+static SIMULATED: AtomicU64 = AtomicU64::new(0);
+
+/// Adds `requests` simulated arrivals to the process-wide count.
+#[inline]
+pub fn count_simulated(requests: u64) {
+    SIMULATED.fetch_add(requests, Ordering::Relaxed);
+}
+
+/// Requests simulated so far by every run of this process.
+pub fn simulated() -> u64 {
+    SIMULATED.load(Ordering::Relaxed)
+}
+
+/// How often the bar is moved to the count.
+const TICK: Duration = Duration::from_millis(200);
+
+/// A bar over the requests of some runs: [`Bar::run_done`] after each run, then
+/// [`Bar::finish`].
+pub struct Bar {
+    bar: ProgressBar,
+    runs: u64,
+    done: AtomicU64,
+    stop: Arc<AtomicBool>,
+    ticker: Option<JoinHandle<()>>,
+}
+
+impl Bar {
+    fn hidden() -> Bar {
+        Bar {
+            bar: ProgressBar::hidden(),
+            runs: 0,
+            done: AtomicU64::new(0),
+            stop: Arc::new(AtomicBool::new(true)),
+            ticker: None,
+        }
+    }
+
+    /// Counts a finished run (shown beside the requests).
+    pub fn run_done(&self) {
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.ticker.is_some() {
+            self.bar
+                .set_message(format!("{done} of {} runs done", self.runs));
+        }
+    }
+
+    /// Stops the ticker and clears the bar.
+    pub fn finish(mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(ticker) = self.ticker.take() {
+            let _ = ticker.join();
+        }
+        self.bar.finish_and_clear();
+    }
+}
 
 /// Whether and how to show progress.
 #[derive(Clone, Copy, Debug)]
@@ -40,7 +106,7 @@ impl Progress {
 
     /// A bar over the `jobs` runs of `plan`; hidden when the work is small, stderr is
     /// not a terminal, or quiet was asked.
-    pub fn bar(&self, plan: &Plan, jobs: u64) -> ProgressBar {
+    pub fn bar(&self, plan: &Plan, jobs: u64) -> Bar {
         let work: f64 = plan
             .designs()
             .iter()
@@ -52,7 +118,7 @@ impl Progress {
 
     /// A bar over exactly these runs of `plan` (a shard's, a search's round), whose
     /// notice counts their requests alone, `what` saying whose they are.
-    pub fn bar_for(&self, plan: &Plan, jobs: &[Job], what: &str) -> ProgressBar {
+    pub fn bar_for(&self, plan: &Plan, jobs: &[Job], what: &str) -> Bar {
         let work: f64 = jobs
             .iter()
             .map(|j| {
@@ -63,7 +129,7 @@ impl Progress {
         self.bar_over(work, jobs.len() as u64, what)
     }
 
-    fn bar_over(&self, work: f64, jobs: u64, what: &str) -> ProgressBar {
+    fn bar_over(&self, work: f64, jobs: u64, what: &str) -> Bar {
         if !self.quiet && work > NOTICE_ABOVE_REQUESTS {
             let threads = rayon::current_num_threads() as f64;
             eprintln!(
@@ -75,15 +141,41 @@ impl Progress {
             );
         }
         if self.quiet || !self.terminal || work < BAR_ABOVE_REQUESTS {
-            return ProgressBar::hidden();
+            return Bar::hidden();
         }
-        let bar = ProgressBar::with_draw_target(Some(jobs), ProgressDrawTarget::stderr());
+        let total = work.round() as u64;
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
         if let Ok(style) = ProgressStyle::with_template(
-            "{bar:40} {pos}/{len} runs, {elapsed} elapsed, about {eta} left",
+            "{wide_bar} {human_pos}/{human_len} requests simulated, {msg}, about {eta} left",
         ) {
             bar.set_style(style);
         }
-        bar
+        bar.set_message(format!("0 of {jobs} runs done"));
+        let stop = Arc::new(AtomicBool::new(false));
+        let start = simulated();
+        let ticker = {
+            let (bar, stop) = (bar.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    let at = simulated() - start;
+                    // The estimate is an expectation, and break-even probes come on
+                    // top of it: a count past it lengthens the bar instead of
+                    // pinning it at the end.
+                    if at > bar.length().unwrap_or(0) {
+                        bar.set_length(at);
+                    }
+                    bar.set_position(at);
+                    std::thread::sleep(TICK);
+                }
+            })
+        };
+        Bar {
+            bar,
+            runs: jobs,
+            done: AtomicU64::new(0),
+            stop,
+            ticker: Some(ticker),
+        }
     }
 }
 

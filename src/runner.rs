@@ -122,8 +122,8 @@ impl Source<'_> {
         match self {
             Source::Simulate(progress) => {
                 let bar = progress.bar_for(plan, jobs, "");
-                let runs = run_jobs(plan, jobs, &|| bar.inc(1));
-                bar.finish_and_clear();
+                let runs = run_jobs(plan, jobs, &|| bar.run_done());
+                bar.finish();
                 Ok(runs)
             }
             Source::Known { runs, rounds } => {

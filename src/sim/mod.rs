@@ -260,8 +260,11 @@ impl<'a> Simulation<'a> {
                 // Ctrl-C is polled every 65,536 arrivals (a few milliseconds of work), on
                 // a counter the arrival keeps anyway, so the hot path gains nothing. Once
                 // asked, the run takes no more arrivals and ends at this instant.
-                if self.arrivals_total & 0xFFFF == 0 && self.stop_if_interrupted(at) {
-                    next_arrival = None;
+                if self.arrivals_total & 0xFFFF == 0 {
+                    crate::progress::count_simulated(0x10000);
+                    if self.stop_if_interrupted(at) {
+                        next_arrival = None;
+                    }
                 }
                 continue;
             }
@@ -564,6 +567,8 @@ impl<'a> Simulation<'a> {
     }
 
     fn finish(mut self) -> RunMetrics {
+        // The arrivals since the last full step of the progress count.
+        crate::progress::count_simulated(self.arrivals_total & 0xFFFF);
         let end = self.horizon;
         // Instances still alive are billed for the time they lived, with no rounding
         // or minimum: they are not stopped, the run just ends, and rounding here would
