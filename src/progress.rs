@@ -47,8 +47,8 @@ pub struct Bar {
     bar: ProgressBar,
     runs: u64,
     done: AtomicU64,
-    stop: Arc<AtomicBool>,
-    ticker: Option<JoinHandle<()>>,
+    /// The thread moving a shown bar, and the flag that stops it; none when hidden.
+    ticker: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
 }
 
 impl Bar {
@@ -57,7 +57,6 @@ impl Bar {
             bar: ProgressBar::hidden(),
             runs: 0,
             done: AtomicU64::new(0),
-            stop: Arc::new(AtomicBool::new(true)),
             ticker: None,
         }
     }
@@ -73,8 +72,8 @@ impl Bar {
 
     /// Stops the ticker and clears the bar.
     pub fn finish(mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(ticker) = self.ticker.take() {
+        if let Some((stop, ticker)) = self.ticker.take() {
+            stop.store(true, Ordering::Relaxed);
             let _ = ticker.join();
         }
         self.bar.finish_and_clear();
@@ -102,18 +101,6 @@ impl Progress {
             quiet: true,
             terminal: false,
         }
-    }
-
-    /// A bar over the `jobs` runs of `plan`; hidden when the work is small, stderr is
-    /// not a terminal, or quiet was asked.
-    pub fn bar(&self, plan: &Plan, jobs: u64) -> Bar {
-        let work: f64 = plan
-            .designs()
-            .iter()
-            .map(|d| estimated_requests(d.scenario()))
-            .sum::<f64>()
-            * plan.replications() as f64;
-        self.bar_over(work, jobs, "")
     }
 
     /// A bar over exactly these runs of `plan` (a shard's, a search's round), whose
@@ -173,8 +160,7 @@ impl Progress {
             bar,
             runs: jobs,
             done: AtomicU64::new(0),
-            stop,
-            ticker: Some(ticker),
+            ticker: Some((stop, ticker)),
         }
     }
 }
