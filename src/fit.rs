@@ -237,7 +237,11 @@ fn finish(t: Tally, format: Format) -> Fit {
         let (mut weekday, mut weekend) = ((0f64, 0f64), (0f64, 0f64));
         for (h, &c) in t.hourly.iter().enumerate().filter(|(h, _)| whole(*h)) {
             let day = (first_day + (t.first_hour.rem_euclid(24) + h as i64) / 24).rem_euclid(7);
-            let slot = if day >= 5 { &mut weekend } else { &mut weekday };
+            let slot = if crate::calendar::is_weekend(day as u64) {
+                &mut weekend
+            } else {
+                &mut weekday
+            };
             slot.0 += c as f64;
             slot.1 += 1.0;
         }

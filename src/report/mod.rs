@@ -63,3 +63,18 @@ pub fn exporter(format: Format) -> &'static dyn Exporter {
         Format::Html => &html::Html,
     }
 }
+
+/// A document drawn in `format`: markdown, an HTML page, or else the terminal table
+/// (for the plain listings and saved diffs, which have no charts).
+fn drawn(doc: &document::Document, format: Format) -> Vec<u8> {
+    match format {
+        Format::Markdown => markdown::draw(doc).into_bytes(),
+        Format::Html => html::document_page(doc).into_bytes(),
+        _ => table::draw(doc).into_bytes(),
+    }
+}
+
+/// One CSV cell under its column.
+fn cell(column: &str, value: &str) -> (String, String) {
+    (column.to_string(), value.to_string())
+}

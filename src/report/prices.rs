@@ -4,7 +4,7 @@
 //! escaped by the drawing it goes through, as a scenario's names are.
 
 use super::document::{Document, Grid};
-use super::{Format, csv, json, markdown, table};
+use super::{Format, cell, csv, drawn, json};
 use crate::catalogue::{InstanceListing, ModelListing};
 
 /// The models' listing in `format`.
@@ -174,24 +174,12 @@ fn with_newline(mut bytes: Vec<u8>) -> Vec<u8> {
     bytes
 }
 
-fn drawn(doc: &Document, format: Format) -> Vec<u8> {
-    match format {
-        Format::Markdown => markdown::draw(doc).into_bytes(),
-        Format::Html => super::html::document_page(doc).into_bytes(),
-        _ => table::draw(doc).into_bytes(),
-    }
-}
-
 /// `1 model`, `29 models`.
 fn counted(n: usize, what: &str) -> String {
     match n {
         1 => format!("1 {what}"),
         n => format!("{n} {what}s"),
     }
-}
-
-fn cell(column: &str, value: &str) -> (String, String) {
-    (column.to_string(), value.to_string())
 }
 
 /// A price as a plain decimal (no exponent), empty when absent.

@@ -4,7 +4,7 @@
 
 use super::document::{Document, Grid};
 use super::format::{money, trimmed};
-use super::{Format, csv, json, markdown, table};
+use super::{Format, cell, csv, drawn, json};
 use crate::saved::{LineDiff, ResultDiff};
 
 /// The comparison in `format`.
@@ -73,11 +73,7 @@ pub fn render(diff: &ResultDiff, format: Format) -> anyhow::Result<Vec<u8>> {
                 }
                 doc.grid(grid);
             }
-            Ok(match format {
-                Format::Markdown => markdown::draw(&doc).into_bytes(),
-                Format::Html => super::html::document_page(&doc).into_bytes(),
-                _ => table::draw(&doc).into_bytes(),
-            })
+            Ok(drawn(&doc, format))
         }
     }
 }
@@ -103,10 +99,6 @@ fn row(l: &LineDiff, currency: &str) -> Vec<String> {
             None => "—".to_string(),
         },
     ]
-}
-
-fn cell(column: &str, value: &str) -> (String, String) {
-    (column.to_string(), value.to_string())
 }
 
 /// A figure in full precision (Rust's shortest round-trip form), empty when absent.

@@ -24,7 +24,7 @@ use std::fs::File;
 use std::io::BufReader;
 
 use crate::model::Trace;
-use crate::sim::random::{self, SimRng};
+use crate::sim::random::{self, SimRng, splitmix};
 use crate::sim::workload::RequestDraw;
 use crate::time::SimTime;
 use crate::trace::{Reader, classify};
@@ -190,11 +190,4 @@ impl Copy<'_> {
             return Some((SimTime(at.max(0) as u64), draw));
         }
     }
-}
-
-fn splitmix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
 }
