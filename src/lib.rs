@@ -18,6 +18,7 @@ pub mod economics;
 pub mod error;
 pub mod fit;
 pub mod gates;
+pub mod histogram;
 pub mod interrupt;
 pub mod metrics;
 pub mod model;

@@ -5,9 +5,9 @@
 //! Request counts follow the cohort that arrived after the warm-up; time integrals,
 //! tokens and billed time cover the measured window [warm-up, horizon].
 
-use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 
+use crate::histogram::Durations;
 use crate::time::SimTime;
 
 /// Why a request failed.
@@ -144,7 +144,7 @@ pub struct Cohort {
     /// Of those, answered, and failed by reason (with the request they waited for).
     pub coalesced_served: u64,
     pub coalesced_failed: FailureCounts,
-    pub latency_us: Histogram<u64>,
+    pub latency_us: Durations,
     pub latency_sum_us: f64,
     /// Input plus output tokens of successful requests (what usage pricing bills).
     pub served_tokens: u64,
@@ -157,7 +157,7 @@ pub struct Cohort {
 /// A streaming record of durations: a histogram (three significant digits), their sum
 /// and count.
 pub struct Timings {
-    histogram: Histogram<u64>,
+    histogram: Durations,
     sum_us: f64,
     count: u64,
 }
@@ -166,8 +166,7 @@ impl Timings {
     /// Durations up to `highest` are kept exactly to three digits; longer ones saturate.
     pub fn new(highest: SimTime) -> Timings {
         Timings {
-            histogram: Histogram::new_with_bounds(1, highest.0.max(2), 3)
-                .expect("valid histogram bounds"),
+            histogram: Durations::new(highest.0),
             sum_us: 0.0,
             count: 0,
         }
@@ -175,7 +174,7 @@ impl Timings {
 
     #[inline]
     pub fn record(&mut self, us: f64) {
-        self.histogram.saturating_record((us.round() as u64).max(1));
+        self.histogram.record(us.round() as u64);
         self.sum_us += us;
         self.count += 1;
     }
@@ -185,7 +184,7 @@ impl Timings {
         if self.count == 0 {
             return None;
         }
-        let h = &self.histogram;
+        let h = self.histogram.histogram();
         let ms = |us: u64| us as f64 / 1e3;
         Some(Latency {
             mean: self.sum_us / self.count as f64 / 1e3,
@@ -210,7 +209,7 @@ impl Cohort {
             cache_coalesced: 0,
             coalesced_served: 0,
             coalesced_failed: FailureCounts::default(),
-            latency_us: Histogram::new_with_bounds(1, highest, 3).expect("valid histogram bounds"),
+            latency_us: Durations::new(highest),
             latency_sum_us: 0.0,
             served_tokens: 0,
             ttft: Timings::new(horizon),
@@ -221,7 +220,7 @@ impl Cohort {
     #[inline]
     pub fn record_success(&mut self, latency: SimTime) {
         self.served += 1;
-        self.latency_us.saturating_record(latency.0.max(1));
+        self.latency_us.record(latency.0);
         self.latency_sum_us += latency.0 as f64;
     }
 
@@ -512,8 +511,7 @@ impl HourTier {
 
 /// Percentiles of a latency histogram in milliseconds.
 pub fn latency_ms(cohort: &Cohort) -> Latency {
-    let h = &cohort.latency_us;
-    if h.is_empty() {
+    if cohort.latency_us.is_empty() {
         return Latency {
             mean: 0.0,
             p50: 0.0,
@@ -522,6 +520,7 @@ pub fn latency_ms(cohort: &Cohort) -> Latency {
             max: 0.0,
         };
     }
+    let h = cohort.latency_us.histogram();
     let ms = |us: u64| us as f64 / 1e3;
     Latency {
         // Over the recorded latencies: batch answers are served but not recorded here.

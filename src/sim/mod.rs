@@ -26,17 +26,9 @@ use workload::{Arrivals, RateShape, RequestDraw, RequestSource};
 #[derive(Clone, Copy, Debug)]
 enum Event {
     /// A request reaches a tier after its cache lookup.
-    Arrive {
-        tier: u8,
-        req: Req,
-    },
+    Arrive { tier: u8, req: Req },
     /// An event a tier scheduled for itself.
-    Tier {
-        tier: u8,
-        event: TierEvent,
-    },
-    WarmupEnd,
-    HourTick,
+    Tier { tier: u8, event: TierEvent },
 }
 
 impl Wrap for Event {
@@ -115,6 +107,12 @@ struct Simulation<'a> {
     /// when the first comes.
     batch_turnaround: Vec<Option<Timings>>,
     warmup: SimTime,
+    /// The end of the warm-up is still to come.
+    warmup_pending: bool,
+    /// The next hour boundary to close, `SimTime::MAX` when none is left.
+    next_hour: SimTime,
+    /// Warm-up ends and hour boundaries handled: events, though kept off the queue.
+    clock_events: u64,
     horizon: SimTime,
     /// Events after this are not handled: the horizon, or the instant Ctrl-C was seen.
     until: SimTime,
@@ -219,6 +217,13 @@ impl<'a> Simulation<'a> {
             tier_cohort: vec![TierCohort::default(); n_tiers],
             batch_turnaround: (0..n_tiers).map(|_| None).collect(),
             warmup: w.warmup,
+            warmup_pending: w.warmup > SimTime::ZERO,
+            next_hour: if SimTime::HOUR < w.horizon {
+                SimTime::HOUR
+            } else {
+                SimTime::MAX
+            },
+            clock_events: 0,
             horizon: w.horizon,
             until: w.horizon,
             arrivals_total: 0,
@@ -235,25 +240,21 @@ impl<'a> Simulation<'a> {
         if crate::interrupt::requested() {
             return self.finish();
         }
-        if self.warmup > SimTime::ZERO {
-            // Scheduled first, so at its instant it is handled before anything else.
-            self.events.schedule(self.warmup, Event::WarmupEnd);
-        }
-        let mut hour = SimTime::HOUR;
-        while hour < self.horizon {
-            self.events.schedule(hour, Event::HourTick);
-            hour = hour.plus(SimTime::HOUR);
-        }
         for t in 0..self.tiers.len() {
             self.call(t, SimTime::ZERO, |tier, cx| tier.start(cx));
         }
         // The next arrival waits beside the queue rather than in it: that halves the
-        // heap operations per request. At equal times scheduled events go first, so the
-        // order stays total and deterministic.
+        // heap operations per request. So do the clock's own instants (the end of the
+        // warm-up, each hour): on a long run they would be dozens of keys every heap
+        // walk passes. The order stays that of one queue: at equal times the clock goes
+        // first (the warm-up before the hour), then scheduled events, then the arrival.
         let mut next_arrival = self.load.next_request();
         loop {
+            let due = self.events.peek_time().unwrap_or(SimTime::MAX);
+            let clock = self.next_clock();
             if let Some((at, draw)) = next_arrival
-                && self.events.peek_time().is_none_or(|due| at < due)
+                && at < due
+                && at < clock
             {
                 next_arrival = self.load.next_request();
                 self.on_arrival(at, draw);
@@ -266,6 +267,13 @@ impl<'a> Simulation<'a> {
                         next_arrival = None;
                     }
                 }
+                continue;
+            }
+            if clock <= due {
+                if clock > self.until {
+                    break;
+                }
+                self.on_clock(clock);
                 continue;
             }
             match self.events.pop_until(self.until) {
@@ -357,17 +365,39 @@ impl<'a> Simulation<'a> {
                     self.stop_if_interrupted(now);
                 }
             }
-            Event::WarmupEnd => {
-                for (t, tier) in self.tiers.iter_mut().enumerate() {
-                    tier.advance(now);
-                    self.at_warmup[t] = tier.totals();
-                }
-            }
-            Event::HourTick => {
-                self.close_hour(now);
-                self.stop_if_interrupted(now);
-            }
         }
+    }
+
+    /// When the clock's next instant is: the end of the warm-up or an hour boundary.
+    #[inline]
+    fn next_clock(&self) -> SimTime {
+        if self.warmup_pending {
+            self.warmup.min(self.next_hour)
+        } else {
+            self.next_hour
+        }
+    }
+
+    /// The end of the warm-up (first, when an hour ends at the same instant) or of an
+    /// hour.
+    fn on_clock(&mut self, now: SimTime) {
+        self.clock_events += 1;
+        if self.warmup_pending && self.warmup == now {
+            self.warmup_pending = false;
+            for (t, tier) in self.tiers.iter_mut().enumerate() {
+                tier.advance(now);
+                self.at_warmup[t] = tier.totals();
+            }
+            return;
+        }
+        let next = now.plus(SimTime::HOUR);
+        self.next_hour = if next < self.horizon {
+            next
+        } else {
+            SimTime::MAX
+        };
+        self.close_hour(now);
+        self.stop_if_interrupted(now);
     }
 
     fn on_arrival(&mut self, now: SimTime, draw: RequestDraw) {
@@ -698,7 +728,7 @@ impl<'a> Simulation<'a> {
             bottleneck,
             timeline,
             calendar: self.recorder.finish(),
-            events: self.events.events_processed() + self.arrivals_total,
+            events: self.events.events_processed() + self.clock_events + self.arrivals_total,
         }
     }
 }
