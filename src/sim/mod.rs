@@ -7,6 +7,7 @@
 
 pub mod cache;
 pub mod engine;
+pub mod prompts;
 pub mod random;
 pub mod recorder;
 pub mod replay;
@@ -19,6 +20,7 @@ use crate::model::{Escalation, Scenario, TierKind};
 use crate::time::SimTime;
 use cache::{CacheSim, Lookup};
 use engine::EventQueue;
+use prompts::{NO_PROMPT, Prompts};
 use recorder::{CalendarRecorder, CohortMark};
 use tier::{Cx, Finished, NO_FLIGHT, NO_TOKEN, Req, TierBehaviour, TierEvent, TierSim, Wrap};
 use workload::{Arrivals, RateShape, RequestDraw, RequestSource};
@@ -73,16 +75,17 @@ enum Load<'a> {
 }
 
 impl Load<'_> {
-    /// The next request and when it arrives, or `None` past the horizon.
+    /// The next request and when it arrives, or `None` past the horizon; a replayed
+    /// request's prompt blocks go to `prompts`.
     #[inline]
-    fn next_request(&mut self) -> Option<(SimTime, RequestDraw)> {
+    fn next_request(&mut self, prompts: &mut Prompts) -> Option<(SimTime, RequestDraw)> {
         match self {
             // Arrival times and attributes come from streams of their own, so drawing
             // the attributes with the time rather than on arrival changes no value.
             Load::Synthetic { arrivals, requests } => {
                 arrivals.next_arrival().map(|at| (at, requests.draw()))
             }
-            Load::Replay(r) => r.next_request(),
+            Load::Replay(r) => r.next_request(prompts),
         }
     }
 }
@@ -97,6 +100,9 @@ struct Simulation<'a> {
     cache: Option<CacheSim<Req>>,
     /// Waiters of a flight being settled (kept to reuse its memory).
     woken: Vec<Req>,
+    /// The prompt blocks of the requests in flight (a trace with `hash_ids` replayed
+    /// to an API with a prompt cache; empty otherwise).
+    prompts: Prompts,
     lookup_latency: SimTime,
     tiers: Vec<TierSim>,
     /// Requests the tiers have finished with and the simulation has yet to settle.
@@ -140,7 +146,7 @@ impl<'a> Simulation<'a> {
         } else {
             None
         };
-        let tiers = scenario
+        let mut tiers = scenario
             .tiers()
             .iter()
             .enumerate()
@@ -156,7 +162,20 @@ impl<'a> Simulation<'a> {
                 let spot = random::stream(seed, scale, replication, random::SPOT_BASE + i as u64);
                 TierSim::new(t, i, &w.classes, stream(0), stream(1), spot)
             })
-            .collect();
+            .collect::<Vec<_>>();
+        // A trace's blocks are carried to the APIs only when one has a prompt cache.
+        let prompt_caching = scenario
+            .tiers()
+            .iter()
+            .any(|t| matches!(&t.kind, TierKind::Api(a) if a.prompt_cache.is_some()));
+        let carry_blocks =
+            prompt_caching && w.trace.as_ref().is_some_and(|t| t.has_keys && t.blocks > 0);
+        if let Some(trace) = w.trace.as_ref().filter(|_| carry_blocks) {
+            let blocks_per_us = trace.blocks as f64 / trace.period.0 as f64 * scale;
+            for tier in &mut tiers {
+                tier.track_prompt_blocks(blocks_per_us);
+            }
+        }
         let n_tiers = scenario.tiers().len();
         Simulation {
             scenario,
@@ -165,6 +184,7 @@ impl<'a> Simulation<'a> {
             load: match &w.trace {
                 Some(trace) => Load::Replay(replay::Replay::new(
                     trace,
+                    carry_blocks,
                     scale,
                     w.horizon,
                     random::stream(seed, scale, replication, random::ARRIVALS),
@@ -214,6 +234,7 @@ impl<'a> Simulation<'a> {
             window_extra_spend: vec![0.0; n_tiers],
             recorder: CalendarRecorder::new(scenario),
             woken: Vec::new(),
+            prompts: Prompts::default(),
             escalations: scenario.tiers().iter().map(|t| t.escalation).collect(),
             cohort: Cohort::new(w.horizon),
             tier_cohort: vec![TierCohort::default(); n_tiers],
@@ -250,12 +271,12 @@ impl<'a> Simulation<'a> {
         // The next arrival waits beside the queue rather than in it: that halves the
         // heap operations per request. At equal times scheduled events go first, so the
         // order stays total and deterministic.
-        let mut next_arrival = self.load.next_request();
+        let mut next_arrival = self.load.next_request(&mut self.prompts);
         loop {
             if let Some((at, draw)) = next_arrival
                 && self.events.peek_time().is_none_or(|due| at < due)
             {
-                next_arrival = self.load.next_request();
+                next_arrival = self.load.next_request(&mut self.prompts);
                 self.on_arrival(at, draw);
                 // Ctrl-C is polled every 65,536 arrivals (a few milliseconds of work), on
                 // a counter the arrival keeps anyway, so the hot path gains nothing. Once
@@ -302,7 +323,8 @@ impl<'a> Simulation<'a> {
             &mut self.billing,
             self.horizon,
             self.warmup,
-        );
+        )
+        .with_prompts(&self.prompts);
         f(&mut self.tiers[t], &mut cx);
     }
 
@@ -391,6 +413,7 @@ impl<'a> Simulation<'a> {
             first_token: NO_TOKEN,
             class: draw.class,
             batch: false,
+            prompt: draw.prompt,
         };
         if route.cacheable
             && let Some(cache) = &mut self.cache
@@ -398,6 +421,12 @@ impl<'a> Simulation<'a> {
             let lookup = cache.lookup(draw.key, now);
             if measured {
                 self.cohort.cache_lookups += 1;
+            }
+            // A request the cache answers, or that waits for another's answer, makes no
+            // call: its blocks are not needed.
+            if matches!(lookup, Lookup::Hit | Lookup::Join(_)) {
+                self.prompts.release(req.prompt);
+                req.prompt = NO_PROMPT;
             }
             match lookup {
                 Lookup::Hit => {
@@ -456,6 +485,7 @@ impl<'a> Simulation<'a> {
             return;
         }
         self.answered(t, &req, now);
+        self.prompts.release(req.prompt);
         // The answer exists now: it is stored, and the requests waiting for it have it.
         if req.flight != NO_FLIGHT
             && let Some(lru) = self.cache.as_mut().and_then(|c| c.lru())
@@ -503,6 +533,7 @@ impl<'a> Simulation<'a> {
 
     fn fail(&mut self, t: usize, req: &Req, failure: Failure) {
         self.count_failure(t, req, failure);
+        self.prompts.release(req.prompt);
         // No answer: nothing is stored, and the requests waiting for it fail with it.
         if req.flight != NO_FLIGHT
             && let Some(lru) = self.cache.as_mut().and_then(|c| c.lru())
