@@ -16,7 +16,7 @@
 //!   timestamps in seconds.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -107,6 +107,55 @@ impl Reader<BufReader<File>> {
             BufReader::with_capacity(64 * 1024, File::open(path)?),
             format,
         ))
+    }
+}
+
+impl Reader<BufReader<File>> {
+    /// On a reader just opened: moves to a line at or before the first record at
+    /// `time_us` or later, by bisecting the file's bytes (a trace is sorted by time),
+    /// so a copy that starts late in the trace does not read all that comes before.
+    /// The records read next may still be earlier (up to 64 KiB of them); line numbers
+    /// are no longer those of the file. On an error the position is unknown: reopen.
+    pub fn skip_to(&mut self, time_us: i64) -> std::io::Result<()> {
+        let mut start = 0;
+        // A CSV trace's header first, so that its columns are known.
+        while self.format != Format::Mooncake && self.columns.is_empty() {
+            self.line.clear();
+            let n = self.input.read_line(&mut self.line)?;
+            if n == 0 {
+                return Ok(());
+            }
+            start += n as u64;
+            let text = self.line.trim_end_matches(['\n', '\r']);
+            if text.trim().is_empty() {
+                continue;
+            }
+            match header(text, self.format) {
+                Ok(columns) => self.columns = columns,
+                Err(_) => return Ok(()),
+            }
+        }
+        let (mut lo, mut hi) = (start, self.input.get_ref().metadata()?.len());
+        // Invariant: the first whole line after `lo` (after `start`, the first line)
+        // is earlier than `time_us`, so every record at `time_us` or later follows it.
+        while hi - lo > 64 * 1024 {
+            let mid = lo + (hi - lo) / 2;
+            self.input.seek(SeekFrom::Start(mid))?;
+            self.line.clear();
+            self.input.read_line(&mut self.line)?;
+            let earlier = matches!(self.next_record(), Some(Ok(r)) if r.time_us < time_us);
+            if earlier {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        self.input.seek(SeekFrom::Start(lo))?;
+        if lo > start {
+            self.line.clear();
+            self.input.read_line(&mut self.line)?;
+        }
+        Ok(())
     }
 }
 
@@ -687,6 +736,52 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!((e.line, e.column.as_str()), (3, "ContextTokens"));
+    }
+
+    /// Bisecting lands before the first record at the time asked and skips most of
+    /// what comes before: every later record is read, in both kinds of file.
+    #[test]
+    fn skipping_to_a_time_reads_every_later_record_and_little_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = 100_000i64;
+        for (format, name, header, line) in [
+            (
+                Format::Burstgpt,
+                "t.csv",
+                "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n",
+                (|i: i64| format!("{i},m,1,1,2,x\n")) as fn(i64) -> String,
+            ),
+            (Format::Mooncake, "t.jsonl", "", |i: i64| {
+                format!(
+                    "{{\"timestamp\": {}, \"input_length\": 1, \"output_length\": 1}}\n",
+                    i * 1000
+                )
+            }),
+        ] {
+            let path = dir.path().join(name);
+            let text: String = std::iter::once(header.to_string())
+                .chain((0..n).map(line))
+                .collect();
+            std::fs::write(&path, text).unwrap();
+            for target_s in [0, 1, 50_000, n - 1, n + 5] {
+                let mut r = Reader::open(&path, format).unwrap();
+                r.skip_to(target_s * 1_000_000).unwrap();
+                let (mut read, mut later, mut first) = (0, 0, None);
+                while let Some(next) = r.next_record() {
+                    let t = next.unwrap().time_us / 1_000_000;
+                    first.get_or_insert(t);
+                    read += 1;
+                    later += i64::from(t >= target_s);
+                }
+                assert_eq!(later, (n - target_s).clamp(0, n), "{name} from {target_s}");
+                assert!(
+                    first.is_none_or(|f| f <= target_s.max(0)),
+                    "{name}: {first:?}"
+                );
+                // At most 64 KiB of earlier lines: fewer than 10,000 of these.
+                assert!(read - later < 10_000, "{name} from {target_s}: {read} read");
+            }
+        }
     }
 
     #[test]

@@ -16,7 +16,8 @@
 //! sees s times the keys with the trace's reuse within each.
 //!
 //! Each copy reads the file through its own small buffer, one line at a time, so the
-//! memory of a replay does not grow with the length of the trace.
+//! memory of a replay does not grow with the length of the trace. A shifted copy finds
+//! where its first pass starts by bisecting the file, rather than reading up to it.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -65,11 +66,20 @@ impl<'a> Replay<'a> {
             } else {
                 ((random::uniform(&mut offsets) * period as f64) as i64).min(period - 1)
             };
+            let skip_below_us = if offset == 0 { 0 } else { period - offset };
+            let mut reader = Reader::open(&trace.path, trace.format).ok();
+            // The first pass starts late in the trace: the lines before are not read.
+            if let Some(r) = &mut reader
+                && skip_below_us > 0
+                && r.skip_to(trace.first_us + skip_below_us).is_err()
+            {
+                reader = Reader::open(&trace.path, trace.format).ok();
+            }
             copies.push(Copy {
                 trace,
-                reader: Reader::open(&trace.path, trace.format).ok(),
+                reader,
                 // The first pass plays the trace's end, from `p − offset`, at 0.
-                skip_below_us: if offset == 0 { 0 } else { period - offset },
+                skip_below_us,
                 base_us: if offset == 0 { 0 } else { offset - period },
                 horizon_us: horizon.0 as i64,
                 keep,
