@@ -382,6 +382,8 @@ tiers:
             .map(|r| {
                 let t = &r["tiers"][0];
                 let n = |f: &str| t[f].as_u64().unwrap_or_else(|| panic!("{f} in {t}"));
+                // Tables sized for the load: none of these fills one.
+                assert_eq!(n("prompt_blocks_evicted"), 0);
                 (
                     n("api_calls"),
                     t["spend"].as_f64().expect("spend"),

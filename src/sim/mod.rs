@@ -649,6 +649,7 @@ impl<'a> Simulation<'a> {
                 throttled_attempts: a.throttled_attempts,
                 cached_input_tokens: a.cached_input_tokens,
                 cache_write_tokens: a.cache_write_tokens,
+                prompt_blocks_evicted: a.prompt_blocks_evicted,
                 batch_calls: a.batch_calls,
                 batch_turnaround_ms: self.batch_turnaround[t].as_ref().and_then(Timings::summary),
                 mean_wait_ms: ratio(a.wait_us, a.started as f64) / 1e3,

@@ -82,11 +82,6 @@ impl ApiSim {
         }
     }
 
-    /// Live prompt blocks pushed out of a full block table (0 without one).
-    pub fn evicted_blocks(&self) -> u64 {
-        self.blocks.as_ref().map_or(0, |b| b.evicted)
-    }
-
     /// Whether `req` goes through this API's batch path: its class can wait, and the
     /// API has one. An escalated deferrable request takes it again at the next API
     /// that has one, and an ordinary call elsewhere.
@@ -150,6 +145,7 @@ impl ApiSim {
         {
             (call.cached_input_tokens, call.cache_write_tokens) =
                 blocks.send(chain, req.input_tokens, now);
+            self.accum.prompt_blocks_evicted = blocks.evicted;
         } else if let Some(prefixes) = &mut self.prefixes
             && let Some((tokens, found)) = prefixes.send(req.class as usize, now)
         {
