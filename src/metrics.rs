@@ -77,6 +77,8 @@ pub struct TierAccum {
     pub cache_write_tokens: u64,
     /// Of `api_calls`, those accepted through the batch API.
     pub batch_calls: u64,
+    /// Live prompt blocks a full block table pushed out (see `BlockTable`).
+    pub prompt_blocks_evicted: u64,
 }
 
 impl TierAccum {
@@ -115,6 +117,7 @@ impl TierAccum {
             cached_input_tokens: self.cached_input_tokens - earlier.cached_input_tokens,
             cache_write_tokens: self.cache_write_tokens - earlier.cache_write_tokens,
             batch_calls: self.batch_calls - earlier.batch_calls,
+            prompt_blocks_evicted: self.prompt_blocks_evicted - earlier.prompt_blocks_evicted,
         }
     }
 
@@ -375,6 +378,10 @@ pub struct TierStats {
     pub cached_input_tokens: u64,
     /// Of `input_tokens`, those billed as prompt-cache writes.
     pub cache_write_tokens: u64,
+    /// Prompt blocks of a replayed trace that were still warm when the API's table of
+    /// blocks, full, pushed them out (each then bills as a write at its next call).
+    #[serde(default)]
+    pub prompt_blocks_evicted: u64,
     /// Of `api_calls`, those made through the batch API.
     pub batch_calls: u64,
     /// Arrival to answer of the measured requests this tier answered (last) after a

@@ -177,6 +177,9 @@ pub struct Trace {
     pub requests: u64,
     /// Whether requests carry prompt keys (`hash_ids`): the cache keys.
     pub has_keys: bool,
+    /// Block hashes over one pass (the sum of the `hash_ids` lengths): what sizes an
+    /// API's table of prompt blocks.
+    pub blocks: u64,
 }
 
 impl Workload {

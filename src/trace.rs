@@ -16,7 +16,7 @@
 //!   timestamps in seconds.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -73,6 +73,9 @@ pub struct Record {
     /// A digest of the prompt's block hashes (`hash_ids`): equal prompts, equal keys.
     /// None when the format or the line carries none.
     pub prompt_key: Option<u64>,
+    /// The prompt's block hashes in order (`hash_ids`; empty without them): equal
+    /// leading runs are equal prefixes.
+    pub blocks: Vec<u64>,
 }
 
 /// A line that cannot be read: where, which column, what is wrong.
@@ -107,6 +110,55 @@ impl Reader<BufReader<File>> {
     }
 }
 
+impl Reader<BufReader<File>> {
+    /// On a reader just opened: moves to a line at or before the first record at
+    /// `time_us` or later, by bisecting the file's bytes (a trace is sorted by time),
+    /// so a copy that starts late in the trace does not read all that comes before.
+    /// The records read next may still be earlier (up to 64 KiB of them); line numbers
+    /// are no longer those of the file. On an error the position is unknown: reopen.
+    pub fn skip_to(&mut self, time_us: i64) -> std::io::Result<()> {
+        let mut start = 0;
+        // A CSV trace's header first, so that its columns are known.
+        while self.format != Format::Mooncake && self.columns.is_empty() {
+            self.line.clear();
+            let n = self.input.read_line(&mut self.line)?;
+            if n == 0 {
+                return Ok(());
+            }
+            start += n as u64;
+            let text = self.line.trim_end_matches(['\n', '\r']);
+            if text.trim().is_empty() {
+                continue;
+            }
+            match header(text, self.format) {
+                Ok(columns) => self.columns = columns,
+                Err(_) => return Ok(()),
+            }
+        }
+        let (mut lo, mut hi) = (start, self.input.get_ref().metadata()?.len());
+        // Invariant: the first whole line after `lo` (after `start`, the first line)
+        // is earlier than `time_us`, so every record at `time_us` or later follows it.
+        while hi - lo > 64 * 1024 {
+            let mid = lo + (hi - lo) / 2;
+            self.input.seek(SeekFrom::Start(mid))?;
+            self.line.clear();
+            self.input.read_line(&mut self.line)?;
+            let earlier = matches!(self.next_record(), Some(Ok(r)) if r.time_us < time_us);
+            if earlier {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        self.input.seek(SeekFrom::Start(lo))?;
+        if lo > start {
+            self.line.clear();
+            self.input.read_line(&mut self.line)?;
+        }
+        Ok(())
+    }
+}
+
 impl<R: BufRead> Reader<R> {
     pub fn new(input: R, format: Format) -> Reader<R> {
         Reader {
@@ -117,6 +169,11 @@ impl<R: BufRead> Reader<R> {
             record: Record::default(),
             columns: Vec::new(),
         }
+    }
+
+    /// The record read last (its line's, or the default before the first).
+    pub fn record(&self) -> &Record {
+        &self.record
     }
 
     /// The next record, an error naming the line, or `None` at the end.
@@ -197,15 +254,6 @@ fn header(text: &str, format: Format) -> Result<Vec<usize>, (String, String)> {
         .collect()
 }
 
-fn field<'a>(fields: &[&'a str], index: usize, name: &str) -> Result<&'a str, (String, String)> {
-    fields.get(index).map(|f| f.trim()).ok_or_else(|| {
-        (
-            name.to_string(),
-            "missing: the line has too few columns".into(),
-        )
-    })
-}
-
 fn tokens(text: &str, name: &str) -> Result<u32, (String, String)> {
     // Some traces write counts as floats ("12.0").
     let value: f64 = text
@@ -233,60 +281,98 @@ fn seconds_us(text: &str, name: &str, unit_us: f64) -> Result<i64, (String, Stri
     Ok(us.round() as i64)
 }
 
+/// The needed columns of a CSV line, in the order of `columns`, without allocating:
+/// one pass over the line's fields.
+fn fields<'a, const N: usize>(
+    text: &'a str,
+    columns: &[usize],
+    names: &[&str; N],
+) -> Result<[&'a str; N], (String, String)> {
+    let mut out = [""; N];
+    let mut found = [false; N];
+    for (i, f) in text.split(',').enumerate() {
+        for (k, &c) in columns.iter().enumerate() {
+            if c == i {
+                out[k] = f.trim();
+                found[k] = true;
+            }
+        }
+    }
+    match found.iter().position(|f| !f) {
+        Some(k) => Err((
+            names[k].to_string(),
+            "missing: the line has too few columns".into(),
+        )),
+        None => Ok(out),
+    }
+}
+
 fn azure(text: &str, columns: &[usize], record: &mut Record) -> Parsed {
-    let fields: Vec<&str> = text.split(',').collect();
-    let stamp = field(&fields, columns[0], AZURE_COLUMNS[0])?;
+    let [stamp, input, output] = fields(text, columns, &AZURE_COLUMNS)?;
     record.time_us = timestamp_us(stamp).ok_or_else(|| {
         (
             AZURE_COLUMNS[0].to_string(),
             format!("\"{stamp}\" is not a timestamp like 2023-11-16 18:15:46.6805900"),
         )
     })?;
-    record.input_tokens = tokens(
-        field(&fields, columns[1], AZURE_COLUMNS[1])?,
-        AZURE_COLUMNS[1],
-    )?;
-    record.output_tokens = tokens(
-        field(&fields, columns[2], AZURE_COLUMNS[2])?,
-        AZURE_COLUMNS[2],
-    )?;
+    record.input_tokens = tokens(input, AZURE_COLUMNS[1])?;
+    record.output_tokens = tokens(output, AZURE_COLUMNS[2])?;
     record.model.clear();
     record.prompt_key = None;
+    record.blocks.clear();
     Ok(())
 }
 
 fn burstgpt(text: &str, columns: &[usize], record: &mut Record) -> Parsed {
-    let fields: Vec<&str> = text.split(',').collect();
     let c = &BURSTGPT_COLUMNS;
-    record.time_us = seconds_us(field(&fields, columns[0], c[0])?, c[0], 1e6)?;
+    let [time, model, input, output] = fields(text, columns, c)?;
+    record.time_us = seconds_us(time, c[0], 1e6)?;
     record.model.clear();
-    record.model.push_str(field(&fields, columns[1], c[1])?);
-    record.input_tokens = tokens(field(&fields, columns[2], c[2])?, c[2])?;
-    record.output_tokens = tokens(field(&fields, columns[3], c[3])?, c[3])?;
+    record.model.push_str(model);
+    record.input_tokens = tokens(input, c[2])?;
+    record.output_tokens = tokens(output, c[3])?;
     record.prompt_key = None;
+    record.blocks.clear();
     Ok(())
 }
 
+/// A Mooncake line's fields as written: borrowed from the line, so reading one
+/// allocates nothing; other fields are skipped.
+#[derive(Deserialize)]
+struct MooncakeLine<'a> {
+    #[serde(borrow)]
+    timestamp: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    input_length: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    output_length: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow, rename = "type")]
+    kind: Option<&'a serde_json::value::RawValue>,
+    #[serde(borrow)]
+    hash_ids: Option<&'a serde_json::value::RawValue>,
+}
+
 fn mooncake(text: &str, record: &mut Record) -> Parsed {
-    let value: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
+    let line: MooncakeLine = serde_json::from_str(text)
         .map_err(|e| (String::new(), format!("is not a JSON object: {e}")))?;
-    let number = |name: &str| -> Result<&serde_json::Value, (String, String)> {
-        value
-            .get(name)
-            .ok_or_else(|| (name.to_string(), "missing".to_string()))
-    };
-    let ts = number("timestamp")?;
+    let ts = present("timestamp", line.timestamp)?;
     record.time_us = ts
-        .as_f64()
+        .parse::<f64>()
+        .ok()
+        .filter(|_| ts.starts_with(|c: char| c == '-' || c.is_ascii_digit()))
         .filter(|v| v.is_finite() && v.abs() < 1e14)
         .map(|ms| (ms * 1e3).round() as i64)
         .ok_or_else(|| ("timestamp".to_string(), format!("{ts} is not a time in ms")))?;
-    for (name, slot) in [
-        ("input_length", &mut record.input_tokens),
-        ("output_length", &mut record.output_tokens),
+    for (name, raw, slot) in [
+        ("input_length", line.input_length, &mut record.input_tokens),
+        (
+            "output_length",
+            line.output_length,
+            &mut record.output_tokens,
+        ),
     ] {
-        let v = number(name)?;
-        *slot = match v.as_u64() {
+        let v = present(name, raw)?;
+        *slot = match whole(v) {
             Some(n) if n <= MAX_TOKENS => n as u32,
             _ => {
                 return Err((
@@ -299,32 +385,62 @@ fn mooncake(text: &str, record: &mut Record) -> Parsed {
         };
     }
     record.model.clear();
-    if let Some(serde_json::Value::String(kind)) = value.get("type") {
-        record.model.push_str(kind);
+    if let Some(kind) = line.kind
+        && kind.get().trim_start().starts_with('"')
+    {
+        // A string without escapes is borrowed; one with them is decoded (rare).
+        let decoded: std::borrow::Cow<str> = serde_json::from_str(kind.get())
+            .map_err(|e| ("type".to_string(), format!("is not a string: {e}")))?;
+        record.model.push_str(&decoded);
     }
-    record.prompt_key = match value.get("hash_ids") {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::Array(ids)) => {
-            let mut h = Fnv::new();
-            for id in ids {
-                let id = id.as_u64().ok_or_else(|| {
-                    (
-                        "hash_ids".to_string(),
-                        format!("{id} is not a block hash (a whole number)"),
-                    )
-                })?;
-                h.write(&id.to_le_bytes());
-            }
-            Some(h.finish64())
-        }
-        Some(other) => {
-            return Err((
-                "hash_ids".to_string(),
-                format!("{other} is not a list of block hashes"),
-            ));
-        }
+    record.blocks.clear();
+    record.prompt_key = None;
+    let Some(ids) = line.hash_ids.map(|v| v.get().trim()) else {
+        return Ok(());
     };
+    if ids == "null" {
+        return Ok(());
+    }
+    let Some(inner) = ids.strip_prefix('[').and_then(|s| s.strip_suffix(']')) else {
+        return Err((
+            "hash_ids".to_string(),
+            format!("{ids} is not a list of block hashes"),
+        ));
+    };
+    let mut h = Fnv::new();
+    if !inner.trim().is_empty() {
+        for id in inner.split(',') {
+            let id = id.trim();
+            let id = whole(id).ok_or_else(|| {
+                (
+                    "hash_ids".to_string(),
+                    format!("{id} is not a block hash (a whole number)"),
+                )
+            })?;
+            h.write(&id.to_le_bytes());
+            record.blocks.push(id);
+        }
+    }
+    record.prompt_key = Some(h.finish64());
     Ok(())
+}
+
+/// A field's text, or the error that it is missing.
+fn present<'a>(
+    name: &str,
+    v: Option<&'a serde_json::value::RawValue>,
+) -> Result<&'a str, (String, String)> {
+    v.map(|v| v.get().trim())
+        .ok_or_else(|| (name.to_string(), "missing".to_string()))
+}
+
+/// A JSON number that is a whole number from 0 to 2⁶⁴ − 1, as JSON writes one
+/// (digits only: no sign, fraction or exponent).
+fn whole(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
 }
 
 /// `2023-11-16 18:15:46.6805900` (or with a `T`) as µs since 1970-01-01, UTC.
@@ -433,6 +549,9 @@ pub struct Summary {
     pub last_us: i64,
     /// Whether the requests carry prompt keys (`hash_ids`).
     pub has_keys: bool,
+    /// Block hashes over all requests (the sum of their `hash_ids` lengths).
+    #[serde(default)]
+    pub blocks: u64,
     /// Per class (by index): requests, and their input and output tokens.
     pub classes: Vec<ClassTally>,
     /// Requests no rule accepts, and the line of the first.
@@ -487,6 +606,7 @@ pub fn scan(
         first_us: 0,
         last_us: 0,
         has_keys: false,
+        blocks: 0,
         classes: vec![ClassTally::default(); classes],
         unmatched: 0,
         first_unmatched_line: 0,
@@ -509,6 +629,7 @@ pub fn scan(
         summary.last_us = r.time_us;
         summary.requests += 1;
         summary.has_keys |= r.prompt_key.is_some();
+        summary.blocks += r.blocks.len() as u64;
         match classify(rules, r) {
             Some(k) if k < classes => {
                 let t = &mut summary.classes[k];
@@ -615,6 +736,52 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!((e.line, e.column.as_str()), (3, "ContextTokens"));
+    }
+
+    /// Bisecting lands before the first record at the time asked and skips most of
+    /// what comes before: every later record is read, in both kinds of file.
+    #[test]
+    fn skipping_to_a_time_reads_every_later_record_and_little_before() {
+        let dir = tempfile::tempdir().unwrap();
+        let n = 100_000i64;
+        for (format, name, header, line) in [
+            (
+                Format::Burstgpt,
+                "t.csv",
+                "Timestamp,Model,Request tokens,Response tokens,Total tokens,Log Type\n",
+                (|i: i64| format!("{i},m,1,1,2,x\n")) as fn(i64) -> String,
+            ),
+            (Format::Mooncake, "t.jsonl", "", |i: i64| {
+                format!(
+                    "{{\"timestamp\": {}, \"input_length\": 1, \"output_length\": 1}}\n",
+                    i * 1000
+                )
+            }),
+        ] {
+            let path = dir.path().join(name);
+            let text: String = std::iter::once(header.to_string())
+                .chain((0..n).map(line))
+                .collect();
+            std::fs::write(&path, text).unwrap();
+            for target_s in [0, 1, 50_000, n - 1, n + 5] {
+                let mut r = Reader::open(&path, format).unwrap();
+                r.skip_to(target_s * 1_000_000).unwrap();
+                let (mut read, mut later, mut first) = (0, 0, None);
+                while let Some(next) = r.next_record() {
+                    let t = next.unwrap().time_us / 1_000_000;
+                    first.get_or_insert(t);
+                    read += 1;
+                    later += i64::from(t >= target_s);
+                }
+                assert_eq!(later, (n - target_s).clamp(0, n), "{name} from {target_s}");
+                assert!(
+                    first.is_none_or(|f| f <= target_s.max(0)),
+                    "{name}: {first:?}"
+                );
+                // At most 64 KiB of earlier lines: fewer than 10,000 of these.
+                assert!(read - later < 10_000, "{name} from {target_s}: {read} read");
+            }
+        }
     }
 
     #[test]

@@ -328,3 +328,152 @@ fn sharded_parts_carry_the_trace_in_their_fingerprint() {
         "{stderr}"
     );
 }
+
+mod prompt_blocks {
+    //! An API's prompt cache fed by the trace's `hash_ids`: a call's warm prefix is the
+    //! longest leading run of its 512-token blocks sent less than the lifetime ago; the
+    //! rest of its blocks are written.
+    use super::*;
+
+    /// A scenario replaying the Mooncake trace `t.jsonl` to one API with a 5-minute
+    /// prompt cache: input 0.4, cached 0.1, writes at 1.25×, output 1.6 per 1,000.
+    fn scenario(horizon: &str) -> String {
+        format!(
+            "name: blocks
+seed: 5
+scales: [1]
+workload:
+  users: 1
+  horizon: {horizon}
+  trace: {{file: t.jsonl, format: mooncake}}
+  classes:
+    all: {{}}
+routing:
+  routes: {{all: llm}}
+tiers:
+  llm:
+    kind: api
+    price_per_1k_input_tokens: 0.4
+    price_per_1k_output_tokens: 1.6
+    latency: 1s
+    prompt_cache: {{price_per_1k_cached_input_tokens: 0.1, write_multiplier: 1.25, lifetime: 5m}}
+"
+        )
+    }
+
+    /// Per scale: the API's (calls, spend, input, cached input, cache-write tokens).
+    fn api(dir: &Path, scales: &str) -> Vec<(u64, f64, u64, u64, u64)> {
+        let out = scalecost(
+            dir,
+            &[
+                "simulate", "s.yaml", "--scales", scales, "--format", "json", "-q",
+            ],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        json["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|r| {
+                let t = &r["tiers"][0];
+                let n = |f: &str| t[f].as_u64().unwrap_or_else(|| panic!("{f} in {t}"));
+                // Tables sized for the load: none of these fills one.
+                assert_eq!(n("prompt_blocks_evicted"), 0);
+                (
+                    n("api_calls"),
+                    t["spend"].as_f64().expect("spend"),
+                    n("input_tokens"),
+                    n("cached_input_tokens"),
+                    n("cache_write_tokens"),
+                )
+            })
+            .collect()
+    }
+
+    /// Six calls whose warm and cold blocks are worked out by hand (minutes; tokens):
+    ///
+    /// | at | blocks | input | warm | written | why |
+    /// | 0 | 1 2 3 | 1300 | 0 | 1300 | nothing sent yet; the last block holds 276 |
+    /// | 1 | 1 2 4 5 | 2000 | 1024 | 976 | shares 1 2, then differs |
+    /// | 2 | 3 | 512 | 0 | 512 | block 3 alone is not the prefix 1 2 3 |
+    /// | 4 | 1 2 3 | 1300 | 1300 | 0 | sent at 0, 4 minutes ago |
+    /// | 5 | 1 2 3 | 700 | 700 | 0 | 700 tokens send blocks 1 2 only |
+    /// | 10 | 1 2 3 | 1300 | 0 | 1300 | 5 minutes after 1 2 were last sent: expired |
+    #[test]
+    fn a_calls_warm_prefix_is_its_leading_run_of_blocks_sent_within_the_lifetime() {
+        let dir = TempDir::new().unwrap();
+        let calls = [
+            (0, "1, 2, 3", 1300),
+            (1, "1, 2, 4, 5", 2000),
+            (2, "3", 512),
+            (4, "1, 2, 3", 1300),
+            (5, "1, 2, 3", 700),
+            (10, "1, 2, 3", 1300),
+        ];
+        let lines: String = calls
+            .iter()
+            .map(|(minute, ids, input)| {
+                format!(
+                    "{{\"timestamp\": {}, \"input_length\": {input}, \"output_length\": 10, \"hash_ids\": [{ids}]}}\n",
+                    minute * 60_000
+                )
+            })
+            .collect();
+        fs::write(dir.path().join("t.jsonl"), lines).unwrap();
+        fs::write(dir.path().join("s.yaml"), scenario("11m")).unwrap();
+        let (n, spend, input, cached, written) = api(dir.path(), "1")[0];
+        assert_eq!((n, input), (6, 7112));
+        assert_eq!(cached, 1024 + 1300 + 700);
+        assert_eq!(written, 1300 + 976 + 512 + 1300);
+        // Per 1,000 tokens: fresh 0.4, warm 0.1, written 0.4 × 1.25 = 0.5; each call's
+        // 10 output tokens 0.016. Nothing here is fresh: every token is warm or written.
+        let by_hand = [
+            1.3 * 0.5,
+            1.024 * 0.1 + 0.976 * 0.5,
+            0.512 * 0.5,
+            1.3 * 0.1,
+            0.7 * 0.1,
+            1.3 * 0.5,
+        ]
+        .iter()
+        .map(|c| c + 0.016)
+        .sum::<f64>();
+        assert!((by_hand - 2.4424).abs() < 1e-12);
+        assert!(
+            (spend - by_hand).abs() < 1e-9,
+            "spend {spend}, by hand {by_hand}"
+        );
+    }
+
+    /// Prompts that open with 8 blocks in common and end with 2 of their own, 2 a
+    /// second for 20 minutes: after the first call the common opening is always warm
+    /// (a 5-minute gap at 2 a second has probability e^−600), so exactly 4,096 tokens
+    /// of every later call are read from the cache and 1,024 written. A shifted copy
+    /// (2x) has blocks of its own: its first call writes the opening again, and only
+    /// that one.
+    #[test]
+    fn a_shared_opening_is_read_from_the_cache_and_a_shifted_copy_has_blocks_of_its_own() {
+        let dir = TempDir::new().unwrap();
+        let n = traces::poisson_mooncake(&dir.path().join("t.jsonl"), 2.0, 1200.0, 8, 2, 4);
+        fs::write(dir.path().join("s.yaml"), scenario("1190s")).unwrap();
+        let runs = api(dir.path(), "1,2");
+        for (copies, (calls, _, input, cached, written)) in [1u64, 2].into_iter().zip(runs) {
+            assert!(
+                calls > n * copies * 9 / 10,
+                "{calls} calls of {n} × {copies}"
+            );
+            assert_eq!(input, calls * 5120);
+            assert_eq!(
+                cached,
+                (calls - copies) * 4096,
+                "{copies} copies: one cold opening each"
+            );
+            assert_eq!(written, copies * 4096 + calls * 1024);
+        }
+    }
+}

@@ -1093,6 +1093,7 @@ fn trace(
             first_us: s.first_us,
             requests: s.requests,
             has_keys: s.has_keys,
+            blocks: s.blocks,
         },
         tallies,
     ))

@@ -7,6 +7,7 @@
 
 pub mod cache;
 pub mod engine;
+pub mod prompts;
 pub mod random;
 pub mod recorder;
 pub mod replay;
@@ -19,6 +20,7 @@ use crate::model::{Escalation, Scenario, TierKind};
 use crate::time::SimTime;
 use cache::{CacheSim, Lookup};
 use engine::EventQueue;
+use prompts::{NO_PROMPT, Prompts};
 use recorder::{CalendarRecorder, CohortMark};
 use tier::{Cx, Finished, NO_FLIGHT, NO_TOKEN, Req, TierBehaviour, TierEvent, TierSim, Wrap};
 use workload::{Arrivals, RateShape, RequestDraw, RequestSource};
@@ -65,16 +67,17 @@ enum Load<'a> {
 }
 
 impl Load<'_> {
-    /// The next request and when it arrives, or `None` past the horizon.
+    /// The next request and when it arrives, or `None` past the horizon; a replayed
+    /// request's prompt blocks go to `prompts`.
     #[inline]
-    fn next_request(&mut self) -> Option<(SimTime, RequestDraw)> {
+    fn next_request(&mut self, prompts: &mut Prompts) -> Option<(SimTime, RequestDraw)> {
         match self {
             // Arrival times and attributes come from streams of their own, so drawing
             // the attributes with the time rather than on arrival changes no value.
             Load::Synthetic { arrivals, requests } => {
                 arrivals.next_arrival().map(|at| (at, requests.draw()))
             }
-            Load::Replay(r) => r.next_request(),
+            Load::Replay(r) => r.next_request(prompts),
         }
     }
 }
@@ -89,6 +92,9 @@ struct Simulation<'a> {
     cache: Option<CacheSim<Req>>,
     /// Waiters of a flight being settled (kept to reuse its memory).
     woken: Vec<Req>,
+    /// The prompt blocks of the requests in flight (a trace with `hash_ids` replayed
+    /// to an API with a prompt cache; empty otherwise).
+    prompts: Prompts,
     lookup_latency: SimTime,
     tiers: Vec<TierSim>,
     /// Requests the tiers have finished with and the simulation has yet to settle.
@@ -138,7 +144,7 @@ impl<'a> Simulation<'a> {
         } else {
             None
         };
-        let tiers = scenario
+        let mut tiers = scenario
             .tiers()
             .iter()
             .enumerate()
@@ -154,7 +160,20 @@ impl<'a> Simulation<'a> {
                 let spot = random::stream(seed, scale, replication, random::SPOT_BASE + i as u64);
                 TierSim::new(t, i, &w.classes, stream(0), stream(1), spot)
             })
-            .collect();
+            .collect::<Vec<_>>();
+        // A trace's blocks are carried to the APIs only when one has a prompt cache.
+        let prompt_caching = scenario
+            .tiers()
+            .iter()
+            .any(|t| matches!(&t.kind, TierKind::Api(a) if a.prompt_cache.is_some()));
+        let carry_blocks =
+            prompt_caching && w.trace.as_ref().is_some_and(|t| t.has_keys && t.blocks > 0);
+        if let Some(trace) = w.trace.as_ref().filter(|_| carry_blocks) {
+            let blocks_per_us = trace.blocks as f64 / trace.period.0 as f64 * scale;
+            for tier in &mut tiers {
+                tier.track_prompt_blocks(blocks_per_us);
+            }
+        }
         let n_tiers = scenario.tiers().len();
         Simulation {
             scenario,
@@ -163,6 +182,7 @@ impl<'a> Simulation<'a> {
             load: match &w.trace {
                 Some(trace) => Load::Replay(replay::Replay::new(
                     trace,
+                    carry_blocks,
                     scale,
                     w.horizon,
                     random::stream(seed, scale, replication, random::ARRIVALS),
@@ -212,6 +232,7 @@ impl<'a> Simulation<'a> {
             window_extra_spend: vec![0.0; n_tiers],
             recorder: CalendarRecorder::new(scenario),
             woken: Vec::new(),
+            prompts: Prompts::default(),
             escalations: scenario.tiers().iter().map(|t| t.escalation).collect(),
             cohort: Cohort::new(w.horizon),
             tier_cohort: vec![TierCohort::default(); n_tiers],
@@ -248,7 +269,7 @@ impl<'a> Simulation<'a> {
         // warm-up, each hour): on a long run they would be dozens of keys every heap
         // walk passes. The order stays that of one queue: at equal times the clock goes
         // first (the warm-up before the hour), then scheduled events, then the arrival.
-        let mut next_arrival = self.load.next_request();
+        let mut next_arrival = self.load.next_request(&mut self.prompts);
         loop {
             let due = self.events.peek_time().unwrap_or(SimTime::MAX);
             let clock = self.next_clock();
@@ -256,7 +277,7 @@ impl<'a> Simulation<'a> {
                 && at < due
                 && at < clock
             {
-                next_arrival = self.load.next_request();
+                next_arrival = self.load.next_request(&mut self.prompts);
                 self.on_arrival(at, draw);
                 // Ctrl-C is polled every 65,536 arrivals (a few milliseconds of work), on
                 // a counter the arrival keeps anyway, so the hot path gains nothing. Once
@@ -310,7 +331,8 @@ impl<'a> Simulation<'a> {
             &mut self.billing,
             self.horizon,
             self.warmup,
-        );
+        )
+        .with_prompts(&self.prompts);
         f(&mut self.tiers[t], &mut cx);
     }
 
@@ -421,6 +443,7 @@ impl<'a> Simulation<'a> {
             first_token: NO_TOKEN,
             class: draw.class,
             batch: false,
+            prompt: draw.prompt,
         };
         if route.cacheable
             && let Some(cache) = &mut self.cache
@@ -428,6 +451,12 @@ impl<'a> Simulation<'a> {
             let lookup = cache.lookup(draw.key, now);
             if measured {
                 self.cohort.cache_lookups += 1;
+            }
+            // A request the cache answers, or that waits for another's answer, makes no
+            // call: its blocks are not needed.
+            if matches!(lookup, Lookup::Hit | Lookup::Join(_)) {
+                self.prompts.release(req.prompt);
+                req.prompt = NO_PROMPT;
             }
             match lookup {
                 Lookup::Hit => {
@@ -486,6 +515,7 @@ impl<'a> Simulation<'a> {
             return;
         }
         self.answered(t, &req, now);
+        self.prompts.release(req.prompt);
         // The answer exists now: it is stored, and the requests waiting for it have it.
         if req.flight != NO_FLIGHT
             && let Some(lru) = self.cache.as_mut().and_then(|c| c.lru())
@@ -533,6 +563,7 @@ impl<'a> Simulation<'a> {
 
     fn fail(&mut self, t: usize, req: &Req, failure: Failure) {
         self.count_failure(t, req, failure);
+        self.prompts.release(req.prompt);
         // No answer: nothing is stored, and the requests waiting for it fail with it.
         if req.flight != NO_FLIGHT
             && let Some(lru) = self.cache.as_mut().and_then(|c| c.lru())
@@ -648,6 +679,7 @@ impl<'a> Simulation<'a> {
                 throttled_attempts: a.throttled_attempts,
                 cached_input_tokens: a.cached_input_tokens,
                 cache_write_tokens: a.cache_write_tokens,
+                prompt_blocks_evicted: a.prompt_blocks_evicted,
                 batch_calls: a.batch_calls,
                 batch_turnaround_ms: self.batch_turnaround[t].as_ref().and_then(Timings::summary),
                 mean_wait_ms: ratio(a.wait_us, a.started as f64) / 1e3,

@@ -16,7 +16,8 @@
 //! sees s times the keys with the trace's reuse within each.
 //!
 //! Each copy reads the file through its own small buffer, one line at a time, so the
-//! memory of a replay does not grow with the length of the trace.
+//! memory of a replay does not grow with the length of the trace. A shifted copy finds
+//! where its first pass starts by bisecting the file, rather than reading up to it.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -24,6 +25,7 @@ use std::fs::File;
 use std::io::BufReader;
 
 use crate::model::Trace;
+use crate::sim::prompts::{NO_PROMPT, Prompts};
 use crate::sim::random::{self, SimRng, splitmix};
 use crate::sim::workload::RequestDraw;
 use crate::time::SimTime;
@@ -39,9 +41,11 @@ pub struct Replay<'a> {
 }
 
 impl<'a> Replay<'a> {
-    /// `offsets` draws the copies' shifts; `thinning` the thinned copy's decisions.
+    /// `offsets` draws the copies' shifts; `thinning` the thinned copy's decisions;
+    /// with `blocks`, each request's prompt blocks are handed to the run's [`Prompts`].
     pub fn new(
         trace: &'a Trace,
+        blocks: bool,
         scale: f64,
         horizon: SimTime,
         mut offsets: SimRng,
@@ -62,14 +66,24 @@ impl<'a> Replay<'a> {
             } else {
                 ((random::uniform(&mut offsets) * period as f64) as i64).min(period - 1)
             };
+            let skip_below_us = if offset == 0 { 0 } else { period - offset };
+            let mut reader = Reader::open(&trace.path, trace.format).ok();
+            // The first pass starts late in the trace: the lines before are not read.
+            if let Some(r) = &mut reader
+                && skip_below_us > 0
+                && r.skip_to(trace.first_us + skip_below_us).is_err()
+            {
+                reader = Reader::open(&trace.path, trace.format).ok();
+            }
             copies.push(Copy {
                 trace,
-                reader: Reader::open(&trace.path, trace.format).ok(),
+                reader,
                 // The first pass plays the trace's end, from `p − offset`, at 0.
-                skip_below_us: if offset == 0 { 0 } else { period - offset },
+                skip_below_us,
                 base_us: if offset == 0 { 0 } else { offset - period },
                 horizon_us: horizon.0 as i64,
                 keep,
+                blocks,
                 salt: if i == 0 { 0 } else { splitmix(i as u64) },
                 serial: 0,
                 read_this_pass: 0,
@@ -85,7 +99,14 @@ impl<'a> Replay<'a> {
             order: BinaryHeap::with_capacity(copies.len()),
             copies,
         };
-        for i in 0..replay.copies.len() {
+        // One copy is read as it is replayed; several wait in order of their next
+        // request, which each has read already.
+        let waiting = if replay.copies.len() > 1 {
+            replay.copies.len()
+        } else {
+            0
+        };
+        for i in 0..waiting {
             let next = replay.copies[i].next();
             if let Some((at, _)) = next {
                 replay.order.push(Reverse((at, i as u32)));
@@ -97,13 +118,20 @@ impl<'a> Replay<'a> {
 
     /// The next request of the superposed copies, or `None` past the horizon.
     #[inline]
-    pub fn next_request(&mut self) -> Option<(SimTime, RequestDraw)> {
+    pub fn next_request(&mut self, prompts: &mut Prompts) -> Option<(SimTime, RequestDraw)> {
         if self.copies.len() == 1 {
-            return self.copies[0].next();
+            let (at, mut draw) = self.copies[0].next()?;
+            draw.prompt = self.copies[0].hold(prompts);
+            return Some((at, draw));
         }
         let Reverse((_, i)) = self.order.pop()?;
         let i = i as usize;
-        let out = self.pending[i].take();
+        // The copy's reader still holds the record of its pending request: its blocks
+        // are taken before the next line replaces them.
+        let out = self.pending[i].take().map(|(at, mut draw)| {
+            draw.prompt = self.copies[i].hold(prompts);
+            (at, draw)
+        });
         let next = self.copies[i].next();
         if let Some((at, _)) = next {
             self.order.push(Reverse((at, i as u32)));
@@ -124,6 +152,8 @@ struct Copy<'a> {
     base_us: i64,
     horizon_us: i64,
     keep: f64,
+    /// Hand each request's prompt blocks to the run.
+    blocks: bool,
     /// Mixed into keys so that copies share none.
     salt: u64,
     /// Requests this copy made; the key of a request without `hash_ids`.
@@ -133,6 +163,17 @@ struct Copy<'a> {
 }
 
 impl Copy<'_> {
+    /// The prompt blocks of the request `next` returned last, kept in `prompts` with
+    /// this copy's salt (so copies share no block either), or `NO_PROMPT`.
+    fn hold(&self, prompts: &mut Prompts) -> u32 {
+        match &self.reader {
+            Some(r) if self.blocks && !r.record().blocks.is_empty() => {
+                prompts.hold(&r.record().blocks, self.salt)
+            }
+            _ => NO_PROMPT,
+        }
+    }
+
     fn next(&mut self) -> Option<(SimTime, RequestDraw)> {
         loop {
             let reader = self.reader.as_mut()?;
@@ -186,6 +227,7 @@ impl Copy<'_> {
                 input_tokens: record.input_tokens,
                 output_tokens: record.output_tokens,
                 key,
+                prompt: NO_PROMPT,
             };
             return Some((SimTime(at.max(0) as u64), draw));
         }

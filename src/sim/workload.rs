@@ -109,6 +109,8 @@ pub struct RequestDraw {
     pub output_tokens: u32,
     /// Zipf rank of the request's key (1 = most popular), when keys are modelled.
     pub key: u64,
+    /// Its prompt's blocks in the run's `Prompts` (a replayed trace), or `NO_PROMPT`.
+    pub prompt: u32,
 }
 
 /// Draws request attributes from the class mix, token distributions and key popularity.
@@ -141,6 +143,7 @@ impl RequestSource {
                     input_tokens: (i + 0.5) as u32,
                     output_tokens: (o + 0.5) as u32,
                     key: 0,
+                    prompt: crate::sim::prompts::NO_PROMPT,
                 }),
                 _ => None,
             },
@@ -180,6 +183,7 @@ impl RequestSource {
             input_tokens,
             output_tokens,
             key,
+            prompt: crate::sim::prompts::NO_PROMPT,
         }
     }
 }

@@ -108,3 +108,46 @@ pub fn diurnal_mooncake(path: &Path, k: Known, seed: u64) -> u64 {
     }
     n
 }
+
+/// A Poisson stream of `rate_per_s` over `seconds` in Mooncake's format whose prompts
+/// open with `shared` blocks common to all (ids 1, 2, …) and end with `unique` blocks
+/// of their own, 512 tokens each, one output token. Returns the number of requests.
+pub fn poisson_mooncake(
+    path: &Path,
+    rate_per_s: f64,
+    seconds: f64,
+    shared: u64,
+    unique: u64,
+    seed: u64,
+) -> u64 {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path).expect("create a trace"));
+    let opening: Vec<String> = (1..=shared).map(|i| i.to_string()).collect();
+    let tokens = (shared + unique) * 512;
+    let mut t = 0.0;
+    let mut n = 0u64;
+    let mut ids = String::new();
+    loop {
+        let gap: f64 = Exp1.sample(&mut rng);
+        t += gap / rate_per_s;
+        if t >= seconds {
+            break;
+        }
+        ids.clear();
+        ids.push_str(&opening.join(", "));
+        for j in 0..unique {
+            if !ids.is_empty() {
+                ids.push_str(", ");
+            }
+            ids.push_str(&(1_000_000 + n * unique + j).to_string());
+        }
+        writeln!(
+            out,
+            "{{\"timestamp\": {:.3}, \"input_length\": {tokens}, \"output_length\": 1, \"hash_ids\": [{ids}]}}",
+            t * 1e3
+        )
+        .unwrap();
+        n += 1;
+    }
+    n
+}

@@ -179,6 +179,7 @@ pub const TIER: &[&str] = &[
     "throttled_attempts",
     "cached_input_tokens",
     "cache_write_tokens",
+    "prompt_blocks_evicted",
     "batch_calls",
     "batch_turnaround_ms",
     "mean_wait_ms",

@@ -14,6 +14,7 @@ pub mod self_hosted;
 use crate::metrics::{Failure, HourTier, TierAccum};
 use crate::model::{RequestClass, Tier, TierKind};
 use crate::sim::engine::EventQueue;
+pub use crate::sim::prompts::{NO_PROMPT, Prompts};
 use crate::sim::random::SimRng;
 use crate::time::SimTime;
 
@@ -44,6 +45,8 @@ pub struct Req {
     /// It went through a batch API: its answer comes hours later, so its latency is
     /// kept out of the interactive figures.
     pub batch: bool,
+    /// Its prompt's blocks in the run's [`Prompts`], or `NO_PROMPT`.
+    pub prompt: u32,
 }
 
 /// A request whose answer was not streamed token by token.
@@ -94,6 +97,8 @@ pub struct Cx<'a, E> {
     pub horizon: SimTime,
     /// End of the warm-up: what happens before it is not reported as a bottleneck.
     pub warmup: SimTime,
+    /// The prompt blocks of the requests in flight, when the load carries them.
+    prompts: Option<&'a Prompts>,
 }
 
 impl<'a, E> Cx<'a, E> {
@@ -112,6 +117,22 @@ impl<'a, E> Cx<'a, E> {
             billing,
             horizon,
             warmup,
+            prompts: None,
+        }
+    }
+
+    /// Lets the tier read the prompt blocks of the requests it is given.
+    pub fn with_prompts(mut self, prompts: &'a Prompts) -> Self {
+        self.prompts = Some(prompts);
+        self
+    }
+
+    /// The prefix digests of a request's prompt blocks (empty when it carries none).
+    #[inline]
+    pub fn prompt_chain(&self, req: &Req) -> &[u64] {
+        match self.prompts {
+            Some(p) if req.prompt != NO_PROMPT => p.chain(req.prompt),
+            _ => &[],
         }
     }
 }
@@ -188,6 +209,14 @@ pub enum TierSim {
 
 impl TierSim {
     /// The run-time state of `tier`; `index` is its place in the scenario.
+    /// The load carries prompt blocks, `blocks_per_us` of them a µs at this scale: an
+    /// API with a prompt cache keeps a table of them.
+    pub fn track_prompt_blocks(&mut self, blocks_per_us: f64) {
+        if let TierSim::Api(api) = self {
+            api.track_prompt_blocks(blocks_per_us);
+        }
+    }
+
     pub fn new(
         tier: &Tier,
         index: usize,

@@ -17,7 +17,7 @@ use crate::model::{Api, ApiLatency, RequestClass};
 use crate::sim::random::{self, SimRng};
 use crate::time::SimTime;
 use limit::Limits;
-use prompt_cache::{Found, PrefixCache};
+use prompt_cache::{BlockTable, Found, PrefixCache};
 
 /// The API's own events.
 #[derive(Clone, Copy, Debug)]
@@ -36,6 +36,9 @@ pub struct ApiSim {
     batch_limits: Limits,
     /// When each prefix was last sent (empty without a prompt cache).
     prefixes: Option<PrefixCache>,
+    /// When each prompt block of a replayed trace was last sent: with a prompt cache
+    /// and a load that carries blocks.
+    blocks: Option<BlockTable>,
     /// Per request class: whether it goes through the batch path here.
     deferred: Vec<bool>,
     /// Requests in the tier: in a call or backing off before a retry.
@@ -57,6 +60,7 @@ impl ApiSim {
             prefixes: spec
                 .prompt_cache
                 .map(|p| PrefixCache::new(classes, p.lifetime)),
+            blocks: None,
             deferred: classes
                 .iter()
                 .map(|c| c.deferrable && batch.is_some())
@@ -67,6 +71,14 @@ impl ApiSim {
             decisions,
             accum: TierAccum::default(),
             updated_at: SimTime::ZERO,
+        }
+    }
+
+    /// The load carries prompt blocks: with a prompt cache, calls are billed by the
+    /// blocks they share with earlier calls.
+    pub fn track_prompt_blocks(&mut self, blocks_per_us: f64) {
+        if let Some(cache) = &self.spec.prompt_cache {
+            self.blocks = Some(BlockTable::new(cache.lifetime, blocks_per_us));
         }
     }
 
@@ -127,7 +139,14 @@ impl ApiSim {
             output_tokens: req.output_tokens,
             ..Call::default()
         };
-        if let Some(prefixes) = &mut self.prefixes
+        let chain = cx.prompt_chain(&req);
+        if let Some(blocks) = &mut self.blocks
+            && !chain.is_empty()
+        {
+            (call.cached_input_tokens, call.cache_write_tokens) =
+                blocks.send(chain, req.input_tokens, now);
+            self.accum.prompt_blocks_evicted = blocks.evicted;
+        } else if let Some(prefixes) = &mut self.prefixes
             && let Some((tokens, found)) = prefixes.send(req.class as usize, now)
         {
             match found {
@@ -329,6 +348,7 @@ mod tests {
             first_token: NO_TOKEN,
             class: 0,
             batch: false,
+            prompt: crate::sim::tier::NO_PROMPT,
         }
     }
 
