@@ -711,6 +711,94 @@ mod all_at_once {
     }
 }
 
+mod all_shapes_at_once {
+    //! The reader stops at the first field it cannot read; every other unknown field
+    //! and value of the wrong kind is still reported in the same run, in file order.
+
+    use super::*;
+
+    /// The line numbers of the problems in `stderr`, in the order they are shown.
+    fn lines_of(stderr: &str) -> Vec<usize> {
+        errors(stderr)
+            .filter_map(|l| l.strip_prefix("error: scenario.yaml:"))
+            .filter_map(|rest| rest.split(':').next()?.parse().ok())
+            .collect()
+    }
+
+    #[test]
+    fn unknown_fields_and_wrong_kinds_at_every_depth_come_in_one_run() {
+        let yaml = starter_with(&[
+            ("users: 1000 ", "users: lots "), // workload, wrong kind
+            ("  warmup: 1d", "  warmpu: 1d"), // workload, unknown
+            ("      cacheable: false", "      cachable: false"), // class, unknown
+            ("    queue_capacity: 500", "    queue_capacity: [500]"), // tier, wrong kind
+            ("    price_per_request: 0", "    price_per_reqest: 0"), // tier, unknown
+        ]);
+        let stderr = simulate_rejects(&yaml);
+        assert_eq!(
+            lines_of(&stderr),
+            [12, 15, 30, 51, 66],
+            "all five, in line order:\n{stderr}"
+        );
+        assert_eq!(
+            errors(&stderr).last(),
+            Some("error: 5 errors in scenario.yaml"),
+            "{stderr}"
+        );
+        assert_eq!(
+            stderr.lines().filter(|l| l.ends_with('^')).count(),
+            5,
+            "each error shows its line with a caret:\n{stderr}"
+        );
+        insta::assert_snapshot!(stderr);
+    }
+
+    #[test]
+    fn more_than_twenty_are_cut_to_twenty_and_counted() {
+        let typos: String = (0..25).map(|i| format!("  hit_rat{i}: 0.25\n")).collect();
+        let yaml = starter_with(&[("  hit_rate: 0.25 ", &format!("{typos}  hit_rate: 0.25 "))]);
+        let stderr = simulate_rejects(&yaml);
+        let shown = lines_of(&stderr);
+        assert_eq!(
+            shown,
+            (33..53).collect::<Vec<_>>(),
+            "the first twenty:\n{stderr}"
+        );
+        let tail: Vec<&str> = errors(&stderr).skip(20).collect();
+        assert_eq!(
+            tail,
+            [
+                "error: and 5 more errors in scenario.yaml",
+                "error: 25 errors in scenario.yaml"
+            ],
+            "{stderr}"
+        );
+    }
+
+    /// Values set on the command line are reported together too, each with the option
+    /// that set it and without a line of the file, which does not hold what was read.
+    #[test]
+    fn every_value_set_wrong_on_the_command_line_is_reported() {
+        let ws = Workspace::with("scenario.yaml", STARTER);
+        let stderr = ws.rejected(&[
+            "sweep",
+            "scenario.yaml",
+            "--scales",
+            "1",
+            "--set",
+            "workload.users=lots",
+            "--set",
+            "tiers.small.timeout=20",
+        ]);
+        assert_eq!(
+            stderr,
+            "error: scenario.yaml:12:10: workload.users: \"lots\" is a string; expected a number (e.g. 1000) (set by --set workload.users=lots)\n\
+             error: scenario.yaml:52:14: tiers.small.timeout: 20 has no unit; write a duration such as \"20s\" or \"20ms\" (set by --set tiers.small.timeout=20)\n\
+             error: 2 errors in scenario.yaml\n"
+        );
+    }
+}
+
 mod validate_command {
     //! `scalecost validate` accepts every shipped scenario and names the bad files.
 

@@ -218,7 +218,7 @@ pub fn join(parent: &str, key: &str) -> String {
 }
 
 /// Quotes a scalar for a message, cut short so a huge value cannot flood the terminal.
-fn quote(text: &str) -> String {
+pub(crate) fn quote(text: &str) -> String {
     if text.chars().count() > MAX_SHOWN_CHARS {
         let cut: String = text.chars().take(MAX_SHOWN_CHARS).collect();
         format!("\"{cut}…\"")

@@ -12,6 +12,7 @@ pub mod plan;
 mod prices;
 pub mod raw;
 pub mod source;
+mod structure;
 pub mod validate;
 
 use std::path::Path;
@@ -25,14 +26,19 @@ pub use source::{Source, stem_of};
 /// The JSON Schema (draft 2020-12) of the scenario format, pretty-printed: derived from
 /// the raw types the reader deserializes into, so it cannot drift from what is read.
 pub fn schema() -> Vec<u8> {
+    let mut out = serde_json::to_vec_pretty(&schema_value()).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+/// The schema [`schema`] prints; the reader's check of a failed file walks it too.
+fn schema_value() -> serde_json::Value {
     let mut schema = schemars::schema_for!(RawScenario).to_value();
     if let Some(map) = schema.as_object_mut() {
         map.insert("title".into(), "scalecost scenario".into());
     }
     as_the_reader_reads(&mut schema);
-    let mut out = serde_json::to_vec_pretty(&schema).unwrap_or_default();
-    out.push(b'\n');
-    out
+    schema
 }
 
 /// A quoted number (`"12"`, `" 1e3 "`) the YAML reader reads as a number.
@@ -108,8 +114,80 @@ pub fn parse(text: &str, shown: &str, default_name: &str) -> Result<Scenario, In
 /// validated scenario, or every problem with its place in the file.
 pub fn read(source: &Source) -> Result<Scenario, InputError> {
     let raw: RawScenario = serde_saphyr::from_str_with_options(source.text(), reader_options())
-        .map_err(|e| InputError::of(vec![describe_yaml_error(&e, source)]))?;
+        .map_err(|e| reader_errors(&e, source))?;
     validate_raw(raw, source)
+}
+
+/// The reader's error and, when it is about the shape of a field rather than the
+/// syntax or size of the YAML, every other field the reader would refuse further on
+/// (see [`structure`]), in document order.
+fn reader_errors(error: &serde_saphyr::Error, source: &Source) -> InputError {
+    let first = describe_yaml_error(error, source);
+    let Some(subject) = first.subject.clone().filter(|_| first.shape) else {
+        return InputError::of(vec![first.problem]);
+    };
+    let order = |at: Option<Position>| at.map(|p| (p.line, p.column)).unwrap_or((usize::MAX, 0));
+    let others: Vec<structure::Mismatch> = structure::mismatches(source.text(), &schema_value())
+        .into_iter()
+        // The reader's own words for the one it found.
+        .filter(|m| m.subject != subject)
+        .collect();
+    let count = others.len() + 1;
+    // Only the problems shown are placed: placing one reads the file up to it.
+    let mut first = Some(first);
+    let mut shown = Vec::new();
+    for m in others.iter().take(MAX_SHOWN_ERRORS) {
+        if let Some(f) = first.take_if(|f| order(f.at) <= order(m.at)) {
+            shown.push(f.problem);
+        }
+        shown.push(shown_mismatch(m, source));
+    }
+    if let Some(f) = first {
+        shown.push(f.problem);
+    }
+    shown.truncate(MAX_SHOWN_ERRORS);
+    counted(shown, count, source)
+}
+
+/// A mismatch the walk found, shown as the reader's errors are.
+fn shown_mismatch(m: &structure::Mismatch, source: &Source) -> Problem {
+    let place = match m.at {
+        Some(p) => source.place(p),
+        None => source.shown.clone(),
+    };
+    let message = if m.path.is_empty() {
+        format!("{place}: {}", m.message)
+    } else {
+        with_origin(
+            format!("{place}: {}: {}", m.path, m.message),
+            source,
+            &m.path,
+        )
+    };
+    Problem {
+        message,
+        excerpt: excerpt(source, m.at, &m.path),
+    }
+}
+
+/// The first of a file's `count` problems, at most [`MAX_SHOWN_ERRORS`] of them, then
+/// how many more there are and, for more than one, their count.
+fn counted(mut problems: Vec<Problem>, count: usize, source: &Source) -> InputError {
+    problems.truncate(MAX_SHOWN_ERRORS);
+    if count > MAX_SHOWN_ERRORS {
+        problems.push(Problem::plain(format!(
+            "and {} more errors in {}",
+            count - MAX_SHOWN_ERRORS,
+            source.shown
+        )));
+    }
+    if count > 1 {
+        problems.push(Problem::plain(format!(
+            "{count} errors in {}",
+            source.shown
+        )));
+    }
+    InputError::of(problems)
 }
 
 fn reader_options() -> serde_saphyr::Options {
@@ -143,25 +221,11 @@ fn validate_raw(raw: RawScenario, source: &Source) -> Result<Scenario, InputErro
             scenario.set_inputs(inputs::of(source, &index));
             Ok(scenario)
         }
-        Err(issues) => {
-            let mut problems = place(&issues, &index, source);
-            let count = problems.len();
-            if count > MAX_SHOWN_ERRORS {
-                problems.truncate(MAX_SHOWN_ERRORS);
-                problems.push(Problem::plain(format!(
-                    "and {} more errors in {}",
-                    count - MAX_SHOWN_ERRORS,
-                    source.shown
-                )));
-            }
-            if count > 1 {
-                problems.push(Problem::plain(format!(
-                    "{count} errors in {}",
-                    source.shown
-                )));
-            }
-            Err(InputError::of(problems))
-        }
+        Err(issues) => Err(counted(
+            place(&issues, &index, source),
+            issues.len(),
+            source,
+        )),
     }
 }
 
@@ -251,13 +315,26 @@ fn with_origin(line: String, source: &Source, path: &str) -> String {
     }
 }
 
+/// A reader error as shown, and what is known of it.
+struct Described {
+    problem: Problem,
+    /// Where it points, in the text read.
+    at: Option<Position>,
+    /// The field it is about (a missing field's own path), when known.
+    subject: Option<String>,
+    /// Whether it is about the shape of one field (a field unknown, missing or written
+    /// twice, a value of the wrong kind) rather than the YAML's syntax or size, so that
+    /// the rest of the document can still be read for more of the same.
+    shape: bool,
+}
+
 /// Turns a reader error into `file:line:col: field.path: message` and the line it
 /// points at.
 ///
 /// The reader knows where it stopped but not which field it was reading, so the field
 /// path is found from the position: errors about a key (a typo, a duplicate) point at the
 /// key; errors about a value point at the value.
-fn describe_yaml_error(error: &serde_saphyr::Error, source: &Source) -> Problem {
+fn describe_yaml_error(error: &serde_saphyr::Error, source: &Source) -> Described {
     use serde_saphyr::Error as E;
     let (text, shown) = (source.text(), source.shown.as_str());
     let error = error.without_snippet();
@@ -266,6 +343,12 @@ fn describe_yaml_error(error: &serde_saphyr::Error, source: &Source) -> Problem 
     let inner = match error {
         E::AliasError { error, .. } => error.without_snippet(),
         other => other,
+    };
+    let alone = |problem: Problem, at: Option<Position>| Described {
+        problem,
+        at,
+        subject: None,
+        shape: false,
     };
     let index = PathIndex::build(text);
     let mut at = error.location().filter(|l| l.line() > 0).map(|l| Position {
@@ -288,24 +371,29 @@ fn describe_yaml_error(error: &serde_saphyr::Error, source: &Source) -> Problem 
             }
             _ => format!("{}: {message}", source.place(key_at)),
         };
-        return Problem {
+        let problem = Problem {
             message,
             excerpt: source.excerpt(key_at),
         };
+        return alone(problem, Some(key_at));
     }
     let value = at.and_then(|p| index.value_at(p));
-    let found = value.map(|v| v.shown.as_str()).unwrap_or("something else");
+    let found = value.map(|v| v.shown.as_str());
     // An empty value has no node of its own: the reader points at its key.
     let mut path = value
         .map(|v| v.path.as_str())
         .or_else(|| at.and_then(|p| index.key_at(p)))
         .map(str::to_string);
+    let mut subject = None;
+    let mut shape = true;
     let message = match inner {
         E::Eof { .. } if is_blank(text) => {
             at = None;
+            shape = false;
             "the file is empty; a scenario needs at least workload, routing and tiers (`scalecost init FILE` writes one that runs)".to_string()
         }
         E::Eof { .. } => {
+            shape = false;
             "the file ends in the middle of a value; look for an unclosed bracket or quote"
                 .to_string()
         }
@@ -336,12 +424,18 @@ fn describe_yaml_error(error: &serde_saphyr::Error, source: &Source) -> Problem 
                 Some(key) => Some(key.rfind('.').map(|cut| &key[..cut]).unwrap_or("")),
                 None => value.map(|v| v.path.as_str()),
             };
+            subject = parent.map(|parent| join(parent, field));
             match parent {
                 // A whole section is missing: no line in the file is the place for it.
                 Some("") => {
-                    return Problem::plain(format!(
-                        "{shown}: missing required section `{field}` at the top level"
-                    ));
+                    return Described {
+                        problem: Problem::plain(format!(
+                            "{shown}: missing required section `{field}` at the top level"
+                        )),
+                        at: None,
+                        subject,
+                        shape,
+                    };
                 }
                 Some(parent) => {
                     at = index.find(parent).or(at);
@@ -351,42 +445,7 @@ fn describe_yaml_error(error: &serde_saphyr::Error, source: &Source) -> Problem 
             }
             format!("missing required field `{field}`")
         }
-        E::InvalidScalar { ty, .. } => {
-            let what = match *ty {
-                "floating point" | "integer" => "a number",
-                other => other,
-            };
-            // Read from the file, not from `found`: a long number is shown cut short.
-            let overflows = at
-                .and_then(|p| word_at(text, p))
-                .and_then(|w| w.parse::<f64>().ok())
-                .is_some_and(|x| x.is_infinite());
-            if overflows {
-                format!("{found} is too large to be read as a number")
-            } else if what == "a number" {
-                match found {
-                    "an empty value" => format!("the value is missing; expected {NUMBER}"),
-                    "\"true\"" | "\"false\"" => {
-                        format!("{} is a boolean; expected {NUMBER}", found.trim_matches('"'))
-                    }
-                    _ => format!("{found} is a string; expected {NUMBER}"),
-                }
-            } else {
-                format!("{found} is not {what}")
-            }
-        }
-        E::NonFiniteFloat { value, .. } => format!("\"{value}\" is not a finite number"),
-        E::InvalidBooleanStrict { .. } => format!("{found} is not allowed; write true or false"),
-        E::NullIntoString { .. } => "a value is missing here; write a name".to_string(),
-        E::Unexpected { expected, .. } => {
-            let wanted = match *expected {
-                "mapping start" => "a mapping of fields (`field: value` on separate lines, or {field: value})",
-                "sequence start" => "a list such as [1, 10, 100]",
-                _ => "a single value",
-            };
-            format!("expected {wanted}, found {found}")
-        }
-        E::SerdeInvalidType { expected, .. } => {
+        E::SerdeInvalidType { .. } => {
             // The reader may point at the key of a list or mapping written where a
             // single value goes; the value itself is what to describe.
             let written = value.or_else(|| {
@@ -398,8 +457,139 @@ fn describe_yaml_error(error: &serde_saphyr::Error, source: &Source) -> Problem 
                 }
                 Some(written)
             });
+            let found = written.map(|v| v.shown.as_str());
+            value_message(inner, found, None).unwrap_or_default()
+        }
+        E::Budget { .. }
+        | E::AliasReplayCounterOverflow { .. }
+        | E::AliasReplayLimitExceeded { .. }
+        | E::AliasExpansionLimitExceeded { .. }
+        | E::AliasReplayStackDepthExceeded { .. } => {
+            shape = false;
+            "the YAML is too large or nested too deeply once its aliases (*name) are expanded; scenarios are small: write the values out".to_string()
+        }
+        E::UnknownAnchor { .. } => {
+            shape = false;
+            path = path.or_else(|| {
+                at.and_then(|p| index.last_before(p))
+                    .map(|(_, path)| path.to_string())
+            });
+            "this alias (*name) refers to an anchor (&name) that is not defined earlier in the file"
+                .to_string()
+        }
+        other => match value_message(other, found, at.and_then(|p| word_at(text, p)))
+            .filter(|_| !matches!(other, E::Message { .. }))
+        {
+            Some(message) => message,
+            None => {
+                // A hand-written reader's own words (`72 has no unit`) are about a
+                // field's value; anything else is about the YAML itself.
+                shape = matches!(other, E::Message { .. });
+                let message = other.render_with_formatter(&serde_saphyr::UserMessageFormatter);
+                // The reader appends its own "at line X column Y"; we lead with file:line:col.
+                let message = strip_location_suffix(&message);
+                let mut message = match SYNTAX_HINTS
+                    .iter()
+                    .find(|(needle, _)| message.contains(needle))
+                {
+                    Some((_, hint)) => format!("{message}; {hint}"),
+                    None => message,
+                };
+                // Syntax errors stop the walk early, so the last field read is known: on
+                // the error's own line it is the field being written; on an earlier line
+                // it only says where the trouble starts.
+                if path.is_none()
+                    && let Some(p) = at
+                    && let Some((last, last_path)) = index.last_before(p)
+                {
+                    if last.line == p.line {
+                        path = Some(last_path.to_string());
+                    } else if !last_path.is_empty() {
+                        message = format!("{message} (after {last_path})");
+                    }
+                }
+                message
+            }
+        },
+    };
+    // Through an alias the value read is not the one written where the error points.
+    if matches!(error, E::AliasError { .. }) {
+        shape = false;
+    }
+    let place = match at {
+        Some(p) => source.place(p),
+        None => shown.to_string(),
+    };
+    let path = path.filter(|p| !p.is_empty()).unwrap_or_default();
+    let message = if path.is_empty() {
+        format!("{place}: {message}")
+    } else {
+        with_origin(format!("{place}: {path}: {message}"), source, &path)
+    };
+    Described {
+        problem: Problem {
+            message,
+            excerpt: excerpt(source, at, &path),
+        },
+        at,
+        subject: subject.or_else(|| (!path.is_empty()).then(|| path.clone())),
+        shape,
+    }
+}
+
+/// What a reader error about one value says, in the words of the other messages:
+/// `found` is how the value is shown (`"lots"`, `a list`, `an empty value`) and `written`
+/// the scalar as written, when known. None for an error that is not about a value.
+fn value_message(
+    error: &serde_saphyr::Error,
+    found: Option<&str>,
+    written: Option<&str>,
+) -> Option<String> {
+    use serde_saphyr::Error as E;
+    let shown = found.unwrap_or("something else");
+    Some(match error {
+        E::InvalidScalar { ty, .. } => {
+            let what = match *ty {
+                "floating point" | "integer" => "a number",
+                other => other,
+            };
+            // Read from the file, not from `found`: a long number is shown cut short.
+            let overflows = written
+                .and_then(|w| w.trim().parse::<f64>().ok())
+                .is_some_and(|x| x.is_infinite());
+            if overflows {
+                format!("{shown} is too large to be read as a number")
+            } else if what == "a number" {
+                match shown {
+                    "an empty value" => format!("the value is missing; expected {NUMBER}"),
+                    "\"true\"" | "\"false\"" => {
+                        format!(
+                            "{} is a boolean; expected {NUMBER}",
+                            shown.trim_matches('"')
+                        )
+                    }
+                    _ => format!("{shown} is a string; expected {NUMBER}"),
+                }
+            } else {
+                format!("{shown} is not {what}")
+            }
+        }
+        E::NonFiniteFloat { value, .. } => format!("\"{value}\" is not a finite number"),
+        E::InvalidBooleanStrict { .. } => format!("{shown} is not allowed; write true or false"),
+        E::NullIntoString { .. } => "a value is missing here; write a name".to_string(),
+        E::Unexpected { expected, .. } => {
+            let wanted = match *expected {
+                "mapping start" => {
+                    "a mapping of fields (`field: value` on separate lines, or {field: value})"
+                }
+                "sequence start" => "a list such as [1, 10, 100]",
+                _ => "a single value",
+            };
+            format!("expected {wanted}, found {shown}")
+        }
+        E::SerdeInvalidType { expected, .. } => {
             let expected = plain_expected(expected);
-            match written.map(|v| v.shown.as_str()) {
+            match found {
                 None | Some("an empty value") => {
                     format!("the value is missing; expected {expected}")
                 }
@@ -407,7 +597,7 @@ fn describe_yaml_error(error: &serde_saphyr::Error, source: &Source) -> Problem 
             }
         }
         E::ExternallyTaggedEnumExpectedScalarOrMapping { .. } => {
-            format!("expected a single name, found {found}")
+            format!("expected a single name, found {shown}")
         }
         E::SerdeUnknownVariant {
             variant, expected, ..
@@ -420,58 +610,11 @@ fn describe_yaml_error(error: &serde_saphyr::Error, source: &Source) -> Problem 
             "\"{variant}\" is not allowed; allowed: {}",
             expected.join(", ")
         ),
-        E::Budget { .. }
-        | E::AliasReplayCounterOverflow { .. }
-        | E::AliasReplayLimitExceeded { .. }
-        | E::AliasExpansionLimitExceeded { .. }
-        | E::AliasReplayStackDepthExceeded { .. } => {
-            "the YAML is too large or nested too deeply once its aliases (*name) are expanded; scenarios are small: write the values out".to_string()
+        E::Message { .. } => {
+            strip_location_suffix(&error.render_with_formatter(&serde_saphyr::UserMessageFormatter))
         }
-        E::UnknownAnchor { .. } => {
-            path = path.or_else(|| {
-                at.and_then(|p| index.last_before(p))
-                    .map(|(_, path)| path.to_string())
-            });
-            "this alias (*name) refers to an anchor (&name) that is not defined earlier in the file".to_string()
-        }
-        other => {
-            let message = other.render_with_formatter(&serde_saphyr::UserMessageFormatter);
-            // The reader appends its own "at line X column Y"; we lead with file:line:col.
-            let message = strip_location_suffix(&message);
-            let mut message = match SYNTAX_HINTS.iter().find(|(needle, _)| message.contains(needle)) {
-                Some((_, hint)) => format!("{message}; {hint}"),
-                None => message,
-            };
-            // Syntax errors stop the walk early, so the last field read is known: on the
-            // error's own line it is the field being written; on an earlier line it only
-            // says where the trouble starts.
-            if path.is_none()
-                && let Some(p) = at
-                && let Some((last, last_path)) = index.last_before(p)
-            {
-                if last.line == p.line {
-                    path = Some(last_path.to_string());
-                } else if !last_path.is_empty() {
-                    message = format!("{message} (after {last_path})");
-                }
-            }
-            message
-        }
-    };
-    let place = match at {
-        Some(p) => source.place(p),
-        None => shown.to_string(),
-    };
-    let path = path.filter(|p| !p.is_empty()).unwrap_or_default();
-    let message = if path.is_empty() {
-        format!("{place}: {message}")
-    } else {
-        with_origin(format!("{place}: {path}: {message}"), source, &path)
-    };
-    Problem {
-        message,
-        excerpt: excerpt(source, at, &path),
-    }
+        _ => return None,
+    })
 }
 
 /// What a message asks for when a number is wanted.
@@ -637,6 +780,71 @@ fn strip_location_suffix(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The walk finds the very error the reader stops at, in the reader's words and at
+    /// its place, for every kind of mistake it looks for: so a file with several shows
+    /// each as it would be shown alone.
+    #[test]
+    fn the_walk_says_what_the_reader_says_of_each_mistake() {
+        let starter = include_str!("../../scenarios/starter.yaml");
+        let cases = [
+            ("  warmup: 1d", "  warmpu: 1d"),
+            (
+                "{dist: lognormal, mean: 400, sd: 150}",
+                "{dist: lognormal, maen: 400, sd: 150}",
+            ),
+            ("horizon: 8d ", "horizon: 5 parsecs "),
+            ("horizon: 8d ", "horizon: 72 "),
+            ("horizon: 8d ", "horizon: 3650000d "),
+            ("horizon: 8d ", "horizon: [8d] "),
+            ("horizon: 8d ", "horizon: {days: 8} "),
+            ("kind: self_hosted", "kind: selfhosted"),
+            ("kind: self_hosted", "kind: [self_hosted]"),
+            ("users: 1000 ", "users: "),
+            ("users: 1000 ", "users: lots "),
+            ("users: 1000 ", "users: \"1000..5000\" "),
+            ("users: 1000 ", "users: true "),
+            ("users: 1000 ", "users: [1000, 2000] "),
+            ("users: 1000 ", "users: 1e999 "),
+            ("cacheable: false ", "cacheable: no "),
+            ("cacheable: false ", "cacheable: 3 "),
+            ("cacheable: false ", "cacheable: [false] "),
+            ("  bursts:  ", "  bursts: 5 #"),
+            ("peak_hour: 15", "peak_hour: [15]"),
+            ("  routes: ", "  routes: big #"),
+            (
+                "    simple: small\n    complex: big\n",
+                "    - simple: small\n    - complex: big\n",
+            ),
+            (
+                "service_time: {base: 30ms, per_input_token: 0.1ms, per_output_token: 8ms}",
+                "service_time: 40",
+            ),
+            (
+                "service_time: {base: 30ms, per_input_token: 0.1ms, per_output_token: 8ms}",
+                "service_time: [1]",
+            ),
+            ("service_time: {base", "service_time: {bsae"),
+            ("latency: {dist: lognormal", "latency: {dsit: lognormal"),
+            ("    kind: api", "    kind: api\n    modle: x"),
+        ];
+        for (from, to) in cases {
+            assert!(starter.contains(from), "{from}");
+            let source = Source::from_text(&starter.replacen(from, to, 1), "s.yaml", "s");
+            let Err(error) =
+                serde_saphyr::from_str_with_options::<RawScenario>(source.text(), reader_options())
+            else {
+                panic!("{to}: the reader accepts it");
+            };
+            let first = describe_yaml_error(&error, &source);
+            assert!(first.shape, "{to}: {}", first.problem.message);
+            let walked: Vec<Problem> = structure::mismatches(source.text(), &schema_value())
+                .iter()
+                .map(|m| shown_mismatch(m, &source))
+                .collect();
+            assert_eq!(walked, [first.problem], "{to}");
+        }
+    }
 
     #[test]
     fn suggests_the_field_a_typo_was_meant_to_be() {
