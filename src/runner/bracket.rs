@@ -130,7 +130,7 @@ fn job(plan: &Plan, design: usize, users: f64) -> Job {
 }
 
 /// The runs that simulate every search's `probes` (users) for all its designs, in the
-/// order [`absorb`] expects them.
+/// order search by search, load by load, design by design.
 pub fn probe_jobs(plan: &Plan, searches: &[Search], probes: &[Vec<f64>]) -> Vec<Job> {
     searches
         .iter()
