@@ -45,7 +45,7 @@ const TICK: Duration = Duration::from_millis(200);
 /// [`Bar::finish`].
 pub struct Bar {
     bar: ProgressBar,
-    runs: u64,
+    runs: AtomicU64,
     done: AtomicU64,
     /// The thread moving a shown bar, and the flag that stops it; none when hidden.
     ticker: Option<(Arc<AtomicBool>, JoinHandle<()>)>,
@@ -55,7 +55,7 @@ impl Bar {
     fn hidden() -> Bar {
         Bar {
             bar: ProgressBar::hidden(),
-            runs: 0,
+            runs: AtomicU64::new(0),
             done: AtomicU64::new(0),
             ticker: None,
         }
@@ -65,9 +65,18 @@ impl Bar {
     pub fn run_done(&self) {
         let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
         if self.ticker.is_some() {
-            self.bar
-                .set_message(format!("{done} of {} runs done", self.runs));
+            let runs = self.runs.load(Ordering::Relaxed);
+            self.bar.set_message(format!("{done} of {runs} runs done"));
         }
+    }
+
+    /// Adds runs a search asked for once the bar was shown, and their requests.
+    pub fn add(&self, plan: &Plan, jobs: &[Job]) {
+        if self.ticker.is_none() || jobs.is_empty() {
+            return;
+        }
+        self.runs.fetch_add(jobs.len() as u64, Ordering::Relaxed);
+        self.bar.inc_length(work(plan, jobs).round() as u64);
     }
 
     /// Stops the ticker and clears the bar.
@@ -106,14 +115,7 @@ impl Progress {
     /// A bar over exactly these runs of `plan` (a shard's, a search's round), whose
     /// notice counts their requests alone, `what` saying whose they are.
     pub fn bar_for(&self, plan: &Plan, jobs: &[Job], what: &str) -> Bar {
-        let work: f64 = jobs
-            .iter()
-            .map(|j| {
-                let s = plan.designs()[j.design].scenario();
-                crate::work::RunWork::of(s, s.workload().users * j.scale).requests
-            })
-            .sum();
-        self.bar_over(work, jobs.len() as u64, what)
+        self.bar_over(work(plan, jobs), jobs.len() as u64, what)
     }
 
     fn bar_over(&self, work: f64, jobs: u64, what: &str) -> Bar {
@@ -158,11 +160,21 @@ impl Progress {
         };
         Bar {
             bar,
-            runs: jobs,
+            runs: AtomicU64::new(jobs),
             done: AtomicU64::new(0),
             ticker: Some((stop, ticker)),
         }
     }
+}
+
+/// Requests `jobs` of `plan` are expected to simulate.
+fn work(plan: &Plan, jobs: &[Job]) -> f64 {
+    jobs.iter()
+        .map(|j| {
+            let s = plan.designs()[j.design].scenario();
+            crate::work::RunWork::of(s, s.workload().users * j.scale).requests
+        })
+        .sum()
 }
 
 /// Requests a scenario will simulate over all its scales, bursts and cycles included,

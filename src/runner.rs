@@ -7,10 +7,14 @@
 //! Every round of runs comes from one [`Source`]: simulated here, or taken from runs
 //! done elsewhere (the rounds and shards of a sharded search), where a round not all
 //! there ends the search with that round's runs as the next. A round's runs follow from
-//! the rounds before only, so the sharded search makes the same decisions.
+//! the rounds before only, so the sharded search makes the same decisions; simulated
+//! here, a search's probe starts as soon as the runs it follows from are in, beside
+//! the scales still running.
 //!
 //! Each run owns its state and its seeded streams, so the results do not depend on
 //! how many threads ran them or in which order they finished.
+
+use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use rayon::prelude::*;
 
@@ -20,7 +24,7 @@ use crate::metrics::RunMetrics;
 use crate::outcome::{
     self, BreakEven, BreakEvenStatus, Crossing, Direction, Outcome, Probe, ScaleResult,
 };
-use crate::progress::Progress;
+use crate::progress::{Bar, Progress};
 use crate::scenario::plan::{Command, Job, Plan};
 use crate::sim;
 
@@ -29,7 +33,7 @@ mod crossover;
 mod optimize;
 mod sensitivity;
 
-use bracket::{Goal, Search};
+use bracket::{Goal, Search, Searching};
 
 /// How close crossover gets to where two designs cost the same.
 const CROSSOVER_PRECISION: f64 = 0.01;
@@ -58,7 +62,8 @@ fn search(plan: &Plan, source: &mut Source) -> Result<Outcome, NextRound> {
     // The searches' first probes lie between the scales and follow from the plan
     // alone, as do the growth loads of the designs no search probes: they run in the
     // same fan-out as the scales, so a core that has finished the small scales takes
-    // them while another still runs the largest.
+    // them while another still runs the largest; so do the searches' later probes,
+    // each as soon as the runs it follows from are in.
     let mut searches = searches(plan);
     let between = bracket::between_scales(plan, &jobs, &searches);
     let early_jobs = bracket::probe_jobs(plan, &searches, &between);
@@ -69,12 +74,14 @@ fn search(plan: &Plan, source: &mut Source) -> Result<Outcome, NextRound> {
         .chain(&ahead_jobs)
         .copied()
         .collect();
-    let mut runs = source.round(plan, &all)?;
+    let mut state = Searching::new(plan, &jobs, &early_jobs, &searches, &between);
+    let (mut runs, probes) = source.rounds(plan, &all, &searches, &mut state)?;
     let ahead_runs = runs.split_off(jobs.len() + early_jobs.len());
     let early_runs = runs.split_off(jobs.len());
-    let early = early_jobs.into_iter().zip(early_runs).collect();
+    let mut extra: Vec<(Job, Run)> = early_jobs.into_iter().zip(early_runs).collect();
+    extra.extend(state.finish(&mut searches, probes));
     let ahead = ahead_jobs.into_iter().zip(ahead_runs).collect();
-    finish_rest(plan, runs, &mut searches, &between, early, ahead, source)
+    finish_rest(plan, runs, &searches, extra, ahead, source)
 }
 
 /// Whether `plan` is a search whose runs are chosen round by round from the results of
@@ -141,6 +148,49 @@ impl Source<'_> {
             }
         }
     }
+
+    /// The runs of `first`, in its order, and of every probe `state` asks for after
+    /// them. Simulated here, a probe starts as soon as the runs it follows from are in;
+    /// taken from elsewhere, the probes come in rounds, each asked for once the round
+    /// before is whole. The probes are the same either way.
+    fn rounds(
+        &mut self,
+        plan: &Plan,
+        first: &[Job],
+        searches: &[Search],
+        state: &mut Searching,
+    ) -> Result<(Vec<Run>, Vec<(Job, Run)>), NextRound> {
+        if let Source::Simulate(progress) = self {
+            return Ok(run_searching(plan, first, searches, state, progress));
+        }
+        let runs = self.round(plan, first)?;
+        for (job, run) in first.iter().zip(&runs) {
+            state.feed(job, run);
+        }
+        let probes = self.later_rounds(plan, searches, state)?;
+        Ok((runs, probes))
+    }
+
+    /// Every round of probes `state` asks for from the runs it has, one after another.
+    fn later_rounds(
+        &mut self,
+        plan: &Plan,
+        searches: &[Search],
+        state: &mut Searching,
+    ) -> Result<Vec<(Job, Run)>, NextRound> {
+        let mut probes = Vec::new();
+        loop {
+            let jobs = state.next_jobs(plan, searches);
+            if jobs.is_empty() {
+                return Ok(probes);
+            }
+            let runs = self.round(plan, &jobs)?;
+            for (job, run) in jobs.into_iter().zip(runs) {
+                state.feed(&job, &run);
+                probes.push((job, run));
+            }
+        }
+    }
 }
 
 /// A job as a key: its design, scale (bits) and replication.
@@ -171,42 +221,42 @@ pub fn finish(plan: &Plan, runs: Vec<Run>, ahead: Vec<(Job, Run)>) -> Outcome {
     let mut searches = searches(plan);
     let progress = Progress::silent();
     let mut source = Source::Simulate(&progress);
-    match finish_rest(
+    let jobs = plan.jobs();
+    let mut state = Searching::new(
         plan,
-        runs,
-        &mut searches,
+        &jobs,
         &[],
-        Vec::new(),
-        ahead,
-        &mut source,
-    ) {
+        &searches,
+        &vec![Vec::new(); searches.len()],
+    );
+    for (job, run) in jobs.iter().zip(&runs) {
+        state.feed(job, run);
+    }
+    let rest = source
+        .later_rounds(plan, &searches, &mut state)
+        .and_then(|probes| {
+            let extra = state.finish(&mut searches, probes);
+            finish_rest(plan, runs, &searches, extra, ahead, &mut source)
+        });
+    match rest {
         Ok(outcome) => outcome,
         Err(_) => unreachable!("a search that simulates its runs never lacks one"),
     }
 }
 
-/// The rest of the path once round 0 has run: `runs` of the plan's jobs, `early` the
-/// searches' first probes (`between`), `ahead` the growth loads known from the plan;
-/// then the searches' rounds and the growth loads they lead to, from `source`; then
-/// the prices and the outcome.
+/// The rest of the path once the searches are done: `runs` of the plan's jobs, `extra`
+/// the searches' runs, `ahead` the growth loads known from the plan; then the growth
+/// loads the searches lead to, from `source`; then the prices and the outcome.
 fn finish_rest(
     plan: &Plan,
     runs: Vec<Run>,
-    searches: &mut Vec<Search>,
-    between: &[Vec<f64>],
-    early: Vec<(Job, Run)>,
+    searches: &[Search],
+    mut extra: Vec<(Job, Run)>,
     ahead: Vec<(Job, Run)>,
     source: &mut Source,
 ) -> Result<Outcome, NextRound> {
     let jobs = plan.jobs();
     assert_eq!(jobs.len(), runs.len(), "one run per job of the plan");
-    // Every rep-0 run of each design, in users: what growth and break-even price from.
-    let mut extra: Vec<(Job, Run)> = Vec::new();
-    if !searches.is_empty() {
-        bracket::search(
-            plan, &jobs, &runs, searches, between, early, &mut extra, source,
-        )?;
-    }
     let break_evens: Vec<Option<BreakEven>> = (0..plan.designs().len())
         .map(|d| {
             searches
@@ -280,11 +330,7 @@ pub fn run_job(plan: &Plan, job: &Job) -> Run {
 /// last) would begin when the others are done and run alone on one core at the end.
 /// Each run owns its streams, so the order changes no result.
 pub fn run_jobs(plan: &Plan, jobs: &[Job], done: &(dyn Fn() + Sync)) -> Vec<Run> {
-    let size = |job: &Job| {
-        let scenario = plan.designs()[job.design].scenario();
-        crate::work::RunWork::of(scenario, scenario.workload().users * job.scale).requests
-    };
-    let mut order: Vec<(usize, f64)> = jobs.iter().map(size).enumerate().collect();
+    let mut order: Vec<(usize, f64)> = jobs.iter().map(|j| requests(plan, j)).enumerate().collect();
     order.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     let mut finished: Vec<(usize, Run)> = order
         .par_iter()
@@ -297,6 +343,167 @@ pub fn run_jobs(plan: &Plan, jobs: &[Job], done: &(dyn Fn() + Sync)) -> Vec<Run>
         .collect();
     finished.sort_by_key(|(i, _)| *i);
     finished.into_iter().map(|(_, run)| run).collect()
+}
+
+/// A run waiting for a thread in [`run_searching`].
+struct Queued {
+    job: Job,
+    /// Asked for by a search's later round (else one of the first runs).
+    probe: bool,
+    /// Requests it simulates.
+    size: f64,
+    /// Its place among the first runs, or among the probes in the order asked.
+    index: usize,
+}
+
+impl Queued {
+    /// Probes first, each round's answer waits on them; then the largest runs, so that
+    /// none starts late and runs alone on one core at the end; then as asked.
+    fn cmp(&self, other: &Queued) -> std::cmp::Ordering {
+        self.probe
+            .cmp(&other.probe)
+            .then(self.size.total_cmp(&other.size))
+            .then(other.index.cmp(&self.index))
+    }
+}
+
+/// What the threads of [`run_searching`] share.
+struct Shared<'a> {
+    state: &'a mut Searching,
+    /// Runs waiting for a thread: each task takes the first when it starts.
+    queue: Vec<Queued>,
+    /// Probes asked for so far.
+    asked: usize,
+    first: Vec<Option<Run>>,
+    probes: Vec<(Job, Run)>,
+}
+
+impl Shared<'_> {
+    /// Queues `jobs`, asked for by the searches; returns how many.
+    fn ask(&mut self, plan: &Plan, jobs: Vec<Job>) -> usize {
+        let n = jobs.len();
+        for job in jobs {
+            self.queue.push(Queued {
+                job,
+                probe: true,
+                size: requests(plan, &job),
+                index: self.asked,
+            });
+            self.asked += 1;
+        }
+        n
+    }
+
+    fn take(&mut self) -> Option<Queued> {
+        let best = (0..self.queue.len()).max_by(|&a, &b| self.queue[a].cmp(&self.queue[b]))?;
+        Some(self.queue.swap_remove(best))
+    }
+}
+
+/// What every task of [`run_searching`] reads.
+struct Context<'a> {
+    plan: &'a Plan,
+    searches: &'a [Search],
+    bar: &'a Bar,
+    shared: Mutex<Shared<'a>>,
+}
+
+impl<'a> Context<'a> {
+    fn lock(&self) -> MutexGuard<'_, Shared<'a>> {
+        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The requests `job` simulates, as planned.
+fn requests(plan: &Plan, job: &Job) -> f64 {
+    let scenario = plan.designs()[job.design].scenario();
+    crate::work::RunWork::of(scenario, scenario.workload().users * job.scale).requests
+}
+
+/// Runs `first` and every probe the searches of `state` ask for, in one fan-out: a
+/// probe starts as soon as the runs it follows from are in, beside the runs still
+/// going (the largest scale), instead of after them. The runs of `first` come back in
+/// its order, the probes in any; which probes are asked for does not depend on the
+/// order in which runs finish ([`Searching`]), so neither does anything made of them.
+fn run_searching(
+    plan: &Plan,
+    first: &[Job],
+    searches: &[Search],
+    state: &mut Searching,
+    progress: &Progress,
+) -> (Vec<Run>, Vec<(Job, Run)>) {
+    let bar = progress.bar_for(plan, first, "");
+    let queue: Vec<Queued> = first
+        .iter()
+        .enumerate()
+        .map(|(index, job)| Queued {
+            job: *job,
+            probe: false,
+            size: requests(plan, job),
+            index,
+        })
+        .collect();
+    let mut shared = Shared {
+        state,
+        queue,
+        asked: 0,
+        first: (0..first.len()).map(|_| None).collect(),
+        probes: Vec::new(),
+    };
+    let now = shared.state.next_jobs(plan, searches);
+    shared.ask(plan, now);
+    let tasks = shared.queue.len();
+    let cx = Context {
+        plan,
+        searches,
+        bar: &bar,
+        shared: Mutex::new(shared),
+    };
+    rayon::scope(|scope| {
+        for _ in 0..tasks {
+            scope.spawn(|scope| task(scope, &cx));
+        }
+    });
+    let Shared { first, probes, .. } = cx
+        .shared
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner);
+    bar.finish();
+    let first = first
+        .into_iter()
+        .map(|run| run.expect("every queued run ran"))
+        .collect();
+    (first, probes)
+}
+
+/// One task of [`run_searching`]: runs the first queued run, then queues (and spawns a
+/// task for) each probe that run lets the searches decide.
+fn task<'s>(scope: &rayon::Scope<'s>, cx: &'s Context<'_>) {
+    let Some(queued) = cx.lock().take() else {
+        return;
+    };
+    let run = run_job(cx.plan, &queued.job);
+    cx.bar.run_done();
+    let added = {
+        let mut shared = cx.lock();
+        shared.state.feed(&queued.job, &run);
+        if queued.probe {
+            shared.probes.push((queued.job, run));
+        } else {
+            shared.first[queued.index] = Some(run);
+        }
+        // Once stopped, every run ends at once; no point in asking for more.
+        if crate::interrupt::requested() {
+            0
+        } else {
+            let jobs = shared.state.next_jobs(cx.plan, cx.searches);
+            cx.bar.add(cx.plan, &jobs);
+            shared.ask(cx.plan, jobs)
+        }
+    };
+    for _ in 0..added {
+        scope.spawn(move |scope| task(scope, cx));
+    }
 }
 
 /// The break-even of one design from its search: every zero crossing of monthly

@@ -563,6 +563,50 @@ fn a_break_even_search_and_a_crossover_chained_in_rounds_of_shards_are_the_unsha
     }
 }
 
+/// A break-even search with more sign changes than it follows, in several spans
+/// between simulated loads: a support pod for every 200 users costs a little less
+/// than those users pay, so profit saws around zero from 2,000 users on, and a
+/// threshold falls on the 10x scale. Probes start as soon as the loads below them are
+/// in, whichever run finishes first; the loads probed, and so the output, are the same
+/// on one thread, on two, and round by round in shards.
+#[test]
+fn a_break_even_search_with_more_crossings_than_it_follows_is_the_same_in_rounds_and_on_any_thread_count()
+ {
+    let ws = Workspace::new();
+    let mut text = common::starter_with(&[
+        ("users: 1000 ", "users: 100 "),
+        ("horizon: 8d ", "horizon: 2d "),
+    ]);
+    text.push_str(
+        "\ncosts:\n  monthly:\n    - {name: team, amount: 2000}\n  steps:\n    \
+         - {name: support pod, amount_per_month: 3600, every: {users: 200}}\n\
+         revenue:\n  per_seat: {price_per_user_per_month: 20, free_share: 0}\n",
+    );
+    std::fs::write(ws.path("saw.yaml"), text).expect("write saw.yaml");
+    let command: &[&str] = &["simulate", "saw.yaml", "--scales", "1,3,10,30,100"];
+    let on = |threads: &str| {
+        let mut args = command.to_vec();
+        args.extend(["-q", "--format", "json", "--jobs", threads]);
+        ws.succeeds(&mut ws.scalecost(&args))
+    };
+    let whole = on("2");
+    assert!(whole == on("1"), "one thread and two differ");
+    let (json, _, rounds) = ws.chain(command, 3, "saw", &["-q", "--format", "json"]);
+    assert!(json == whole, "in rounds of 3 shards the JSON differs");
+    let out: serde_json::Value = serde_json::from_slice(&whole).expect("JSON output");
+    let be = &out["break_even"];
+    let crossings = be["crossings"].as_array().expect("crossings");
+    // Followed up to the cap, across the spans on both sides of the 30x scale.
+    assert_eq!(crossings.len(), 16, "{be}");
+    let users: Vec<f64> = crossings
+        .iter()
+        .map(|c| c["users"].as_f64().unwrap())
+        .collect();
+    assert!(users[0] < 3000.0 && users[15] > 3000.0, "{users:?}");
+    // Round 0 with the scales, then at least two of narrowing.
+    assert!(rounds >= 3, "the search took {rounds} rounds");
+}
+
 #[test]
 fn a_part_of_another_round_or_plan_and_a_missing_shard_of_a_round_are_refused_by_name() {
     let ws = Workspace::new();
