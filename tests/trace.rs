@@ -43,7 +43,8 @@ tiers:
     )
 }
 
-fn offered(dir: &Path, scenario: &str, scales: &str) -> Vec<f64> {
+/// The JSON result of each scale of `scenario`.
+fn results(dir: &Path, scenario: &str, scales: &str) -> Vec<serde_json::Value> {
     let out = scalecost(
         dir,
         &[
@@ -55,10 +56,15 @@ fn offered(dir: &Path, scenario: &str, scales: &str) -> Vec<f64> {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    json["results"]
-        .as_array()
-        .expect("results")
+    let mut json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    match json["results"].take() {
+        serde_json::Value::Array(results) => results,
+        other => panic!("results: {other}"),
+    }
+}
+
+fn offered(dir: &Path, scenario: &str, scales: &str) -> Vec<f64> {
+    results(dir, scenario, scales)
         .iter()
         .map(|r| r["requests"]["offered"].as_f64().expect("offered"))
         .collect()
@@ -363,21 +369,7 @@ tiers:
 
     /// Per scale: the API's (calls, spend, input, cached input, cache-write tokens).
     fn api(dir: &Path, scales: &str) -> Vec<(u64, f64, u64, u64, u64)> {
-        let out = scalecost(
-            dir,
-            &[
-                "simulate", "s.yaml", "--scales", scales, "--format", "json", "-q",
-            ],
-        );
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-        json["results"]
-            .as_array()
-            .expect("results")
+        results(dir, "s.yaml", scales)
             .iter()
             .map(|r| {
                 let t = &r["tiers"][0];
