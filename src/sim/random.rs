@@ -7,7 +7,7 @@
 
 use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
-use rand_distr::{Exp1, StandardNormal};
+use rand_distr::{Distribution, Exp1, StandardNormal};
 
 use crate::model::Dist;
 use crate::time::SimTime;
@@ -46,13 +46,17 @@ pub fn uniform(rng: &mut SimRng) -> f64 {
 }
 
 /// A standard exponential draw (mean 1).
-#[inline]
+///
+/// Called on the sampler itself and inlined all the way: through `Rng::sample` the
+/// ziggurat stays a call of its own, which costs a request about a fifth more
+/// instructions than the draw.
+#[inline(always)]
 pub fn exp1(rng: &mut SimRng) -> f64 {
-    rng.sample::<f64, _>(Exp1)
+    Distribution::<f64>::sample(&Exp1, rng)
 }
 
 /// Draws one value of `dist`; never negative.
-#[inline]
+#[inline(always)]
 pub fn sample(dist: &Dist, rng: &mut SimRng) -> f64 {
     match *dist {
         Dist::Constant(v) => v,

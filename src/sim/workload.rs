@@ -21,6 +21,9 @@ pub struct Arrivals {
     t: f64,
     segment_end: f64,
     segment_rate: f64,
+    /// Its inverse, the mean gap between candidates: a multiply per candidate rather
+    /// than a division, whose latency the next arrival would wait for.
+    segment_gap: f64,
     /// For a segment with a diurnal swing: the rate every candidate is kept below,
     /// and where the factor may touch its bound (see [`RateShape::squeeze`]).
     squeeze: Option<(f64, [f64; 3])>,
@@ -40,6 +43,7 @@ impl Arrivals {
             t: 0.0,
             segment_end: 0.0,
             segment_rate: 0.0,
+            segment_gap: 0.0,
             squeeze: None,
             use_squeeze: true,
             rng,
@@ -55,6 +59,7 @@ impl Arrivals {
             if self.t >= self.segment_end {
                 self.segment_end = self.shape.segment_end(self.t).min(self.horizon_us);
                 self.segment_rate = self.rate_per_us * self.shape.bound(self.t, self.segment_end);
+                self.segment_gap = 1.0 / self.segment_rate;
                 self.squeeze = self
                     .shape
                     .squeeze(self.t, self.segment_end)
@@ -65,7 +70,7 @@ impl Arrivals {
                 self.t = self.segment_end;
                 continue;
             }
-            let candidate = self.t + random::exp1(&mut self.rng) / self.segment_rate;
+            let candidate = self.t + random::exp1(&mut self.rng) * self.segment_gap;
             if candidate >= self.segment_end {
                 // Memorylessness: restarting the draw at the boundary is exact.
                 self.t = self.segment_end;

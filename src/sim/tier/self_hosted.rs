@@ -87,7 +87,15 @@ pub struct SelfHostedSim {
     /// started, to send them back to the queue if it is taken back.
     in_service: Option<Vec<Vec<(Req, SimTime)>>>,
     accum: TierAccum,
-    /// Last time the time integrals were brought up to date.
+    /// ∫ busy slots dt and ∫ waiting requests dt, slot·µs: the levels every arrival
+    /// and departure moves, summed in whole numbers (exact, and an integer multiply
+    /// per event); read out as `busy_area`, `queue_area` and their sum.
+    busy_us: u128,
+    queue_us: u128,
+    /// Last time those two were brought up to date.
+    load_at: SimTime,
+    /// Last time the fleet's integrals (capacity, instances alive, spend), which move
+    /// only when instances start, drain or stop, were brought up to date.
     updated_at: SimTime,
 }
 
@@ -120,6 +128,9 @@ impl SelfHostedSim {
             in_service: spec_has_spot.then(Vec::new),
             spot,
             accum: TierAccum::default(),
+            busy_us: 0,
+            queue_us: 0,
+            load_at: SimTime::ZERO,
             updated_at: SimTime::ZERO,
         }
     }
@@ -193,14 +204,20 @@ impl SelfHostedSim {
         self.busy_on[id as usize] == 0
     }
 
-    fn in_system(&self) -> u32 {
-        self.busy + self.queue.len() as u32
-    }
-
     /// Stops an instance and books the billed time beyond its life (rounding, minimum).
     fn stop_instance<E: Wrap>(&mut self, id: u32, now: SimTime, cx: &mut Cx<E>) {
         self.advance(now);
         self.fleet.stop(id, now, false, &mut self.accum, cx);
+    }
+
+    /// Brings ∫ busy and ∫ queue up to `now`; enough for an event that moves no
+    /// instance.
+    #[inline(always)]
+    fn advance_load(&mut self, now: SimTime) {
+        let dt = u128::from(now.minus(self.load_at).0);
+        self.busy_us += u128::from(self.busy) * dt;
+        self.queue_us += self.queue.len() as u128 * dt;
+        self.load_at = now;
     }
 
     /// Starts `req` on a slot of `instance` already taken by the caller.
@@ -264,7 +281,13 @@ impl SelfHostedSim {
         if !self.fleet.is_current(instance, generation) {
             return; // taken back mid-service: the request went back to the queue
         }
-        self.advance(now);
+        // A draining instance's last services hold capacity: ending one moves the
+        // fleet's integrals too.
+        if self.fleet.instances[instance as usize].state == InstanceState::Serving {
+            self.advance_load(now);
+        } else {
+            self.advance(now);
+        }
         if let Some(lists) = &mut self.in_service {
             let list = &mut lists[instance as usize];
             if let Some(k) = list
@@ -408,7 +431,7 @@ impl SelfHostedSim {
         let Scaling::Auto(rule) = self.spec.scaling else {
             return;
         };
-        let area = self.accum.queue_area + self.accum.busy_area;
+        let area = (self.queue_us + self.busy_us) as f64;
         let mean_service_us = if self.accum.started > 0 {
             self.accum.service_us / self.accum.started as f64
         } else {
@@ -486,7 +509,7 @@ impl TierBehaviour for SelfHostedSim {
 
     #[inline]
     fn arrive<E: Wrap>(&mut self, mut req: Req, now: SimTime, cx: &mut Cx<E>) {
-        self.advance(now);
+        self.advance_load(now);
         req.entered_tier = now;
         self.accum.arrivals += 1;
         if let Some(instance) = self.take_slot() {
@@ -535,17 +558,14 @@ impl TierBehaviour for SelfHostedSim {
 
     #[inline]
     fn advance(&mut self, now: SimTime) {
+        self.advance_load(now);
         let dt = now.minus(self.updated_at).0 as f64;
         if dt > 0.0 {
-            let in_system = self.in_system() as f64;
             let a = &mut self.accum;
-            a.busy_area += self.busy as f64 * dt;
             // Draining instances still hold the slots their last requests use, so
             // utilisation stays within [0, 1].
             a.capacity_area +=
                 (self.fleet.serving * self.spec.concurrency + self.draining_busy) as f64 * dt;
-            a.queue_area += self.queue.len() as f64 * dt;
-            a.in_system_area += in_system * dt;
             a.alive_area += self.fleet.alive as f64 * dt;
             a.spend += self.fleet.spend_per_us() * dt;
             self.updated_at = now;
@@ -553,7 +573,12 @@ impl TierBehaviour for SelfHostedSim {
     }
 
     fn totals(&self) -> TierAccum {
-        self.accum
+        TierAccum {
+            busy_area: self.busy_us as f64,
+            queue_area: self.queue_us as f64,
+            in_system_area: (self.busy_us + self.queue_us) as f64,
+            ..self.accum
+        }
     }
 
     fn close_hour(&mut self, in_hour: &TierAccum, hour_us: f64) -> HourTier {
